@@ -1,0 +1,61 @@
+"""The ``netrun`` console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from netrun.core._version import __version__
+
+__all__ = ["main"]
+
+
+@click.group()
+@click.version_option(__version__, prog_name="netrun")
+def main() -> None:
+    """Netrun: the Django-ecosystem suite for multi-tenant SaaS products that use LLMs."""
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--settings",
+    metavar="MODULE",
+    help="Django settings module (default: $DJANGO_SETTINGS_MODULE).",
+)
+@click.option(
+    "--pythonpath",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory added to sys.path so the settings module can be imported.",
+)
+@click.option("--no-checks", is_flag=True, help="Do not run Django's system checks.")
+def doctor(as_json: bool, settings: str | None, pythonpath: str, no_checks: bool) -> None:
+    """Report installed apps, optional dependencies, enabled features and failing checks.
+
+    Exits with status 1 when a package fails to import or a system check reports an error.
+    """
+    if settings:
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):
+        sys.path.insert(0, os.path.abspath(pythonpath))
+        import django
+
+        try:
+            django.setup()
+        except Exception as error:
+            raise click.ClickException(
+                f"cannot load Django settings {os.environ['DJANGO_SETTINGS_MODULE']!r}: "
+                f"{type(error).__name__}: {error}"
+            ) from error
+
+    from netrun.core.doctor import build_report, render_text
+
+    report = build_report(run_checks=not no_checks)
+    click.echo(json.dumps(report, indent=2) if as_json else render_text(report))
+    if not report["ok"]:
+        sys.exit(1)

@@ -1,0 +1,12 @@
+"""Django application configuration for ``netrun.logging``."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class NetrunLoggingConfig(AppConfig):
+    name = "netrun.logging"
+    label = "netrun_logging"
+    verbose_name = "Netrun logging"
+    default_auto_field = "django.db.models.BigAutoField"

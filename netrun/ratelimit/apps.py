@@ -1,0 +1,12 @@
+"""Django application configuration for ``netrun.ratelimit``."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class NetrunRatelimitConfig(AppConfig):
+    name = "netrun.ratelimit"
+    label = "netrun_ratelimit"
+    verbose_name = "Netrun rate limits"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,101 @@
+"""Fixtures for the real servers on this machine: PostgreSQL and Redis on 127.0.0.1.
+
+Tests that need a server request ``postgres_dsn`` or ``redis_url`` and carry the matching
+marker (``-m postgres`` / ``-m redis`` select them). When the server is down the test is
+skipped on a developer's machine, and FAILS when ``CI=true``: CI never passes by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "NETRUN_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("NETRUN_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def _unavailable(service: str, error: BaseException) -> None:
+    message = f"{service} is not reachable ({type(error).__name__}: {error})"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}; CI=true, so this is a failure, not a skip", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a server fixture, so ``-m postgres`` / ``-m redis`` work."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "postgres_dsn" in fixtures:
+            item.add_marker(pytest.mark.postgres)
+        if "redis_url" in fixtures:
+            item.add_marker(pytest.mark.redis)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The admin DSN of the PostgreSQL server, after checking it answers."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_DSN, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as error:
+        _unavailable("PostgreSQL", error)
+    return POSTGRES_ADMIN_DSN
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server: str) -> Iterator[str]:
+    """A DSN to a fresh, empty database that is dropped after the test."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"netrun_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    base, _, _ = postgres_server.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The base URL of the Redis server, after checking it answers."""
+    redis = pytest.importorskip("redis")
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        client.ping()
+        client.close()
+    except redis.RedisError as error:
+        _unavailable("Redis", error)
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> Iterator[str]:
+    """A Redis URL on a database index of its own, flushed before and after the test.
+
+    Each pytest-xdist worker (or a lone run) uses its own index from 1 to 15, so concurrent
+    runs never flush each other's keys; index 0 is left to humans.
+    """
+    import redis
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = 1 + (int(worker.removeprefix("gw") or 0) % 15)
+    url = f"{redis_server}/{index}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()

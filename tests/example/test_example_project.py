@@ -1,0 +1,152 @@
+"""The example project: `check --deploy` is clean in production, and the server really serves.
+
+Each test runs ``manage.py`` in a subprocess with its own environment, the way a deployment
+or ``make run`` does, since the example project's settings are read from the environment once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION = {
+    "APP_ENVIRONMENT": "production",
+    "DJANGO_SECRET_KEY": "k3$Zq9!vT2#mW8@pL5^rB7&nY4*cH6(dJ1)eF0-gS3_uA9+xQ2=",
+    "DJANGO_ALLOWED_HOSTS": "helpdesk.example.com",
+}
+
+# Runs inside the example project: the health endpoint and the admin login page.
+PROBE = """
+import json
+from django.test import Client
+client = Client()
+health = client.get("/health/", HTTP_HOST="127.0.0.1")
+login = client.get("/admin/login/", HTTP_HOST="127.0.0.1")
+home = client.get("/", HTTP_HOST="127.0.0.1")
+print(json.dumps({"health": health.json(), "health_status": health.status_code,
+                  "login_status": login.status_code, "login_has_form": b'name="password"' in login.content,
+                  "home": home.content.decode()}))
+"""
+
+
+def manage(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "APP_"))}
+    base.pop("DATABASE_URL", None)
+    base.pop("CACHE_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT, env={**base, **env}, capture_output=True, text=True, check=check, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_check_deploy_is_clean_with_production_values() -> None:
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.slow
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_SECRET_KEY"}
+    result = manage("check", env=env, check=False)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.slow
+def test_unknown_environment_is_refused_by_name() -> None:
+    result = manage("check", env={"APP_ENVIRONMENT": "prod"}, check=False)
+    assert result.returncode != 0
+    assert "APP_ENVIRONMENT must be one of" in result.stderr
+
+
+@pytest.mark.slow
+def test_embedded_defaults_migrate_seed_and_serve(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    manage("migrate", "--no-input", env=env)
+    first = manage("seed_demo", env=env)
+    again = manage("seed_demo", "--password", "fixed-demo-password", env=env)
+    assert "tenant acme: created" in first.stdout
+    assert "tenant globex: created" in first.stdout
+    assert "tenant acme: exists" in again.stdout
+    assert "username=admin password=fixed-demo-password" in again.stdout
+
+    probe = _probe(env)
+    assert probe["health_status"] == 200
+    assert probe["health"]["checks"]["database"]["vendor"] == "sqlite"
+    assert probe["health"]["checks"]["cache"]["backend"] == "LocMemCache"
+    assert probe["login_status"] == 200
+    assert probe["login_has_form"]
+    assert "Acme Corp" in probe["home"]
+    assert "Globex Corporation" in probe["home"]
+
+    # The admin password printed by seed_demo really logs in.
+    login = manage(
+        "shell", "-c",
+        "from django.test import Client; c = Client(); "
+        "print(c.login(username='admin', password='fixed-demo-password'))",
+        env=env,
+    )  # fmt: skip
+    assert login.stdout.strip().splitlines()[-1] == "True"
+
+    # And `runserver`, as `make run` starts it, answers over real HTTP on loopback.
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        port = probe_socket.getsockname()[1]
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "APP_"))}
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT, env={**base, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        body = _get_when_up(f"http://127.0.0.1:{port}/health/")
+        assert json.loads(body)["status"] == "ok"
+        assert b'name="password"' in _get_when_up(f"http://127.0.0.1:{port}/admin/login/")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _probe(env: dict[str, str]) -> dict[str, Any]:
+    # `shell` may print a banner line (auto-imports) before the probe's own JSON line.
+    output = manage("shell", "-c", PROBE, env=env).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def _get_when_up(url: str, timeout: float = 30.0) -> bytes:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback URL
+                return bytes(response.read())
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_real_postgresql_and_redis_through_the_environment(
+    postgres_dsn: str, redis_url: str
+) -> None:
+    env = {"DATABASE_URL": postgres_dsn, "CACHE_URL": redis_url}
+    manage("migrate", "--no-input", env=env)
+    manage("seed_demo", env=env)
+    probe = _probe(env)
+    assert probe["health_status"] == 200
+    assert probe["health"]["checks"]["database"]["vendor"] == "postgresql"
+    assert probe["health"]["checks"]["cache"]["backend"] == "RedisCache"
+    assert "Acme Corp" in probe["home"]

@@ -1,0 +1,43 @@
+"""Every netrun package is a Django app with the label, typing marker and docstring rules."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+from netrun.core.registry import LEVELS, NETRUN_APPS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_netrun_is_a_namespace_package() -> None:
+    assert not (ROOT / "netrun" / "__init__.py").exists()
+    assert not (ROOT / "netrun" / "py.typed").exists()
+
+
+def test_every_package_of_the_seeds_is_in_the_registry() -> None:
+    seeds = {
+        "core", "errors", "logging", "config", "env", "auth", "oauth", "cors",
+        "ratelimit", "db_pool", "rbac", "llm", "pytest_fixtures", "dogfood",
+    }  # fmt: skip
+    assert {name.removeprefix("netrun.") for name in NETRUN_APPS} == seeds
+    assert set(LEVELS) == set(NETRUN_APPS)
+
+
+@pytest.mark.parametrize("name", NETRUN_APPS)
+def test_app_config_follows_the_conventions(name: str) -> None:
+    short = name.removeprefix("netrun.")
+    config = apps.get_app_config(f"netrun_{short}")
+    assert config.name == name
+    assert config.verbose_name.startswith("Netrun")
+    assert config.default_auto_field == "django.db.models.BigAutoField"
+    package = importlib.import_module(name)
+    assert package.__doc__
+    assert package.__doc__.strip()
+    assert isinstance(package.__all__, list)
+    assert (ROOT / "netrun" / short / "py.typed").is_file()
+    for exported in package.__all__:
+        assert hasattr(package, exported), f"{name}.__all__ names missing {exported}"

@@ -1,0 +1,79 @@
+"""Every netrun package imports before ``django.setup()``, and the cores without Django at all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from netrun.core.registry import NETRUN_APPS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Cores must not import a web framework or task queue: make them unimportable, then import.
+BLOCKED = ("django", "rest_framework", "celery", "fastapi", "starlette")
+WITHOUT_FRAMEWORKS = f"""
+import sys, importlib.abc
+BLOCKED = {BLOCKED!r}
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {{name!r}} (blocked by the test)")
+        return None
+sys.meta_path.insert(0, Block())
+import importlib
+for module in sys.argv[1:]:
+    importlib.import_module(module)
+leaked = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED)
+assert not leaked, leaked
+print("ok")
+"""
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+
+
+def test_every_package_imports_without_django_settings() -> None:
+    code = (
+        "import importlib, sys\n"
+        "for name in sys.argv[1:]: importlib.import_module(name)\n"
+        "from django.apps import apps\n"
+        "assert not apps.ready\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *NETRUN_APPS],
+        capture_output=True, text=True, env=_env(), cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_seeds_import_line_works_without_settings() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "import netrun.core, netrun.llm; print(netrun.core.__version__)"],
+        capture_output=True, text=True, env=_env(), cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2.1.0.dev0"
+
+
+def test_cores_import_without_django_or_any_framework_installed() -> None:
+    cores = ["netrun.core", "netrun.core.context", "netrun.core.deps", "netrun.core.registry"]
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_FRAMEWORKS, *cores],
+        capture_output=True, text=True, env=_env(), cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_the_blocker_really_blocks_django() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_FRAMEWORKS, "netrun.core.views"],
+        capture_output=True, text=True, env=_env(), cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "blocked by the test" in result.stderr
