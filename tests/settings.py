@@ -42,8 +42,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
     *NETRUN_APPS,
 ]
+
+REST_FRAMEWORK = {"EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler"}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

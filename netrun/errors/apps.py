@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core import checks
 
 
 class NetrunErrorsConfig(AppConfig):
@@ -10,3 +11,14 @@ class NetrunErrorsConfig(AppConfig):
     label = "netrun_errors"
     verbose_name = "Netrun errors"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from netrun.errors.checks import (
+            check_drf_exception_handler,
+            check_error_codes,
+            check_settings,
+        )
+
+        checks.register(check_settings)
+        checks.register(check_error_codes)
+        checks.register(check_drf_exception_handler)

@@ -1,0 +1,91 @@
+"""Django middleware: Netrun errors raised in plain (non-DRF) views become the envelope.
+
+Add it to ``MIDDLEWARE`` (any position after the correlation middleware of netrun.logging,
+so the envelope's correlation ID is the request's)::
+
+    MIDDLEWARE = [
+        ...,
+        "netrun.errors.middleware.ErrorEnvelopeMiddleware",
+    ]
+
+* A ``NetrunException`` always becomes its envelope (JSON or problem+json).
+* Django's ``Http404`` and ``PermissionDenied`` become the envelope when the client wants
+  JSON (Accept, or a path under ``NETRUN_ERRORS_JSON_PATH_PREFIXES``); otherwise Django's
+  handlers answer with HTML as usual.
+* Any other exception becomes the generic 500 envelope when the client wants JSON and
+  ``DEBUG`` is off; it is still sent to ``got_request_exception`` and logged with its
+  traceback. With ``DEBUG`` on, or for HTML clients, Django handles it (technical 500 page
+  or ``handler500``).
+
+DRF views handle their exceptions before middleware sees them: use
+``netrun.errors.drf.exception_handler`` there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+
+from netrun.errors._django import (
+    client_wants_json,
+    debug_enabled,
+    django_error,
+    error_response,
+    report_server_error,
+)
+from netrun.errors.exceptions import NetrunException
+
+__all__ = ["ErrorEnvelopeMiddleware"]
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
+
+
+class ErrorEnvelopeMiddleware:
+    """Render exceptions from views as the Netrun error envelope (sync and async capable)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: GetResponse | AsyncGetResponse) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(self.get_response)
+        if self.async_mode:
+            # Django calls an async middleware only when it looks like a coroutine function.
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.async_mode:
+            return self.__acall__(request)
+        return self.get_response(request)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        # __init__ chose this path because get_response is a coroutine function.
+        return await cast(AsyncGetResponse, self.get_response)(request)
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponseBase | None:
+        # Django adapts this hook to async itself (sync_to_async keeps sys.exc_info, which
+        # got_request_exception receivers read).
+        if isinstance(exception, NetrunException):
+            error: BaseException = exception
+        elif isinstance(exception, (BadRequest, SuspiciousOperation)):
+            # Django logs these to django.security and answers 400 through handler400.
+            return None
+        elif not client_wants_json(request):
+            return None
+        else:
+            mapped = django_error(exception)
+            if mapped is None and debug_enabled():
+                return None
+            error = mapped or exception
+        response = error_response(request, error)
+        if response.status_code >= 500:
+            report_server_error(request, exception, response)
+        return response
