@@ -49,12 +49,14 @@ INSTALLED_APPS = [
 REST_FRAMEWORK = {"EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler"}
 
 MIDDLEWARE = [
+    "netrun.logging.middleware.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "netrun.errors.middleware.ErrorEnvelopeMiddleware",
 ]
 
 TEMPLATES = [

@@ -1,0 +1,59 @@
+"""Apply the ``NETRUN_LOGGING_*`` settings: what ``ready()`` does, and again on change.
+
+Never raises for a bad value: the system checks (``netrun.logging.E001``...) report it, and
+logging stays as it was.
+"""
+
+from __future__ import annotations
+
+import structlog
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from netrun.core.deps import is_available
+from netrun.logging._config import (
+    configure_logging,
+    configure_structlog_for_stdlib,
+    is_configured,
+    parse_level,
+)
+from netrun.logging._context import set_process_correlation_id
+from netrun.logging.conf import conf
+
+__all__ = ["setup_from_settings"]
+
+
+def setup_from_settings() -> None:
+    """Configure logging, the per-process correlation ID and the Celery signals from settings."""
+    extra_keys = [key for key in conf.SENSITIVE_KEYS if isinstance(key, str)]
+    if conf.CONFIGURE:
+        try:
+            level = parse_level(conf.LEVEL)
+        except (ValueError, AttributeError):
+            return  # netrun.logging.E001 reports it
+        configure_logging(
+            app_name=conf.APP_NAME,
+            environment=conf.ENVIRONMENT,
+            enable_json=conf.JSON,
+            log_level=level,
+            extra_sensitive_keys=extra_keys,
+        )
+    elif not structlog.is_configured() or is_configured():
+        # LOGGING stays in charge; structlog events still get context and redaction. A
+        # structlog configuration the project made itself is left alone.
+        configure_structlog_for_stdlib(
+            app_name=conf.APP_NAME,
+            environment=conf.ENVIRONMENT,
+            extra_sensitive_keys=extra_keys,
+        )
+    set_process_correlation_id("" if conf.PROCESS_CORRELATION_ID else None)
+    if conf.CELERY and is_available("celery"):
+        from netrun.logging.celery import connect_signals
+
+        connect_signals()
+
+
+@receiver(setting_changed)
+def _on_setting_changed(setting: str, **kwargs: object) -> None:
+    if setting.startswith("NETRUN_LOGGING_"):
+        setup_from_settings()

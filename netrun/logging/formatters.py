@@ -1,0 +1,110 @@
+"""stdlib ``logging`` formatters that run the netrun processors.
+
+Records from Django, Celery and third-party libraries get the same keys, context and
+redaction as netrun's own structlog events. :func:`netrun.logging.configure_logging` installs
+one on the root logger; with Django's ``LOGGING`` in charge, reference them by dotted path::
+
+    LOGGING = {
+        "version": 1,
+        "formatters": {"json": {"()": "netrun.logging.formatters.JSONFormatter"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"handlers": ["console"], "level": "INFO"},
+    }
+
+Framework-neutral.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from structlog.typing import Processor
+
+from netrun.logging._context import add_netrun_context
+from netrun.logging.redaction import Redactor
+
+__all__ = ["ConsoleFormatter", "JSONFormatter", "NetrunFormatter", "foreign_pre_chain"]
+
+
+class AddAppInfo:
+    """Processor adding the fixed ``app`` and ``environment`` keys."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, app_name: str | None, environment: str | None) -> None:
+        self._items = tuple(
+            (key, value)
+            for key, value in (("app", app_name), ("environment", environment))
+            if value
+        )
+
+    def __call__(self, logger: object, method_name: str, event_dict: Any) -> Any:
+        for key, value in self._items:
+            event_dict.setdefault(key, value)
+        return event_dict
+
+
+def foreign_pre_chain(app_name: str | None = None, environment: str | None = None) -> list[Any]:
+    """Processors that give a stdlib record the keys a netrun structlog event has."""
+    chain: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        add_netrun_context,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    if app_name or environment:
+        chain.append(AddAppInfo(app_name, environment))
+    return chain
+
+
+def renderer(enable_json: bool) -> Processor:
+    """The JSON or console renderer netrun uses."""
+    if enable_json:
+        return structlog.processors.JSONRenderer()
+    return structlog.dev.ConsoleRenderer(colors=False)
+
+
+class NetrunFormatter(structlog.stdlib.ProcessorFormatter):
+    """A :class:`structlog.stdlib.ProcessorFormatter` with netrun's chain.
+
+    Foreign records get context, level, logger name and timestamp; every record, foreign or
+    from structlog, is redacted before it is rendered.
+    """
+
+    def __init__(
+        self,
+        enable_json: bool = True,
+        *,
+        app_name: str | None = None,
+        environment: str | None = None,
+        redactor: Redactor | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                redactor or Redactor(),
+                renderer(enable_json),
+            ],
+            foreign_pre_chain=foreign_pre_chain(app_name, environment),
+            **kwargs,
+        )
+
+
+class JSONFormatter(NetrunFormatter):
+    """One JSON object per line."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("enable_json", None)
+        super().__init__(True, **kwargs)
+
+
+class ConsoleFormatter(NetrunFormatter):
+    """Human-readable ``key=value`` lines for development."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("enable_json", None)
+        super().__init__(False, **kwargs)
