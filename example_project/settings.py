@@ -8,29 +8,25 @@ DEBUG on (``APP_ENVIRONMENT`` defaults to ``development``). With
 
 Variables: APP_ENVIRONMENT, DJANGO_DEBUG, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS,
 DATABASE_URL, CACHE_URL, CELERY_BROKER_URL, CELERY_TASK_ALWAYS_EAGER, SECURE_HSTS_SECONDS,
-SECURE_SSL_REDIRECT, SECURE_PROXY_SSL_HEADER, DJANGO_LOG_LEVEL.
+SECURE_SSL_REDIRECT, SECURE_PROXY_SSL_HEADER, EMAIL_URL, LOG_JSON, DJANGO_LOG_LEVEL.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import environ
-from django.core.exceptions import ImproperlyConfigured
+from netrun.config.django import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env")
+# Bad or missing values are not raised here: netrun.config's system checks (netrun.config.E0NN)
+# report every one of them by variable name when the project starts (check, migrate, runserver).
+env = Env(env_file=BASE_DIR / ".env")
 
-ENVIRONMENTS = ("development", "testing", "staging", "production")
-APP_ENVIRONMENT = env.str("APP_ENVIRONMENT", default="development")
-if APP_ENVIRONMENT not in ENVIRONMENTS:
-    raise ImproperlyConfigured(
-        f"APP_ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}; got {APP_ENVIRONMENT!r}"
-    )
+APP_ENVIRONMENT = env.choice(
+    "APP_ENVIRONMENT", ["development", "testing", "staging", "production"], default="development"
+)
 LOCAL = APP_ENVIRONMENT in ("development", "testing")
 
 # DEBUG is on for local runs only, and can never default to on in staging or production.
@@ -43,7 +39,7 @@ if LOCAL:
     )
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 else:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # required: no default outside local runs
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
@@ -53,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
     "netrun.core",
     "netrun.errors",
     "netrun.logging",
@@ -70,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "netrun.logging.middleware.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,7 +75,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "netrun.errors.middleware.ErrorEnvelopeMiddleware",
 ]
+
+REST_FRAMEWORK = {"EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler"}
 
 ROOT_URLCONF = "example_project.urls"
 WSGI_APPLICATION = "example_project.wsgi.application"
@@ -98,12 +99,13 @@ TEMPLATES = [
     },
 ]
 
-if "DATABASE_URL" not in env.ENVIRON:
+if "DATABASE_URL" not in env:
     VAR_DIR.mkdir(exist_ok=True)  # the embedded SQLite file lives in var/ (git-ignored)
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": env.database_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://netrun-example")}
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -122,7 +124,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
 # Celery: eager (in-process) unless a broker is configured, so `make run` needs no broker.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
+CELERY_BROKER_URL = env.celery_broker_url("CELERY_BROKER_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL.startswith("memory://")
 )
@@ -136,13 +138,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-if env.str("SECURE_PROXY_SSL_HEADER", default=""):
+if "SECURE_PROXY_SSL_HEADER" in env:
     SECURE_PROXY_SSL_HEADER = (env.str("SECURE_PROXY_SSL_HEADER"), "https")
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-}
+# netrun.logging owns the output: console lines locally, JSON lines everywhere else, with the
+# correlation, tenant and user IDs on every line and secrets redacted.
+NETRUN_LOGGING_CONFIGURE = True
+NETRUN_LOGGING_APP_NAME = "helpdesk"
+NETRUN_LOGGING_ENVIRONMENT = APP_ENVIRONMENT
+NETRUN_LOGGING_JSON = env.bool("LOG_JSON", default=not LOCAL)
+NETRUN_LOGGING_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
