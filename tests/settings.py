@@ -50,6 +50,7 @@ REST_FRAMEWORK = {"EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler"}
 
 MIDDLEWARE = [
     "netrun.logging.middleware.CorrelationIdMiddleware",
+    "netrun.cors.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

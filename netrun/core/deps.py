@@ -61,6 +61,7 @@ INTEGRATION_MATRIX: tuple[SoftDependency, ...] = (
     SoftDependency("netrun.auth", "djangorestframework-simplejwt", "rest_framework_simplejwt", "simplejwt views and blacklist with netrun keys", "auth"),
     SoftDependency("netrun.oauth", "authlib", "authlib", "OAuth2 / OIDC login and service clients", "oauth"),
     SoftDependency("netrun.cors", "django-cors-headers", "corsheaders", "CORS presets", "cors"),
+    SoftDependency("netrun.cors", "fastapi", "fastapi", "CORS presets for FastAPI (add_cors)", "fastapi"),
     SoftDependency("netrun.ratelimit", "django-ratelimit", "django_ratelimit", "django-ratelimit interoperability", "ratelimit"),
     SoftDependency("netrun.ratelimit", "redis", "redis", "Shared rate limits in Redis", "redis"),
     SoftDependency("netrun.rbac", "django-guardian", "guardian", "Object permissions", "rbac"),
