@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "netrun.errors.middleware.ErrorEnvelopeMiddleware",
+    # After the envelope middleware: its process_exception must see Ratelimited first.
+    "netrun.ratelimit.middleware.RateLimitMiddleware",
 ]
 
 REST_FRAMEWORK = {"EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler"}

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from example_project.helpdesk.views import home
 from netrun.core.views import health
@@ -16,4 +16,5 @@ urlpatterns = [
     path("", home, name="home"),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
+    path("oauth/", include("netrun.oauth.urls")),
 ]

@@ -166,6 +166,14 @@ class NetrunException(Exception):
         except ValueError:
             return "Error"
 
+    def response_headers(self) -> dict[str, str]:
+        """Extra HTTP headers every renderer adds to this error's response (none by default).
+
+        Subclasses override it (``Retry-After`` for rate limits, ``RateLimit-*`` in
+        netrun.ratelimit); ``Content-Type`` and ``X-Correlation-ID`` always win over it.
+        """
+        return {}
+
     def to_dict(self) -> dict[str, Any]:
         """The Netrun error envelope: ``{"error": {code, message, details, correlation_id}}``."""
         return {
@@ -324,6 +332,9 @@ class RateLimitExceededError(NetrunException):
         if seconds is not None:
             extra["retry_after"] = seconds
         super().__init__(message, details, correlation_id=correlation_id, **extra)
+
+    def response_headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class BudgetExceededError(RateLimitExceededError):

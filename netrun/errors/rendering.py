@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 from netrun.errors.exceptions import (
     InternalServerError,
     NetrunException,
-    RateLimitExceededError,
 )
 
 __all__ = [
@@ -73,17 +72,17 @@ def render_error(
     """Render ``exc`` as the Netrun envelope, or as RFC 9457 problem+json with ``problem=True``.
 
     Headers always include ``Content-Type`` and ``X-Correlation-ID`` (the same ID as in the
-    body), and ``Retry-After`` for rate limits that know when to retry. ``instance`` is the
+    body), plus the error's own ``response_headers()`` (``Retry-After`` for rate limits that
+    know when to retry, ``RateLimit-*`` from netrun.ratelimit). ``instance`` is the
     problem's ``instance`` member (ignored for the envelope).
     """
     error = as_netrun_exception(exc, debug=debug)
     body = error.to_problem(instance=instance) if problem else error.to_dict()
     headers = {
+        **error.response_headers(),
         "Content-Type": PROBLEM_JSON_MEDIA_TYPE if problem else JSON_MEDIA_TYPE,
         CORRELATION_ID_HEADER: error.correlation_id,
     }
-    if isinstance(error, RateLimitExceededError) and error.retry_after is not None:
-        headers["Retry-After"] = str(error.retry_after)
     return RenderedError(error.status_code, headers, body)
 
 

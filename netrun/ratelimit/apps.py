@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core import checks
 
 
 class NetrunRatelimitConfig(AppConfig):
@@ -10,3 +11,8 @@ class NetrunRatelimitConfig(AppConfig):
     label = "netrun_ratelimit"
     verbose_name = "Netrun rate limits"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from netrun.ratelimit.checks import check_settings
+
+        checks.register(check_settings)

@@ -1,0 +1,1 @@
+"""Glue for frameworks other than Django; each module imports its framework."""
