@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "netrun.auth.middleware.JWTAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "netrun.errors.middleware.ErrorEnvelopeMiddleware",
@@ -81,7 +82,19 @@ MIDDLEWARE = [
     "netrun.ratelimit.middleware.RateLimitMiddleware",
 ]
 
-REST_FRAMEWORK = {"EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler"}
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "netrun.auth.drf.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+}
+
+# JWT signing keys (RS256 PEM). Unset, the API accepts session logins only; in production set
+# AUTH_JWT_PRIVATE_KEY (or AUTH_JWT_PRIVATE_KEY_FILE) and use a Redis CACHE_URL so revoked
+# tokens are refused by every worker.
+if "AUTH_JWT_PRIVATE_KEY" in env:
+    NETRUN_AUTH_JWT_PRIVATE_KEY = env.str("AUTH_JWT_PRIVATE_KEY")
 
 ROOT_URLCONF = "example_project.urls"
 WSGI_APPLICATION = "example_project.wsgi.application"

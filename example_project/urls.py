@@ -17,4 +17,5 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("oauth/", include("netrun.oauth.urls")),
+    path("", include("netrun.auth.urls")),  # /.well-known/jwks.json
 ]

@@ -1,0 +1,195 @@
+"""System checks of ``netrun.auth``, registered in ``NetrunAuthConfig.ready()``.
+
+========================  =========================================================================
+ID                        Reported when
+========================  =========================================================================
+``netrun.auth.E001``      An RS*/ES* algorithm has no key: neither ``NETRUN_AUTH_JWT_PRIVATE_KEY``
+                          (``_PATH``) nor ``NETRUN_AUTH_JWT_PUBLIC_KEY`` (``_PATH``), while some
+                          ``NETRUN_AUTH_JWT_*`` setting is set (an app installed with no JWT
+                          setting at all is not reported: it issues and accepts nothing).
+``netrun.auth.E002``      An HS* algorithm without ``NETRUN_AUTH_JWT_SECRET``, or with a secret
+                          shorter than the hash (32 bytes for HS256, RFC 7518 section 3.2).
+``netrun.auth.E003``      A token lifetime is not positive, or the refresh lifetime is not longer
+                          than the access lifetime.
+``netrun.auth.E004``      The key material does not load: bad PEM, wrong key type for the
+                          algorithm, an RSA key under 2048 bits, an unreadable key file, a bad
+                          ``kid``, a malformed ``NETRUN_AUTH_JWT_PREVIOUS_KEYS`` entry.
+``netrun.auth.E005``      ``NETRUN_AUTH_LEEWAY`` is negative or over 300 seconds.
+``netrun.auth.E006``      An external IdP is half configured: ``NETRUN_AUTH_IDP_JWKS_URL`` without
+                          ``NETRUN_AUTH_IDP_ISSUER`` and ``NETRUN_AUTH_IDP_AUDIENCE``, or not http(s).
+``netrun.auth.E007``      ``NETRUN_AUTH_DENYLIST`` is ``redis`` without ``NETRUN_AUTH_DENYLIST_REDIS_URL``,
+                          or ``cache`` with a ``NETRUN_AUTH_DENYLIST_CACHE_ALIAS`` not in ``CACHES``.
+``netrun.auth.W001``      The denylist is per process (``memory``, or ``cache`` on a local-memory
+                          cache) while ``APP_ENVIRONMENT`` is production and JWTs are configured:
+                          a revoked token stays valid on the other workers.
+========================  =========================================================================
+
+A settings object that does not validate at all is reported by ``netrun.config.E007``; these
+checks then stay silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+
+from netrun.auth.conf import AuthConfig
+from netrun.auth.keys import hmac_min_bytes, key_ring_from_config
+from netrun.errors import NetrunException
+
+__all__ = ["check_auth_settings"]
+
+MAX_LEEWAY = 300
+
+
+def _config() -> AuthConfig | None:
+    try:
+        return AuthConfig()
+    except NetrunException:
+        return None
+
+
+def check_auth_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    config = _config()
+    if config is None:
+        return []
+    errors: list[CheckMessage] = []
+    errors += _check_keys(config)
+    errors += _check_lifetimes(config)
+    if config.leeway < 0 or config.leeway > MAX_LEEWAY:
+        errors.append(
+            Error(
+                f"NETRUN_AUTH_LEEWAY is {config.leeway}: it must be between 0 and {MAX_LEEWAY}.",
+                hint="A few seconds covers clock skew; more keeps expired tokens alive.",
+                id="netrun.auth.E005",
+            )
+        )
+    errors += _check_idp(config)
+    errors += _check_denylist(config)
+    return errors
+
+
+def _check_keys(config: AuthConfig) -> list[CheckMessage]:
+    algorithm = config.jwt_algorithm
+    if config.symmetric:
+        secret = config.jwt_secret.get_secret_value() if config.jwt_secret else ""
+        minimum = hmac_min_bytes(algorithm)
+        if len(secret.encode()) < minimum:
+            return [
+                Error(
+                    f"NETRUN_AUTH_JWT_SECRET is {'missing' if not secret else 'too short'}: "
+                    f"{algorithm} needs a secret of at least {minimum} bytes.",
+                    hint='Generate one with: python -c "import secrets; print(secrets.token_urlsafe(64))"',
+                    id="netrun.auth.E002",
+                )
+            ]
+    elif not (
+        config.jwt_private_key
+        or config.jwt_public_key
+        or config.jwt_private_key_path
+        or config.jwt_public_key_path
+    ):
+        if not _jwt_configured(config):
+            # Installed but unused (no JWT setting at all): nothing to report yet.
+            return []
+        return [
+            Error(
+                f"{algorithm} needs a key: set NETRUN_AUTH_JWT_PRIVATE_KEY (to issue tokens) "
+                "or NETRUN_AUTH_JWT_PUBLIC_KEY (to verify only), or their _PATH variants.",
+                hint="Or use AUTH_JWT_PRIVATE_KEY / AUTH_JWT_PRIVATE_KEY_FILE in the environment.",
+                id="netrun.auth.E001",
+            )
+        ]
+    try:
+        key_ring_from_config(config)
+    except NetrunException as error:
+        return [
+            Error(
+                f"netrun.auth keys do not load: {error.message}",
+                hint="Check NETRUN_AUTH_JWT_ALGORITHM against the key type and the PEM text.",
+                id="netrun.auth.E004",
+            )
+        ]
+    return []
+
+
+def _jwt_configured(config: AuthConfig) -> bool:
+    """True when any ``jwt_*`` setting comes from somewhere other than its default."""
+    from netrun.config import Source
+
+    return any(
+        name.startswith("jwt_") and origin.source is not Source.DEFAULT
+        for name, origin in config.value_sources().items()
+    )
+
+
+def _check_lifetimes(config: AuthConfig) -> list[CheckMessage]:
+    access, refresh = config.access_token_lifetime, config.refresh_token_lifetime
+    if access <= 0 or refresh <= 0 or refresh <= access:
+        return [
+            Error(
+                f"NETRUN_AUTH_ACCESS_TOKEN_LIFETIME ({access}) and "
+                f"NETRUN_AUTH_REFRESH_TOKEN_LIFETIME ({refresh}) must be positive, and the "
+                "refresh lifetime longer than the access lifetime.",
+                hint="Typical values: 900 (15 minutes) and 604800 (7 days).",
+                id="netrun.auth.E003",
+            )
+        ]
+    return []
+
+
+def _check_idp(config: AuthConfig) -> list[CheckMessage]:
+    url = config.idp_jwks_url
+    if not url:
+        return []
+    if urlsplit(url).scheme not in ("https", "http") or not (
+        config.idp_issuer and config.idp_audience
+    ):
+        return [
+            Error(
+                "NETRUN_AUTH_IDP_JWKS_URL needs an http(s) URL, NETRUN_AUTH_IDP_ISSUER and "
+                "NETRUN_AUTH_IDP_AUDIENCE: IdP tokens are checked against all three.",
+                id="netrun.auth.E006",
+            )
+        ]
+    return []
+
+
+def _check_denylist(config: AuthConfig) -> list[CheckMessage]:
+    choice = "cache" if config.denylist == "auto" else config.denylist
+    if choice == "redis" and not config.denylist_redis_url:
+        return [
+            Error(
+                "NETRUN_AUTH_DENYLIST is 'redis' but NETRUN_AUTH_DENYLIST_REDIS_URL is not set.",
+                id="netrun.auth.E007",
+            )
+        ]
+    caches = getattr(settings, "CACHES", {}) or {}
+    if choice == "cache" and config.denylist_cache_alias not in caches:
+        return [
+            Error(
+                f"NETRUN_AUTH_DENYLIST_CACHE_ALIAS {config.denylist_cache_alias!r} is not in "
+                "CACHES.",
+                id="netrun.auth.E007",
+            )
+        ]
+    backend = str(caches.get(config.denylist_cache_alias, {}).get("BACKEND", ""))
+    per_process = choice == "memory" or (choice == "cache" and backend.endswith("LocMemCache"))
+    if per_process and config.is_production and _jwt_configured(config):
+        return [
+            Warning(
+                "The netrun.auth denylist is per process: a revoked token stays valid on the "
+                "other workers.",
+                hint="Use a Redis cache (django.core.cache.backends.redis.RedisCache) or "
+                "NETRUN_AUTH_DENYLIST='redis'.",
+                id="netrun.auth.W001",
+            )
+        ]
+    return []

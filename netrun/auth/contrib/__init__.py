@@ -1,0 +1,3 @@
+"""Glue for frameworks other than Django: ``netrun.auth.contrib.fastapi``."""
+
+from __future__ import annotations

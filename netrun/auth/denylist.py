@@ -1,0 +1,110 @@
+"""Where revoked token IDs and refresh-token families are remembered until they expire.
+
+A denylist stores *keys* (``jti:<id>``, ``fam:<id>``, ``used:<id>``) with a time to live:
+an entry only needs to outlive the token it blocks. Three operations are all a
+:class:`~netrun.auth.JWTManager` needs:
+
+* :meth:`Denylist.deny` -- remember a key for ``ttl`` seconds;
+* :meth:`Denylist.any_denied` -- is any of these keys remembered (one round trip for the
+  token's ``jti`` and its family on every verification);
+* :meth:`Denylist.claim` -- atomically remember a key *only if it is new*, and say whether it
+  was: this is how a refresh token is spent exactly once, even when two requests race.
+
+:class:`MemoryDenylist` is per process (tests, a single worker, scripts);
+:class:`RedisDenylist` is shared by every worker. Under Django, ``netrun.auth.cache.CacheDenylist``
+uses a Django cache (Redis in production).
+
+Framework-neutral: no Django import.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = ["Denylist", "MemoryDenylist", "RedisDenylist"]
+
+
+class Denylist(ABC):
+    """The storage interface of token revocation."""
+
+    @abstractmethod
+    def deny(self, key: str, ttl: int) -> None:
+        """Remember ``key`` for ``ttl`` seconds."""
+
+    @abstractmethod
+    def any_denied(self, keys: Sequence[str]) -> bool:
+        """True when at least one of ``keys`` is remembered."""
+
+    @abstractmethod
+    def claim(self, key: str, ttl: int) -> bool:
+        """Remember ``key`` if it is new and return True; return False if it was there."""
+
+
+class MemoryDenylist(Denylist):
+    """A dict with expiry times, guarded by a lock; one per process."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._entries: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._clock = clock
+
+    def _live(self, key: str, now: float) -> bool:
+        expires = self._entries.get(key)
+        if expires is None:
+            return False
+        if expires <= now:
+            del self._entries[key]
+            return False
+        return True
+
+    def deny(self, key: str, ttl: int) -> None:
+        with self._lock:
+            self._entries[key] = self._clock() + max(ttl, 1)
+
+    def any_denied(self, keys: Sequence[str]) -> bool:
+        with self._lock:
+            now = self._clock()
+            return any(self._live(key, now) for key in keys)
+
+    def claim(self, key: str, ttl: int) -> bool:
+        with self._lock:
+            now = self._clock()
+            if self._live(key, now):
+                return False
+            self._entries[key] = now + max(ttl, 1)
+            return True
+
+    def __len__(self) -> int:
+        with self._lock:
+            now = self._clock()
+            return sum(1 for key in list(self._entries) if self._live(key, now))
+
+
+class RedisDenylist(Denylist):
+    """Keys in Redis with ``EX``; ``claim`` is ``SET NX EX``, atomic across workers.
+
+    Pass a ``redis.Redis`` client or a URL (needs the ``redis`` package).
+    """
+
+    def __init__(self, client: Any = None, *, url: str | None = None, prefix: str = "") -> None:
+        if client is None:
+            if url is None:
+                raise ValueError("RedisDenylist needs a client or a url")
+            import redis
+
+            client = redis.Redis.from_url(url)
+        self._client = client
+        self._prefix = prefix
+
+    def deny(self, key: str, ttl: int) -> None:
+        self._client.set(self._prefix + key, b"1", ex=max(ttl, 1))
+
+    def any_denied(self, keys: Sequence[str]) -> bool:
+        return bool(keys) and int(self._client.exists(*(self._prefix + key for key in keys))) > 0
+
+    def claim(self, key: str, ttl: int) -> bool:
+        return bool(self._client.set(self._prefix + key, b"1", ex=max(ttl, 1), nx=True))

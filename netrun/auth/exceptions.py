@@ -1,0 +1,63 @@
+"""The errors of ``netrun.auth``: the suite's own classes, plus the reason kept for the audit log.
+
+Every authentication failure is a :class:`~netrun.errors.TokenInvalidError` (401,
+``TOKEN_INVALID``) or :class:`~netrun.errors.TokenExpiredError` (401, ``TOKEN_EXPIRED``);
+a valid token that may not do something is a :class:`~netrun.errors.PermissionDeniedError`
+or :class:`~netrun.errors.TenantAccessDeniedError` (403). The client sees one generic message
+per class: *why* a token was refused (bad signature, unknown ``kid``, revoked...) helps an
+attacker probe, so it goes to the ``auth_failed`` audit event only, through
+:func:`failure_reason`.
+
+Framework-neutral: no Django import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netrun.errors import (
+    AuthenticationError,
+    AuthorizationError,
+    PermissionDeniedError,
+    TenantAccessDeniedError,
+    TokenExpiredError,
+    TokenInvalidError,
+)
+
+__all__ = [
+    "AuthenticationError",
+    "AuthorizationError",
+    "PermissionDeniedError",
+    "TenantAccessDeniedError",
+    "TokenExpiredError",
+    "TokenInvalidError",
+    "TokenRejectedError",
+    "failure_reason",
+]
+
+
+class TokenRejectedError(TokenInvalidError):
+    """``TOKEN_INVALID`` (401) that remembers, server-side only, why the token was refused."""
+
+    default_message = "The token is invalid."
+
+    def __init__(self, reason: str, message: str | None = None, **extra: Any) -> None:
+        self.reason = reason
+        super().__init__(message, **extra)
+
+
+def failure_reason(error: BaseException) -> str:
+    """A short, stable reason for the audit log (``unknown_kid``, ``expired``, ...)."""
+    if isinstance(error, TokenRejectedError):
+        return error.reason
+    if isinstance(error, TokenExpiredError):
+        return "expired"
+    if isinstance(error, TenantAccessDeniedError):
+        return "tenant_mismatch"
+    if isinstance(error, PermissionDeniedError):
+        return "permission_denied"
+    if isinstance(error, AuthorizationError):
+        return "forbidden"
+    if isinstance(error, AuthenticationError):
+        return "unauthenticated"
+    return "error"

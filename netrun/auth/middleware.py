@@ -1,0 +1,122 @@
+"""Django middleware: JWT authentication for plain (non-DRF) views, sync and async capable.
+
+::
+
+    MIDDLEWARE = [
+        "netrun.logging.middleware.CorrelationIdMiddleware",
+        ...,
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "netrun.auth.middleware.JWTAuthenticationMiddleware",
+        ...,
+    ]
+
+A request with ``Authorization: Bearer <token>`` is verified: ``request.user`` becomes the
+token's user, ``request.auth`` its claims, and the user and tenant are bound in
+:mod:`netrun.core.context` for exactly the duration of the view (a ``with`` block around
+``get_response``). A bad token is answered with the 401 envelope at once. A request without
+a bearer token passes through untouched (sessions still work).
+
+DRF views behind it reuse its result instead of verifying again, and the bindings DRF's
+authenticator opened are closed here as the response leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
+
+from netrun.auth._request import end_request_context, resolve_user
+from netrun.auth.audit import audit_failure
+from netrun.auth.authenticate import authenticate_token, bearer_token
+from netrun.auth.drf import with_challenge
+from netrun.auth.exceptions import AuthenticationError, TokenRejectedError
+from netrun.core.context import bind
+from netrun.errors import prefers_problem_json, render_error
+
+__all__ = ["JWTAuthenticationMiddleware"]
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
+Result = tuple[Any, dict[str, Any]]
+
+
+def _authenticate(request: HttpRequest) -> Result | None:
+    try:
+        token = bearer_token(request.META.get("HTTP_AUTHORIZATION"))
+    except TokenRejectedError as error:
+        audit_failure(error)
+        raise
+    if token is None:
+        return None
+    claims = authenticate_token(token)
+    return resolve_user(claims), claims
+
+
+def _error_response(request: HttpRequest, error: AuthenticationError) -> HttpResponseBase:
+    with_challenge(error)
+    status, headers, body = render_error(
+        error, problem=prefers_problem_json(request.headers.get("Accept"))
+    )
+    content_type = headers.pop("Content-Type")
+    headers["WWW-Authenticate"] = str(vars(error)["auth_header"])
+    return JsonResponse(body, status=status, headers=headers, content_type=content_type)
+
+
+def _accept(request: HttpRequest, result: Result) -> dict[str, Any]:
+    user, claims = result
+    request.user = user
+    request.auth = claims  # type: ignore[attr-defined]
+    # Read by netrun.auth.drf.JWTAuthentication: DRF views do not verify twice.
+    request.netrun_auth = result  # type: ignore[attr-defined]
+    values: dict[str, Any] = {"user_id": claims.get("sub")}
+    if claims.get("tenant_id") is not None:
+        values["tenant_id"] = claims["tenant_id"]
+    return values
+
+
+class JWTAuthenticationMiddleware:
+    """Authenticate bearer JWTs and bind user and tenant around the view."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: GetResponse | AsyncGetResponse) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(self.get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.async_mode:
+            return self.__acall__(request)
+        try:
+            result = _authenticate(request)
+        except AuthenticationError as error:
+            return _error_response(request, error)
+        get_response = cast(GetResponse, self.get_response)
+        try:
+            if result is None:
+                return get_response(request)
+            with bind(**_accept(request, result)):
+                return get_response(request)
+        finally:
+            end_request_context()
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            # Verification may reach the denylist cache and the user table: off the loop.
+            result = await sync_to_async(_authenticate)(request)
+        except AuthenticationError as error:
+            return _error_response(request, error)
+        get_response = cast(AsyncGetResponse, self.get_response)
+        try:
+            if result is None:
+                return await get_response(request)
+            async with bind(**_accept(request, result)):
+                return await get_response(request)
+        finally:
+            end_request_context()

@@ -1,0 +1,487 @@
+"""``JWTManager``: issue, verify, refresh (with rotation and reuse detection) and revoke JWTs.
+
+::
+
+    manager = JWTManager(AuthConfig(jwt_private_key=private_pem, jwt_public_key=public_pem))
+    access = manager.create_access_token(user_id="42", roles=["agent"], tenant_id="acme")
+    claims = manager.verify(access)          # raises TokenInvalidError / TokenExpiredError
+    pair = manager.create_token_pair("42", tenant_id="acme")
+    pair = manager.refresh(pair.refresh_token)   # the old refresh token is now spent
+    manager.revoke(claims["jti"])
+
+What verification checks, in order: the token is a compact JWS of sane size; its ``kid`` (when
+present) is well-formed and names a key of the ring that has not retired; the header's ``alg``
+is exactly that key's configured algorithm (so ``none`` and HS/RS confusion never reach a
+signature check); the signature; ``exp``, ``nbf``, ``iat`` (with ``leeway``), ``iss``,
+``aud`` and the required claims; the ``token_type``; and finally the denylist, for the
+token's ``jti`` and its refresh family ``fam``.
+
+Refresh tokens belong to a *family* (``fam``): every token obtained by refreshing carries the
+family of the one it replaced. A refresh token is spent on first use (an atomic ``claim`` in
+the denylist). Presenting a spent one again means it was copied: the whole family is revoked,
+so the thief's and the victim's tokens (access tokens included) stop working together.
+
+Framework-neutral: no Django import.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+import jwt.exceptions
+
+from netrun.auth.conf import AuthConfig
+from netrun.auth.denylist import Denylist, MemoryDenylist
+from netrun.auth.exceptions import TokenExpiredError, TokenRejectedError
+from netrun.auth.keys import KeyRing, key_ring_from_config, valid_kid
+from netrun.config import get_settings
+from netrun.errors import ConfigurationError
+from netrun.logging import get_logger
+
+__all__ = [
+    "ACCESS",
+    "REFRESH",
+    "RESERVED_CLAIMS",
+    "JWTManager",
+    "TokenPair",
+    "build_denylist",
+    "get_jwt_manager",
+    "pyjwt_reason",
+    "reset_jwt_manager",
+    "unverified_header",
+]
+
+logger = get_logger(__name__)
+
+ACCESS = "access"
+REFRESH = "refresh"
+#: Claims the manager sets itself; ``**claims`` may not override them.
+RESERVED_CLAIMS = frozenset(
+    {"iss", "aud", "sub", "iat", "nbf", "exp", "jti", "token_type", "fam", "user_id"}
+)
+#: Longer than any sane token: refuse before base64-decoding attacker-sized input.
+MAX_TOKEN_LENGTH = 16 * 1024
+
+_PYJWT_REASONS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
+    (jwt.InvalidAlgorithmError, "algorithm_not_allowed"),
+    (jwt.InvalidSignatureError, "bad_signature"),
+    (jwt.ImmatureSignatureError, "not_yet_valid"),
+    (jwt.InvalidAudienceError, "wrong_audience"),
+    (jwt.InvalidIssuerError, "wrong_issuer"),
+    (jwt.MissingRequiredClaimError, "missing_claim"),
+    (jwt.InvalidIssuedAtError, "invalid_claims"),
+    (jwt.exceptions.InvalidSubjectError, "invalid_claims"),
+    (jwt.exceptions.InvalidJTIError, "invalid_claims"),
+    (jwt.DecodeError, "malformed"),
+)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """An access token and the refresh token that renews it."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+    def as_dict(self) -> dict[str, Any]:
+        """The OAuth 2.0 token response shape (RFC 6749 section 5.1)."""
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "token_type": self.token_type,
+            "expires_in": self.expires_in,
+        }
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    """The JOSE header, decoded only to choose the key; PyJWT then checks the whole token.
+
+    ``jwt.get_unverified_header`` would validate and decode all three segments, doubling the
+    cost of every verification; the header alone is all routing needs.
+    """
+    head, dot, _ = token.partition(".")
+    if not dot or not head or len(head) > 4096:
+        raise TokenRejectedError("malformed")
+    try:
+        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (ValueError, binascii.Error):
+        raise TokenRejectedError("malformed") from None
+    if not isinstance(header, dict):
+        raise TokenRejectedError("malformed")
+    return header
+
+
+def pyjwt_reason(error: jwt.InvalidTokenError) -> str:
+    for cls, reason in _PYJWT_REASONS:
+        if isinstance(error, cls):
+            return reason
+    return "invalid"
+
+
+class JWTManager:
+    """Issue and verify JWTs with a key ring and a denylist; configured by its arguments only.
+
+    ``config`` defaults to ``AuthConfig()`` read from the environment. ``key_ring`` defaults
+    to the keys the config names; ``denylist`` to an in-memory one (pass a shared one, such as
+    ``netrun.auth.cache.CacheDenylist`` or :class:`~netrun.auth.RedisDenylist`, when several
+    processes serve requests; :func:`get_jwt_manager` does that from settings). ``clock``
+    returns epoch seconds and only sets the times of *new* tokens.
+    """
+
+    def __init__(
+        self,
+        config: AuthConfig | None = None,
+        *,
+        key_ring: KeyRing | None = None,
+        denylist: Denylist | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config if config is not None else AuthConfig()
+        if self.config.access_token_lifetime <= 0 or self.config.refresh_token_lifetime <= 0:
+            raise ConfigurationError("Token lifetimes must be positive (netrun.auth.E003).")
+        self.key_ring = key_ring if key_ring is not None else key_ring_from_config(self.config)
+        self.denylist = denylist if denylist is not None else MemoryDenylist()
+        self._clock = clock
+        required = set(self.config.required_claims) | {"exp", "iat", "jti", "token_type"}
+        if self.config.jwt_issuer:
+            required.add("iss")
+        if self.config.jwt_audience:
+            required.add("aud")
+        self._options: dict[str, Any] = {
+            "require": sorted(required),
+            "verify_aud": self.config.jwt_audience is not None,
+            "verify_iss": self.config.jwt_issuer is not None,
+        }
+
+    def __repr__(self) -> str:
+        return f"JWTManager(algorithm={self.config.jwt_algorithm!r}, key_ring={self.key_ring!r})"
+
+    # ------------------------------------------------------------------------- issuing
+
+    def _encode(self, claims: dict[str, Any]) -> str:
+        key = self.key_ring.active
+        if key.signing_key is None:
+            raise ConfigurationError(
+                "This manager can only verify: the active key has no private key or secret."
+            )
+        return jwt.encode(
+            claims, key.signing_key, algorithm=key.algorithm, headers={"kid": key.kid}
+        )
+
+    def _claims(
+        self, token_type: str, user_id: object, lifetime: int, extra: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        reserved = RESERVED_CLAIMS.intersection(extra)
+        if reserved:
+            raise ValueError(f"claims {sorted(reserved)} are set by JWTManager itself")
+        if user_id is None or str(user_id) == "":
+            raise ValueError("user_id is required")
+        now = int(self._clock())
+        claims: dict[str, Any] = {
+            "sub": str(user_id),
+            "iat": now,
+            "nbf": now,
+            "exp": now + lifetime,
+            "jti": uuid.uuid4().hex,
+            "token_type": token_type,
+        }
+        if self.config.jwt_issuer:
+            claims["iss"] = self.config.jwt_issuer
+        if self.config.jwt_audience:
+            claims["aud"] = self.config.jwt_audience
+        claims.update({name: value for name, value in extra.items() if value is not None})
+        return claims
+
+    def create_access_token(
+        self,
+        user_id: object,
+        roles: Iterable[str] | None = None,
+        tenant_id: object = None,
+        permissions: Iterable[str] | None = None,
+        **claims: Any,
+    ) -> str:
+        """A signed access token for ``user_id`` (the ``sub`` claim) with extra claims."""
+        extra: dict[str, Any] = dict(claims)
+        extra["roles"] = list(roles) if roles is not None else []
+        if permissions is not None:
+            extra["permissions"] = list(permissions)
+        if tenant_id is not None:
+            extra["tenant_id"] = str(tenant_id)
+        return self._encode(self._claims(ACCESS, user_id, self.config.access_token_lifetime, extra))
+
+    def create_refresh_token(
+        self, user_id: object, tenant_id: object = None, *, family: str | None = None, **claims: Any
+    ) -> str:
+        """A signed refresh token; ``family`` groups the tokens of one login (new if omitted)."""
+        extra: dict[str, Any] = dict(claims)
+        if tenant_id is not None:
+            extra["tenant_id"] = str(tenant_id)
+        token = self._claims(REFRESH, user_id, self.config.refresh_token_lifetime, extra)
+        token["fam"] = family or uuid.uuid4().hex
+        return self._encode(token)
+
+    def create_token_pair(
+        self,
+        user_id: object,
+        roles: Iterable[str] | None = None,
+        tenant_id: object = None,
+        permissions: Iterable[str] | None = None,
+        *,
+        family: str | None = None,
+        **claims: Any,
+    ) -> TokenPair:
+        """An access and a refresh token of the same family (the access token carries ``fam``)."""
+        family = family or uuid.uuid4().hex
+        refresh_claims = dict(claims)
+        # The refresh token remembers what to put in the next access tokens.
+        if roles is not None:
+            refresh_claims["roles"] = list(roles)
+        if permissions is not None:
+            refresh_claims["permissions"] = list(permissions)
+        access = self._encode(
+            {
+                **self._claims(
+                    ACCESS,
+                    user_id,
+                    self.config.access_token_lifetime,
+                    {
+                        **claims,
+                        "roles": list(roles) if roles is not None else [],
+                        "permissions": list(permissions) if permissions is not None else None,
+                        "tenant_id": str(tenant_id) if tenant_id is not None else None,
+                    },
+                ),
+                "fam": family,
+            }
+        )
+        refresh = self.create_refresh_token(user_id, tenant_id, family=family, **refresh_claims)
+        return TokenPair(access, refresh, self.config.access_token_lifetime)
+
+    # ------------------------------------------------------------------------- verifying
+
+    def decode(
+        self,
+        token: str | bytes,
+        *,
+        token_type: str | None = ACCESS,
+        check_revoked: bool = True,
+    ) -> dict[str, Any]:
+        """Verify ``token`` and return its claims; ``token_type=None`` accepts any type.
+
+        Raises :class:`~netrun.errors.TokenExpiredError` or
+        :class:`~netrun.auth.TokenRejectedError` (a ``TokenInvalidError``) with the reason.
+        """
+        if isinstance(token, bytes):
+            try:
+                token = token.decode("ascii")
+            except UnicodeDecodeError:
+                raise TokenRejectedError("malformed") from None
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            raise TokenRejectedError("malformed")
+        header = unverified_header(token)
+        kid = header.get("kid")
+        if kid is None:
+            if self.config.require_kid:
+                raise TokenRejectedError("missing_kid")
+            key = self.key_ring.active
+        else:
+            if not valid_kid(kid):
+                raise TokenRejectedError("malformed_kid")
+            found = self.key_ring.get(kid)
+            if found is None:
+                raise TokenRejectedError("unknown_kid")
+            key = found
+        # PyJWT checks this too; checking first keeps "alg=none" and HS/RS confusion from
+        # ever reaching key preparation, whatever a future PyJWT does.
+        if header.get("alg") != key.algorithm:
+            raise TokenRejectedError("algorithm_not_allowed")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.verifying_key,
+                algorithms=[key.algorithm],
+                audience=self.config.jwt_audience,
+                issuer=self.config.jwt_issuer,
+                leeway=self.config.leeway,
+                options=self._options,  # type: ignore[arg-type]
+            )
+        except jwt.ExpiredSignatureError:
+            raise TokenExpiredError("The token has expired.") from None
+        except jwt.InvalidTokenError as error:
+            raise TokenRejectedError(pyjwt_reason(error)) from None
+        if token_type is not None and claims.get("token_type") != token_type:
+            raise TokenRejectedError("wrong_token_type")
+        if check_revoked and self.is_revoked(claims):
+            raise TokenRejectedError("revoked")
+        return claims
+
+    def verify(self, token: str | bytes) -> dict[str, Any]:
+        """Verify an access token and return its claims (:meth:`decode` for access tokens)."""
+        return self.decode(token, token_type=ACCESS)
+
+    def is_revoked(self, claims: Mapping[str, Any]) -> bool:
+        """True when the token's ``jti`` or its refresh family is on the denylist."""
+        keys = [f"jti:{claims.get('jti')}"]
+        family = claims.get("fam")
+        if family:
+            keys.append(f"fam:{family}")
+        return self.denylist.any_denied(keys)
+
+    # ------------------------------------------------------------------------- refresh / revoke
+
+    def refresh(self, refresh_token: str | bytes) -> TokenPair:
+        """Spend ``refresh_token`` and return a new pair of the same family.
+
+        A refresh token presented a second time revokes its whole family and is refused.
+        """
+        claims = self.decode(refresh_token, token_type=REFRESH)
+        jti, family = str(claims["jti"]), str(claims.get("fam") or claims["jti"])
+        ttl = self._ttl(claims)
+        if not self.denylist.claim(f"used:{jti}", ttl):
+            self.revoke_family(family)
+            logger.warning(
+                "refresh_token_reuse_detected",
+                user_id=claims.get("sub"),
+                tenant_id=claims.get("tenant_id"),
+                jti=jti,
+                family=family,
+            )
+            raise TokenRejectedError("refresh_reuse")
+        extra = {
+            name: value
+            for name, value in claims.items()
+            if name not in RESERVED_CLAIMS and name not in {"roles", "permissions", "tenant_id"}
+        }
+        return self.create_token_pair(
+            claims["sub"],
+            roles=claims.get("roles"),
+            tenant_id=claims.get("tenant_id"),
+            permissions=claims.get("permissions"),
+            family=family,
+            **extra,
+        )
+
+    def _ttl(self, claims: Mapping[str, Any] | None) -> int:
+        longest = max(self.config.access_token_lifetime, self.config.refresh_token_lifetime)
+        if claims is not None and isinstance(claims.get("exp"), int):
+            remaining = int(claims["exp"]) - int(time.time())
+            return max(remaining, 0) + self.config.leeway + 1
+        return longest + self.config.leeway
+
+    def revoke(self, jti: str, *, expires_at: int | None = None) -> None:
+        """Refuse the token with this ``jti`` from now on, on every worker sharing the denylist."""
+        if not jti:
+            raise ValueError("jti is required")
+        claims = {"exp": expires_at} if expires_at is not None else None
+        self.denylist.deny(f"jti:{jti}", self._ttl(claims))
+        logger.info("token_revoked", jti=jti)
+
+    def revoke_token(self, token: str | bytes) -> None:
+        """Revoke a token by value (its signature is checked; an expired one needs nothing)."""
+        try:
+            claims = self.decode(token, token_type=None, check_revoked=False)
+        except TokenExpiredError:
+            return
+        self.revoke(str(claims["jti"]), expires_at=claims.get("exp"))
+        if claims.get("token_type") == REFRESH and claims.get("fam"):
+            self.revoke_family(str(claims["fam"]))
+
+    def revoke_family(self, family: str) -> None:
+        """Revoke every token of one login (refresh family), e.g. on logout or reuse."""
+        self.denylist.deny(f"fam:{family}", self._ttl(None))
+        logger.info("token_family_revoked", family=family)
+
+    # ------------------------------------------------------------------------- keys
+
+    def rotate_keys(self, key_ring: KeyRing) -> None:
+        """Swap in a new key ring (one assignment: requests see the old or the new one)."""
+        self.key_ring = key_ring
+
+    def jwks(self) -> dict[str, list[dict[str, Any]]]:
+        """The public JWKS document of the ring (empty for HMAC keys)."""
+        return self.key_ring.jwks()
+
+
+# ----------------------------------------------------------------------------- shared manager
+
+_manager: JWTManager | None = None
+_manager_lock = threading.Lock()
+
+_DENYLISTS = {
+    "memory": "netrun.auth.denylist.MemoryDenylist",
+    "cache": "netrun.auth.cache.CacheDenylist",
+}
+
+
+def _import(path: str) -> Any:
+    import importlib
+
+    module, _, name = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise ConfigurationError(
+            f"NETRUN_AUTH_DENYLIST / AUTH_DENYLIST: cannot import {path!r} "
+            f"({type(error).__name__})."
+        ) from None
+
+
+def build_denylist(config: AuthConfig) -> Denylist:
+    """The denylist ``config.denylist`` names.
+
+    ``auto`` is the Django cache when Django settings are configured (shared by every worker
+    that shares the cache), else memory.
+    """
+    choice = config.denylist
+    if choice == "auto":
+        from netrun.core.conf import django_settings_configured
+
+        choice = "cache" if django_settings_configured() else "memory"
+    if choice == "redis":
+        if not config.denylist_redis_url:
+            raise ConfigurationError("AUTH_DENYLIST_REDIS_URL is required for the redis denylist.")
+        from netrun.auth.denylist import RedisDenylist
+
+        return RedisDenylist(url=config.denylist_redis_url, prefix=config.denylist_key_prefix)
+    factory = _import(_DENYLISTS.get(choice, choice))
+    if choice == "cache":
+        return factory(alias=config.denylist_cache_alias, prefix=config.denylist_key_prefix)  # type: ignore[no-any-return]
+    denylist = factory()
+    if not isinstance(denylist, Denylist):
+        raise ConfigurationError(f"AUTH_DENYLIST: {choice!r} did not build a Denylist.")
+    return denylist
+
+
+def get_jwt_manager() -> JWTManager:
+    """The process-wide manager built from settings (``netrun.auth.conf``), built once.
+
+    It is rebuilt when the settings object changes (``override_settings``,
+    ``reload_settings()``): the identity check below costs one dictionary lookup.
+    """
+    global _manager
+    config = get_settings(AuthConfig)
+    manager = _manager
+    if manager is not None and manager.config is config:
+        return manager
+    with _manager_lock:
+        if _manager is None or _manager.config is not config:
+            _manager = JWTManager(config, denylist=build_denylist(config))
+        return _manager
+
+
+def reset_jwt_manager() -> None:
+    """Forget the shared manager; the next :func:`get_jwt_manager` builds it again."""
+    global _manager
+    with _manager_lock:
+        _manager = None

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+from netrun.auth import simplejwt
+from tests.auth import views
+
+urlpatterns = [
+    path("", include("netrun.auth.urls")),
+    path("api/me/", views.WhoAmI.as_view()),
+    path("api/anyone/", views.Anyone.as_view()),
+    path("api/admin/", views.AdminOnly.as_view()),
+    path("api/tenants/<str:tenant_id>/tickets/", views.TenantTickets.as_view()),
+    path("plain/", views.plain),
+    path("plain-async/", views.plain_async),
+    path("api/token/", simplejwt.TokenObtainPairView.as_view()),
+    path("api/token/refresh/", simplejwt.TokenRefreshView.as_view()),
+    path("api/token/verify/", simplejwt.TokenVerifyView.as_view()),
+    path("api/token/blacklist/", simplejwt.TokenBlacklistView.as_view()),
+]

@@ -1,0 +1,66 @@
+"""Views the netrun.auth tests call through the Django test client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from netrun.auth.drf import JWTAuthentication, TenantMatchesURL, roles_required
+from netrun.core.context import current_tenant_id, current_user_id
+
+
+def _context() -> dict[str, Any]:
+    return {"ctx_user": current_user_id(), "ctx_tenant": current_tenant_id()}
+
+
+class WhoAmI(APIView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        return Response({"user": str(request.user.pk), "sub": request.auth["sub"], **_context()})
+
+
+class Anyone(APIView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response({"authenticated": bool(request.user.is_authenticated), **_context()})
+
+
+class TenantTickets(APIView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated, TenantMatchesURL]
+
+    def get(self, request: Request, tenant_id: str) -> Response:
+        return Response({"tenant": tenant_id, **_context()})
+
+
+class AdminOnly(APIView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated, roles_required("admin")]
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+def plain(request: HttpRequest) -> JsonResponse:
+    user = request.user
+    return JsonResponse(
+        {
+            "authenticated": bool(user.is_authenticated),
+            "user": str(user.pk) if user.is_authenticated else None,
+            "auth": getattr(request, "auth", None) is not None,
+            **_context(),
+        }
+    )
+
+
+async def plain_async(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"auth": getattr(request, "auth", None) is not None, **_context()})
