@@ -45,10 +45,26 @@ class AddAppInfo:
         return event_dict
 
 
+def add_request_correlation_id(logger: object, method_name: str, event_dict: Any) -> Any:
+    """Take the correlation ID from the record's ``request``, when the record carries one.
+
+    Django logs 4xx/5xx responses (``django.request``: "Not Found: /x") in its handler *after*
+    the middleware chain has returned, so the request's context is already restored by then.
+    The correlation middleware also stores the ID on the request, and Django passes the
+    request in the record's ``extra``: that keeps those lines in their request's stream.
+    """
+    record = event_dict.get("_record")
+    correlation_id = getattr(getattr(record, "request", None), "correlation_id", None)
+    if isinstance(correlation_id, str) and "correlation_id" not in event_dict:
+        event_dict["correlation_id"] = correlation_id
+    return event_dict
+
+
 def foreign_pre_chain(app_name: str | None = None, environment: str | None = None) -> list[Any]:
     """Processors that give a stdlib record the keys a netrun structlog event has."""
     chain: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_request_correlation_id,
         add_netrun_context,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,

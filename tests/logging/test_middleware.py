@@ -12,6 +12,7 @@ from netrun.core.context import current_correlation_id
 from netrun.logging import get_context
 from netrun.logging.middleware import CorrelationIdMiddleware
 from netrun.logging.testing import capture_logs
+from tests.logging.conftest import JsonStream
 
 MIDDLEWARE = [
     "netrun.logging.middleware.CorrelationIdMiddleware",
@@ -193,3 +194,15 @@ def test_request_events_can_be_turned_off() -> None:
         response = Client().get("/orders/1/", HTTP_X_CORRELATION_ID="quiet")
     assert response["X-Correlation-ID"] == "quiet"
     assert [e["event"] for e in logs] == ["order_viewed"]
+
+
+def test_djangos_own_4xx_log_line_keeps_the_requests_correlation_id(
+    json_logs: JsonStream,
+) -> None:
+    # Django logs "Not Found: ..." after the middleware chain has returned (and restored the
+    # context); the line must still carry the request's ID.
+    response = Client().get("/no-such-page/", HTTP_X_CORRELATION_ID="late-line-0042")
+    assert response.status_code == 404
+    (line,) = [e for e in json_logs.events() if e["event"].startswith("Not Found")]
+    assert line["logger"] == "django.request"
+    assert line["correlation_id"] == "late-line-0042"
