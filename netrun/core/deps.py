@@ -66,6 +66,8 @@ INTEGRATION_MATRIX: tuple[SoftDependency, ...] = (
     SoftDependency("netrun.ratelimit", "redis", "redis", "Shared rate limits in Redis", "redis"),
     SoftDependency("netrun.rbac", "django-guardian", "guardian", "Object permissions", "rbac"),
     SoftDependency("netrun.db_pool", "psycopg", "psycopg", "PostgreSQL pools and row-level security", "postgres"),
+    SoftDependency("netrun.db_pool", "psycopg-pool", "psycopg_pool", "Tenant-aware connection pools", "postgres"),
+    SoftDependency("netrun.db_pool", "prometheus-client", "prometheus_client", "Pool metrics for Prometheus", "prometheus"),
     SoftDependency("netrun.llm", "prometheus-client", "prometheus_client", "Prometheus metrics endpoint", "prometheus"),
     SoftDependency("netrun.llm", "opentelemetry-api", "opentelemetry", "OpenTelemetry export and trace propagation", "otel"),
     SoftDependency("netrun.llm", "azure-monitor-opentelemetry-exporter", "azure.monitor.opentelemetry.exporter", "Azure Monitor export", "azure"),
