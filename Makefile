@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip
 STAMP  := $(VENV)/.netrun-installed
 
 # What the example project and the test suite use, beyond the base dependencies.
-EXTRAS ?= drf,auth,oauth,cors,ratelimit,rbac,postgres,redis,celery,llm,fastapi
+EXTRAS ?= drf,auth,oauth,cors,ratelimit,rbac,casbin,postgres,redis,celery,llm,fastapi,otel,prometheus,azure
 
 .PHONY: run test lint types contracts migrations pytest docs bench clean
 

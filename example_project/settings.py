@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "netrun.auth.middleware.JWTAuthenticationMiddleware",
+    # After authentication: the tenant comes from the JWT claim, X-Tenant-ID or the session.
+    "netrun.rbac.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "netrun.errors.middleware.ErrorEnvelopeMiddleware",
@@ -97,6 +99,7 @@ if "AUTH_JWT_PRIVATE_KEY" in env:
     NETRUN_AUTH_JWT_PRIVATE_KEY = env.str("AUTH_JWT_PRIVATE_KEY")
 
 ROOT_URLCONF = "example_project.urls"
+NETRUN_TENANT_MODEL = "netrun_rbac.Tenant"
 WSGI_APPLICATION = "example_project.wsgi.application"
 ASGI_APPLICATION = "example_project.asgi.application"
 
@@ -157,6 +160,12 @@ CSRF_COOKIE_SECURE = not DEBUG
 if "SECURE_PROXY_SSL_HEADER" in env:
     SECURE_PROXY_SSL_HEADER = (env.str("SECURE_PROXY_SSL_HEADER"), "https")
 X_FRAME_OPTIONS = "DENY"
+
+# LLM calls: locally, the offline provider (it says so in every answer and log line) unless a
+# chain is configured; system check netrun.llm.E001 refuses it whenever DEBUG is off.
+if DEBUG and "LLM_PROVIDER_CHAIN" not in env:
+    NETRUN_LLM_PROVIDER_CHAIN = "offline"
+    NETRUN_LLM_LOCAL_PROVIDER = "offline"
 
 # netrun.logging owns the output: console lines locally, JSON lines everywhere else, with the
 # correlation, tenant and user IDs on every line and secrets redacted.

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from example_project.helpdesk.views import home
 from netrun.core.views import health
+from netrun.llm.admin_dashboard import llm_dashboard_view
+from netrun.llm.views_metrics import metrics_view
 
 # Error pages: JSON for clients that ask for JSON (and under /api/), HTML for browsers.
 handler400 = "netrun.errors.views.handler400"
@@ -15,6 +17,12 @@ handler500 = "netrun.errors.views.handler500"
 urlpatterns = [
     path("", home, name="home"),
     path("health/", health, name="health"),
+    path("metrics/", metrics_view, name="metrics"),
+    path(
+        "admin/llm/dashboard/",
+        admin.site.admin_view(llm_dashboard_view),
+        name="netrun_llm_dashboard",
+    ),
     path("admin/", admin.site.urls),
     path("oauth/", include("netrun.oauth.urls")),
     path("", include("netrun.auth.urls")),  # /.well-known/jwks.json

@@ -12,7 +12,7 @@ BASE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = "netrun-tests-only-not-a-secret-" + "x" * 40
 DEBUG = False
-ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1", ".example.com"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 ROOT_URLCONF = "tests.urls"
@@ -43,8 +43,24 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "guardian",
     *NETRUN_APPS,
+    "tests.rbac.testapp",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+
+# Tenancy: the default tenant model, roles for the rbac test app, subdomain resolution.
+NETRUN_TENANT_MODEL = "netrun_rbac.Tenant"
+NETRUN_RBAC_ROLES = {
+    "admin": ["*"],
+    "agent": ["testapp.view_ticket", "testapp.change_ticket", "testapp.add_comment"],
+    "member": ["testapp.view_ticket"],
+}
+NETRUN_RBAC_SUBDOMAIN_BASE = "example.com"
 
 REST_FRAMEWORK = {"EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler"}
 
@@ -58,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "netrun.errors.middleware.ErrorEnvelopeMiddleware",
+    "netrun.rbac.middleware.TenantMiddleware",
 ]
 
 TEMPLATES = [

@@ -131,8 +131,8 @@ def configure_key_vault(
 def _client_for_url(vault_url: str) -> SecretClientLike:
     require("azure.keyvault.secrets", feature="Azure Key Vault settings source", extra="azure")
     require("azure.identity", feature="Azure Key Vault settings source", extra="azure")
-    from azure.identity import DefaultAzureCredential  # type: ignore[import-not-found]
-    from azure.keyvault.secrets import SecretClient  # type: ignore[import-not-found]
+    from azure.identity import DefaultAzureCredential
+    from azure.keyvault.secrets import SecretClient
 
     client: SecretClientLike = SecretClient(
         vault_url=vault_url, credential=DefaultAzureCredential()

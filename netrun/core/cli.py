@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import sys
@@ -10,10 +11,31 @@ import click
 
 from netrun.core._version import __version__
 
-__all__ = ["main"]
+__all__ = ["COMMANDS_GROUP", "main"]
+
+#: Entry-point group through which higher-level packages add ``netrun`` subcommands
+#: (``netrun dogfood``): netrun.core is level 0 and never imports them itself.
+COMMANDS_GROUP = "netrun.commands"
 
 
-@click.group()
+class _NetrunGroup(click.Group):
+    """A group whose extra commands are entry points, loaded only when asked for."""
+
+    def _entry_points(self) -> dict[str, importlib.metadata.EntryPoint]:
+        return {ep.name: ep for ep in importlib.metadata.entry_points(group=COMMANDS_GROUP)}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._entry_points()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and (entry_point := self._entry_points().get(cmd_name)):
+            loaded = entry_point.load()
+            command = loaded if isinstance(loaded, click.Command) else None
+        return command
+
+
+@click.group(cls=_NetrunGroup)
 @click.version_option(__version__, prog_name="netrun")
 def main() -> None:
     """Netrun: the Django-ecosystem suite for multi-tenant SaaS products that use LLMs."""

@@ -35,6 +35,9 @@ class SoftDependency:
     module: str
     feature: str
     extra: str | None = None
+    #: The distribution that installs ``module`` when its name differs from ``dependency``
+    #: (the seeds call pycasbin "casbin").
+    distribution: str | None = None
 
 
 #: The seeds' soft-dependency matrix (release notes v2.0.0), then the Django-ecosystem rows
@@ -42,7 +45,7 @@ class SoftDependency:
 #: imported, ``extra`` the ``pip install "netrun[extra]"`` that brings it in.
 INTEGRATION_MATRIX: tuple[SoftDependency, ...] = (
     SoftDependency("netrun.auth", "netrun-logging", "netrun.logging", "Structured auth event logging"),
-    SoftDependency("netrun.auth", "casbin", "casbin", "Advanced RBAC policies", "casbin"),
+    SoftDependency("netrun.auth", "casbin", "casbin", "Advanced RBAC policies", "casbin", "pycasbin"),
     SoftDependency("netrun.config", "netrun-errors", "netrun.errors", "Standardized config exceptions"),
     SoftDependency("netrun.config", "netrun-logging", "netrun.logging", "Config change logging"),
     SoftDependency("netrun.config", "azure-identity", "azure.identity", "Azure Key Vault integration", "azure"),
@@ -51,7 +54,7 @@ INTEGRATION_MATRIX: tuple[SoftDependency, ...] = (
     SoftDependency("netrun.llm", "openai", "openai", "OpenAI provider support", "openai"),
     SoftDependency("netrun.llm", "anthropic", "anthropic", "Anthropic provider support", "anthropic"),
     SoftDependency("netrun.rbac", "netrun-logging", "netrun.logging", "RBAC decision logging"),
-    SoftDependency("netrun.rbac", "casbin", "casbin", "Policy-based access control", "casbin"),
+    SoftDependency("netrun.rbac", "casbin", "casbin", "Policy-based access control", "casbin", "pycasbin"),
     SoftDependency("netrun.db_pool", "netrun-logging", "netrun.logging", "Connection pool metrics"),
     # The Django-ecosystem integrations.
     SoftDependency("netrun.errors", "djangorestframework", "rest_framework", "DRF exception handler", "drf"),
@@ -68,6 +71,7 @@ INTEGRATION_MATRIX: tuple[SoftDependency, ...] = (
     SoftDependency("netrun.db_pool", "psycopg", "psycopg", "PostgreSQL pools and row-level security", "postgres"),
     SoftDependency("netrun.db_pool", "psycopg-pool", "psycopg_pool", "Tenant-aware connection pools", "postgres"),
     SoftDependency("netrun.db_pool", "prometheus-client", "prometheus_client", "Pool metrics for Prometheus", "prometheus"),
+    SoftDependency("netrun.llm", "httpx", "httpx", "Ollama provider (HTTP API)", "llm"),
     SoftDependency("netrun.llm", "prometheus-client", "prometheus_client", "Prometheus metrics endpoint", "prometheus"),
     SoftDependency("netrun.llm", "opentelemetry-api", "opentelemetry", "OpenTelemetry export and trace propagation", "otel"),
     SoftDependency("netrun.llm", "azure-monitor-opentelemetry-exporter", "azure.monitor.opentelemetry.exporter", "Azure Monitor export", "azure"),
@@ -139,4 +143,4 @@ def integration_report() -> list[dict[str, object]]:
 def _version_of(dep: SoftDependency) -> str | None:
     if dep.module.startswith("netrun."):
         return distribution_version("netrun")
-    return distribution_version(dep.dependency)
+    return distribution_version(dep.distribution or dep.dependency)

@@ -1,11 +1,21 @@
 """Netrun dogfood.
 
-The suite checking itself and a user's project against the integration contracts.
+The suite checking itself and a user's project against the integration contracts:
+``netrun dogfood`` and ``manage.py netrun_dogfood``, or from Python::
 
-This module imports without Django settings configured; Django glue (models, middleware,
-views) is referenced by dotted path.
+    from netrun.dogfood import run_dogfood
+
+    report = run_dogfood(packages=["helpdesk"])
+    print(report.to_text())
+    raise SystemExit(report.exit_code())
+
+This module imports without Django settings configured; the project checks import Django
+when they run, and skip (saying so) when settings are not configured.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from netrun.dogfood.report import CheckResult, Report
+from netrun.dogfood.runner import CHECKS, PROJECT_CHECKS, SUITE_CHECKS, run_dogfood
+
+__all__ = ["CHECKS", "PROJECT_CHECKS", "SUITE_CHECKS", "CheckResult", "Report", "run_dogfood"]

@@ -1,11 +1,85 @@
 """Netrun LLM.
 
-Level 3: provider adapters, per-tenant policies and budgets, cost and latency telemetry.
+Level 3: provider adapters (OpenAI, Azure OpenAI, Anthropic, Ollama, an offline development
+provider), the fallback chain, per-tenant policies and budgets, cost and latency telemetry::
 
-This module imports without Django settings configured; Django glue (models, middleware,
-views) is referenced by dotted path.
+    from netrun.llm import LLMClient
+
+    client = LLMClient.from_config(enforcer=enforcer)     # LLM_PROVIDER_CHAIN order
+    response = client.chat([{"role": "user", "content": "Summarise this ticket"}],
+                           max_tokens=300, reason="ticket_summary")
+    response.text, response.provider, response.usage.output_tokens
+
+This module imports without Django settings configured; Django glue (models, admin, checks)
+is referenced by dotted path. Test helpers live in ``netrun.llm.testing``.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from netrun.llm.adapters import (
+    AnthropicAdapter,
+    AsyncChatStream,
+    AzureOpenAIAdapter,
+    BaseLLMAdapter,
+    ChatStream,
+    LLMProviderAuthenticationError,
+    LLMStreamInterruptedError,
+    OfflineAdapter,
+    OllamaAdapter,
+    OpenAIAdapter,
+)
+from netrun.llm.client import AsyncClientStream, ClientStream, LLMClient, build_adapter
+from netrun.llm.conf import LLMConfig
+
+# --- policy layer (netrun.llm.policies, built separately) --------------------------------
+from netrun.llm.policies import (
+    BudgetExceededError,
+    CostTier,
+    PolicyEnforcer,
+    ProviderPolicy,
+    TenantPolicy,
+)
+
+# --- end of the policy layer -------------------------------------------------------------
+from netrun.llm.protocols import (
+    AsyncBudgetReservation,
+    AsyncPolicyEnforcer,
+    BudgetReservation,
+    LLMTelemetry,
+)
+from netrun.llm.protocols import PolicyEnforcer as PolicyEnforcerProtocol
+from netrun.llm.types import AttemptInfo, ChatMessage, LLMResponse, StreamChunk, Usage
+
+__all__ = [
+    "AnthropicAdapter",
+    "AsyncBudgetReservation",
+    "AsyncChatStream",
+    "AsyncClientStream",
+    "AsyncPolicyEnforcer",
+    "AttemptInfo",
+    "AzureOpenAIAdapter",
+    "BaseLLMAdapter",
+    # --- policy layer (netrun.llm.policies) ---
+    "BudgetExceededError",
+    "BudgetReservation",
+    "ChatMessage",
+    "ChatStream",
+    "ClientStream",
+    "CostTier",
+    "LLMClient",
+    "LLMConfig",
+    "LLMProviderAuthenticationError",
+    "LLMResponse",
+    "LLMStreamInterruptedError",
+    "LLMTelemetry",
+    "OfflineAdapter",
+    "OllamaAdapter",
+    "OpenAIAdapter",
+    "PolicyEnforcer",
+    "PolicyEnforcerProtocol",
+    "ProviderPolicy",
+    "StreamChunk",
+    "TenantPolicy",
+    "Usage",
+    "build_adapter",
+]

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from django.apps import AppConfig
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.core import checks
+from django.core.signals import setting_changed
+
+
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    from netrun.config.registry import django_setting_changed
+    from netrun.llm.conf import LLMConfig
+
+    if setting in LLMConfig.django_setting_names():
+        django_setting_changed(setting)
 
 
 class NetrunLlmConfig(AppConfig):
@@ -10,3 +22,16 @@ class NetrunLlmConfig(AppConfig):
     label = "netrun_llm"
     verbose_name = "Netrun LLM"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from netrun.llm.checks import check_chain, check_offline_provider
+
+        checks.register(check_offline_provider)
+        checks.register(check_chain)
+        # Tenant policies are cached; these receivers drop the cache when a record changes.
+        import netrun.llm.signals  # noqa: F401
+
+        # netrun.config's own receiver reloads every NETRUN_* setting; without that app,
+        # refresh LLMConfig here so override_settings(NETRUN_LLM_...) is seen.
+        if not apps.is_installed("netrun.config"):
+            setting_changed.connect(_on_setting_changed, dispatch_uid="netrun.llm.setting_changed")

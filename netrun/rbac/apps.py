@@ -10,3 +10,13 @@ class NetrunRbacConfig(AppConfig):
     label = "netrun_rbac"
     verbose_name = "Netrun RBAC"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported here: the package root stays importable without Django settings.
+        from django.db.models.signals import m2m_changed
+
+        from netrun.rbac import checks
+        from netrun.rbac.signals import guard_m2m_links
+
+        checks.register()
+        m2m_changed.connect(guard_m2m_links, dispatch_uid="netrun_rbac_guard_m2m_links")

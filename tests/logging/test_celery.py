@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +27,19 @@ stdlib_task_logger = get_task_logger(__name__)
 
 
 @pytest.fixture
-def worker_logs() -> Iterator[JsonStream]:
+def worker_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[JsonStream]:
+    from celery.app.log import Logging
+
+    # Celery sets its logging up once per process; a worker started by an earlier test in this
+    # process would otherwise keep this test's setup_logging receiver from ever running.
+    monkeypatch.setattr(Logging, "_setup", False)
+    # ... and that set-up left Celery's task logger with its own handler and level, not
+    # propagating.
+    task_logger = logging.getLogger("celery.task")
+    monkeypatch.setattr(task_logger, "propagate", True)
+    monkeypatch.setattr(task_logger, "handlers", [])
+    monkeypatch.setattr(task_logger, "level", logging.NOTSET)
+    logging.Logger.manager._clear_cache()  # loggers cache their effective level
     stream = JsonStream()
     # The worker's logging is set up by netrun (setup_logging receiver), to this stream.
     connect_signals(configure_worker_logging=True, stream=stream, log_level="INFO")
@@ -35,6 +48,7 @@ def worker_logs() -> Iterator[JsonStream]:
     finally:
         disconnect_signals()
         connect_signals()  # back to what ready() connected
+        logging.Logger.manager._clear_cache()
 
 
 @pytest.fixture

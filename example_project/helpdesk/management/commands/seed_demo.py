@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: two tenants and an admin user, safe to run again."""
+"""``manage.py seed_demo``: two tenants with a ticket each and an admin user, safe to run again."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from example_project.helpdesk.models import Ticket
+from netrun.rbac.context import BackgroundTaskTenantContext
 from netrun.rbac.models import Tenant
 
 DEMO_TENANTS = (("acme", "Acme Corp"), ("globex", "Globex Corporation"))
@@ -30,6 +32,9 @@ class Command(BaseCommand):
         for slug, name in DEMO_TENANTS:
             tenant, created = Tenant.objects.get_or_create(slug=slug, defaults={"name": name})
             self.stdout.write(f"tenant {tenant.slug}: {'created' if created else 'exists'}")
+            # Tickets are tenant-scoped: created inside the tenant they belong to.
+            with BackgroundTaskTenantContext(tenant.pk):
+                Ticket.objects.get_or_create(title=f"Welcome to {name}")
 
         password = options["password"] or secrets.token_urlsafe(12)
         user_model = get_user_model()

@@ -1,0 +1,164 @@
+"""Latency of the LLM policy path: validate_request, and reserve + settle, per ledger.
+
+Goals (p50): in-memory < 50 us, Redis < 1 ms, PostgreSQL < 3 ms for ``reserve`` (policy
+check, RPM/TPM hit, atomic budget hold). Runs against the local servers on loopback
+(NETRUN_TEST_REDIS_URL, NETRUN_TEST_POSTGRES_DSN); a server that is down is skipped.
+
+LiteLLM is not compared: its budgets and rate limits live in the LiteLLM Proxy (a FastAPI
+server with a Prisma-managed database), not in a library call, and it is not installable
+offline here.
+
+    .venv/bin/python bench/llm_policy.py [--iterations 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from netrun.llm.budgets import BudgetLedger, MemoryLedger
+from netrun.llm.policies import CostTier, PolicyEnforcer, ProviderPolicy, TenantPolicy
+from netrun.logging import configure_logging
+from netrun.ratelimit import Backend, MemoryBackend
+
+REDIS_URL = os.environ.get("NETRUN_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+POSTGRES_DSN = os.environ.get(
+    "NETRUN_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+class Usage:
+    input_tokens = 900
+    output_tokens = 300
+
+
+def policy() -> TenantPolicy:
+    return TenantPolicy(
+        tenant_id=f"bench-{uuid.uuid4().hex[:8]}",
+        daily_budget_usd=10_000,
+        monthly_budget_usd=100_000,
+        provider_policies={
+            "openai": ProviderPolicy(
+                provider="openai",
+                allowed_models=["gpt-4o-mini", "gpt-4o"],
+                max_tokens_per_request=4096,
+                max_cost_per_request=0.10,
+                rate_limit_rpm=10**8,
+                rate_limit_tpm=10**9,
+                cost_tier_limit=CostTier.MEDIUM,
+            )
+        },
+    )
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(len(ordered) * 0.99) - 1]
+
+
+def timed(call: Callable[[], Any], iterations: int) -> tuple[float, float]:
+    for _ in range(min(100, iterations)):  # warm caches, connections, script SHAs
+        call()
+    samples = []
+    for _ in range(iterations):
+        start = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - start) * 1e6)
+    return percentiles(samples)
+
+
+def run(name: str, ledger: BudgetLedger, backend: Backend, iterations: int, goal_us: float) -> None:
+    enforcer = PolicyEnforcer(policy(), ledger=ledger, rate_limit_backend=backend)
+
+    def validate() -> None:
+        enforcer.validate_request("openai", "gpt-4o", 2000, "bench")
+
+    def reserve() -> Any:
+        return enforcer.reserve(
+            provider="openai",
+            model="gpt-4o-mini",
+            estimated_input_tokens=1000,
+            max_output_tokens=500,
+            reason="bench",
+        )
+
+    held: list[Any] = []
+
+    def reserve_only() -> None:
+        held.append(reserve())
+
+    def settle() -> None:
+        held.pop().settle(Usage())
+
+    def whole() -> None:
+        reserve().settle(Usage())
+
+    v50, v99 = timed(validate, iterations)
+    r50, r99 = timed(reserve_only, iterations)
+    s50, s99 = timed(settle, iterations)
+    for reservation in held:
+        reservation.release()
+    w50, _ = timed(whole, iterations)
+    verdict = "ok" if r50 < goal_us else "ABOVE GOAL"
+    print(
+        f"{name:<10} validate_request p50 {v50:8.1f} us p99 {v99:8.1f} | "
+        f"reserve p50 {r50:8.1f} us p99 {r99:8.1f} | settle p50 {s50:8.1f} us p99 {s99:8.1f} | "
+        f"reserve+settle p50 {w50:8.1f} us | goal reserve p50 < {goal_us:.0f} us: {verdict}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--iterations", type=int, default=2000)
+    args = parser.parse_args()
+    # Allow decisions log at debug; the bench measures the path, not a console handler.
+    configure_logging(log_level="WARNING", stream=open(os.devnull, "w"))  # noqa: SIM115
+    logging.getLogger().setLevel(logging.WARNING)
+
+    run("memory", MemoryLedger(), MemoryBackend(), args.iterations, 50)
+
+    try:
+        import redis
+
+        from netrun.llm.budgets.redis import RedisLedger
+        from netrun.ratelimit import RedisBackend
+
+        url = f"{REDIS_URL}/14"
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+        ledger = RedisLedger(url, prefix=f"netrun:bench:{uuid.uuid4().hex[:6]}:")
+        run("redis", ledger, RedisBackend(url, prefix="netrun:bench:rl:"), args.iterations, 1000)
+        redis.Redis.from_url(url).flushdb()
+    except Exception as error:
+        print(f"redis      skipped: {type(error).__name__}: {error}")
+
+    try:
+        import psycopg
+        from psycopg import sql
+
+        from netrun.llm.budgets.sql import SQLLedger
+
+        name = f"netrun_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(POSTGRES_DSN, autocommit=True, connect_timeout=2) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            pg = SQLLedger(f"{POSTGRES_DSN.rpartition('/')[0]}/{name}", max_connections=2)
+            pg.create_tables()
+            run("postgres", pg, MemoryBackend(), args.iterations, 3000)
+            pg.close()
+        finally:
+            with psycopg.connect(POSTGRES_DSN, autocommit=True) as conn:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+    except Exception as error:
+        print(f"postgres   skipped: {type(error).__name__}: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""Anthropic (Claude) through the official ``anthropic`` SDK (``Anthropic`` / ``AsyncAnthropic``).
+
+System messages go to the ``system`` parameter, as the Messages API wants. Anthropic's
+``input_tokens`` exclude cache reads and writes (``cache_read_input_tokens``,
+``cache_creation_input_tokens``), which is netrun's convention already. The SDK's own retries
+are off (``max_retries=0``); a 529 ("overloaded") becomes ``ServiceUnavailableError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from netrun.core.deps import require
+from netrun.errors import BadGatewayError, NetrunException
+from netrun.llm.adapters.base import BaseLLMAdapter, StreamState
+from netrun.llm.adapters.errors import (
+    connection_error,
+    error_for_status,
+    map_transport_error,
+    parse_retry_after,
+    timeout_error,
+)
+from netrun.llm.adapters.openai import _secret
+from netrun.llm.types import ChatMessage, LLMResponse, Usage
+
+if TYPE_CHECKING:
+    import anthropic
+    from anthropic.types import Message, MessageDeltaUsage, RawMessageStreamEvent
+    from anthropic.types import Usage as AnthropicUsage
+    from pydantic import SecretStr
+
+__all__ = ["AnthropicAdapter", "anthropic_usage"]
+
+DEFAULT_MODEL = "claude-haiku-4-5"
+
+#: Error types Anthropic sends inside a stream (``event: error``), as HTTP statuses.
+_STREAM_ERROR_STATUS = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500}
+
+
+def anthropic_usage(usage: AnthropicUsage | MessageDeltaUsage) -> Usage:
+    details = usage.output_tokens_details
+    return Usage.from_anthropic(
+        input_tokens=usage.input_tokens or 0,
+        output_tokens=usage.output_tokens,
+        cache_read_input_tokens=usage.cache_read_input_tokens,
+        cache_creation_input_tokens=usage.cache_creation_input_tokens,
+        thinking_tokens=details.thinking_tokens if details else None,
+    )
+
+
+class AnthropicAdapter(BaseLLMAdapter):
+    """Claude models; the chain calls this provider ``claude`` or ``anthropic``."""
+
+    provider: ClassVar[str] = "anthropic"
+
+    def __init__(
+        self,
+        *,
+        api_key: str | SecretStr | None,
+        model: str = DEFAULT_MODEL,
+        base_url: str | None = None,
+        max_tokens: int = 1024,
+        timeout: float = 60.0,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
+        self._api_key = _secret(api_key)
+        self.base_url = base_url
+        self.default_headers = dict(default_headers or {})
+        self._sync: anthropic.Anthropic | None = None
+        self._async: anthropic.AsyncAnthropic | None = None
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        return {
+            "api_key": self._api_key,
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": 0,
+            "default_headers": self.default_headers or None,
+        }
+
+    @property
+    def client(self) -> anthropic.Anthropic:
+        if self._sync is None:
+            require("anthropic", feature="The Anthropic adapter", extra="anthropic")
+            import anthropic
+
+            self._sync = anthropic.Anthropic(**self._client_kwargs())
+        return self._sync
+
+    @property
+    def async_client(self) -> anthropic.AsyncAnthropic:
+        if self._async is None:
+            require("anthropic", feature="The Anthropic adapter", extra="anthropic")
+            import anthropic
+
+            self._async = anthropic.AsyncAnthropic(**self._client_kwargs())
+        return self._async
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    async def aclose(self) -> None:
+        if self._async is not None:
+            await self._async.close()
+            self._async = None
+
+    # -------------------------------------------------------------- requests
+
+    def _request(
+        self,
+        messages: Sequence[ChatMessage],
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        *,
+        stream: bool,
+    ) -> dict[str, Any]:
+        system = "\n\n".join(m.content for m in messages if m.role == "system")
+        request: dict[str, Any] = {
+            "model": model,
+            "max_tokens": max_tokens,
+            "messages": [m.as_dict() for m in messages if m.role != "system"],
+            **options,
+        }
+        if system:
+            request["system"] = system
+        if stream:
+            request["stream"] = True
+        return request
+
+    def _response(self, message: Message, model: str) -> LLMResponse:
+        text = "".join(block.text for block in message.content if block.type == "text")
+        return LLMResponse(
+            text=text,
+            provider=self.provider,
+            model=message.model or model,
+            usage=anthropic_usage(message.usage),
+            finish_reason=message.stop_reason,
+            request_id=message._request_id,
+        )
+
+    def _complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+    ) -> LLMResponse:
+        request = self._request(messages, model, max_tokens, options, stream=False)
+        return self._response(cast("Message", self.client.messages.create(**request)), model)
+
+    async def _acomplete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+    ) -> LLMResponse:
+        request = self._request(messages, model, max_tokens, options, stream=False)
+        message = cast("Message", await self.async_client.messages.create(**request))
+        return self._response(message, model)
+
+    @staticmethod
+    def _read_event(event: RawMessageStreamEvent, state: StreamState) -> str:
+        if event.type == "message_start":
+            state.model = event.message.model or state.model
+            state.usage = anthropic_usage(event.message.usage)
+        elif event.type == "content_block_delta":
+            if event.delta.type == "text_delta":
+                return event.delta.text
+        elif event.type == "message_delta":
+            # message_delta usage is cumulative; its input fields may be null.
+            delta = anthropic_usage(event.usage)
+            known = state.usage or Usage()
+            state.usage = Usage(
+                input_tokens=delta.input_tokens or known.input_tokens,
+                cache_read_tokens=delta.cache_read_tokens or known.cache_read_tokens,
+                cache_write_tokens=delta.cache_write_tokens or known.cache_write_tokens,
+                output_tokens=delta.output_tokens,
+                reasoning_tokens=delta.reasoning_tokens or known.reasoning_tokens,
+            )
+            state.usage_final = True
+            if event.delta.stop_reason:
+                state.finish_reason = event.delta.stop_reason
+        return ""
+
+    def _stream_deltas(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        state: StreamState,
+    ) -> Generator[str, None, None]:
+        request = self._request(messages, model, max_tokens, options, stream=True)
+        stream = cast(
+            "anthropic.Stream[RawMessageStreamEvent]", self.client.messages.create(**request)
+        )
+        try:
+            state.request_id = stream.response.headers.get("request-id")
+            for event in stream:
+                text = self._read_event(event, state)
+                if text:
+                    yield text
+        finally:
+            stream.close()
+
+    async def _astream_deltas(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        state: StreamState,
+    ) -> AsyncGenerator[str, None]:
+        request = self._request(messages, model, max_tokens, options, stream=True)
+        stream = cast(
+            "anthropic.AsyncStream[RawMessageStreamEvent]",
+            await self.async_client.messages.create(**request),
+        )
+        try:
+            state.request_id = stream.response.headers.get("request-id")
+            async for event in stream:
+                text = self._read_event(event, state)
+                if text:
+                    yield text
+        finally:
+            await stream.close()
+
+    # -------------------------------------------------------------- errors
+
+    def map_error(self, error: Exception) -> NetrunException | None:
+        import anthropic
+
+        if isinstance(error, anthropic.APITimeoutError):
+            return timeout_error(self.provider)
+        if isinstance(error, anthropic.APIStatusError):
+            status = error.status_code
+            if status < 400:
+                # An `event: error` inside a 200 stream carries its type, not a status.
+                status = _STREAM_ERROR_STATUS.get(str(error.type), 502)
+            return error_for_status(
+                self.provider,
+                status,
+                retry_after=parse_retry_after(error.response.headers),
+                request_id=error.request_id,
+            )
+        if isinstance(error, anthropic.APIConnectionError):
+            return connection_error(self.provider)
+        if isinstance(error, anthropic.APIError):
+            return BadGatewayError(
+                f"The LLM provider {self.provider!r} sent an error.", {"provider": self.provider}
+            )
+        return map_transport_error(self.provider, error)

@@ -1,0 +1,90 @@
+"""Azure OpenAI through the ``openai`` SDK's ``AzureOpenAI`` / ``AsyncAzureOpenAI``.
+
+On Azure the "model" of a request is a *deployment* name; the SDK puts it in the URL
+(``/openai/deployments/<deployment>/chat/completions?api-version=...``) and sends the key in
+the ``api-key`` header. ``deployments`` maps model names the application uses to deployment
+names, so ``chat(..., model="gpt-4o")`` works on both OpenAI and Azure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from netrun.core.deps import require
+from netrun.llm.adapters.openai import OpenAIAdapter, _secret
+from netrun.llm.types import ChatMessage
+
+if TYPE_CHECKING:
+    import openai
+    from pydantic import SecretStr
+
+__all__ = ["DEFAULT_API_VERSION", "AzureOpenAIAdapter"]
+
+#: A generally available Azure OpenAI data-plane API version.
+DEFAULT_API_VERSION = "2024-10-21"
+
+
+class AzureOpenAIAdapter(OpenAIAdapter):
+    """Azure OpenAI deployments: ``endpoint`` is ``https://<resource>.openai.azure.com``."""
+
+    provider: ClassVar[str] = "azure_openai"
+    request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id", "apim-request-id")
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        api_key: str | SecretStr | None,
+        deployment: str,
+        api_version: str = DEFAULT_API_VERSION,
+        deployments: Mapping[str, str] | None = None,
+        max_tokens: int = 1024,
+        timeout: float = 60.0,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            model=deployment,
+            max_tokens=max_tokens,
+            timeout=timeout,
+            default_headers=default_headers,
+        )
+        self.endpoint = endpoint
+        self.api_version = api_version
+        self.deployments = dict(deployments or {})
+        self._api_key = _secret(api_key)
+
+    def _azure_kwargs(self) -> dict[str, Any]:
+        return {
+            "azure_endpoint": self.endpoint,
+            "api_key": self._api_key,
+            "api_version": self.api_version,
+            "timeout": self.timeout,
+            "max_retries": 0,
+            "default_headers": self.default_headers or None,
+        }
+
+    def _new_client(self) -> openai.OpenAI:
+        require("openai", feature="The Azure OpenAI adapter", extra="openai")
+        import openai
+
+        return openai.AzureOpenAI(**self._azure_kwargs())
+
+    def _new_async_client(self) -> openai.AsyncOpenAI:
+        require("openai", feature="The Azure OpenAI adapter", extra="openai")
+        import openai
+
+        return openai.AsyncAzureOpenAI(**self._azure_kwargs())
+
+    def _request(
+        self,
+        messages: Sequence[ChatMessage],
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        *,
+        stream: bool,
+    ) -> dict[str, Any]:
+        deployment = self.deployments.get(model, model)
+        return super()._request(messages, deployment, max_tokens, options, stream=stream)

@@ -1,0 +1,596 @@
+"""``BaseLLMAdapter``: one provider, sync and async, whole answers and streams.
+
+A provider module implements five hooks (``_complete``, ``_acomplete``, ``_stream_deltas``,
+``_astream_deltas``, ``map_error``); this base class gives every adapter the same public API,
+timing, key=value logs and error mapping:
+
+* ``chat(messages, model=..., max_tokens=...)`` / ``await achat(...)`` -> :class:`LLMResponse`
+* ``stream(...)`` -> :class:`ChatStream` / ``astream(...)`` -> :class:`AsyncChatStream`, which
+  yield :class:`StreamChunk` deltas and, when they end however they end, hold the
+  :class:`LLMResponse` of what was consumed and pass it to ``on_complete``
+* the seeds' ``execute(prompt, context)`` / ``await execute_async(prompt, context)``
+
+Log lines carry the provider, model, message count and prompt length, token counts and
+``duration_ms``; never the prompt, the answer or a key. Framework-neutral: no Django import.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from abc import ABC, abstractmethod
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from contextlib import suppress
+from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import Any, ClassVar
+
+from netrun.errors import BadGatewayError, NetrunException
+from netrun.llm.adapters.errors import LLMStreamInterruptedError
+from netrun.llm.types import (
+    CHARS_PER_TOKEN,
+    FINISH_CANCELLED,
+    FINISH_INTERRUPTED,
+    ChatMessage,
+    LLMResponse,
+    StreamChunk,
+    Usage,
+    estimate_tokens,
+    normalize_messages,
+)
+from netrun.logging import get_logger
+
+__all__ = [
+    "AsyncChatStream",
+    "BaseLLMAdapter",
+    "ChatStream",
+    "MessagesInput",
+    "OnComplete",
+    "StreamState",
+    "messages_from_prompt",
+]
+
+logger = get_logger(__name__)
+
+MessagesInput = str | Iterable[ChatMessage | Mapping[str, Any]]
+#: Called once with the response of a stream when it ends: completed, cut or abandoned.
+OnComplete = Callable[[LLMResponse], object]
+
+
+@dataclass
+class StreamState:
+    """What a provider's stream reports besides text, filled in while it is read."""
+
+    model: str
+    usage: Usage | None = None
+    #: True once the provider's final usage arrived (not only the input part).
+    usage_final: bool = False
+    finish_reason: str | None = None
+    request_id: str | None = None
+
+
+class _StreamAccount:
+    """The text, chunks and usage of one stream, and the response built from them."""
+
+    def __init__(
+        self,
+        adapter: BaseLLMAdapter,
+        messages: Sequence[ChatMessage],
+        model: str,
+        on_complete: OnComplete | None,
+    ) -> None:
+        self.adapter = adapter
+        self.state = StreamState(model=model)
+        self.estimated_input = estimate_tokens(messages)
+        self.on_complete = on_complete
+        self.parts: list[str] = []
+        self.started = time.perf_counter()
+        self.response: LLMResponse | None = None
+
+    def chunk(self, delta: str) -> StreamChunk:
+        index = len(self.parts)
+        self.parts.append(delta)
+        return StreamChunk(delta, self.adapter.provider, self.state.model, index)
+
+    def consumed_usage(self) -> Usage:
+        """The provider's usage when it arrived, else an estimate of what was consumed."""
+        state = self.state
+        if state.usage is not None and state.usage_final:
+            return state.usage
+        text_tokens = math.ceil(sum(len(part) for part in self.parts) / CHARS_PER_TOKEN)
+        # Each delta is at least one token, so the count of deltas is a floor.
+        output = max(text_tokens, len(self.parts))
+        if state.usage is not None:
+            # Anthropic reports the input (and the output so far) when the stream starts.
+            return replace(
+                state.usage, output_tokens=max(state.usage.output_tokens, output), estimated=True
+            )
+        return Usage(input_tokens=self.estimated_input, output_tokens=output, estimated=True)
+
+    def build(self, *, complete: bool, finish_reason: str | None) -> LLMResponse:
+        return LLMResponse(
+            text="".join(self.parts),
+            provider=self.adapter.provider,
+            model=self.state.model,
+            usage=self.consumed_usage(),
+            latency_ms=(time.perf_counter() - self.started) * 1000,
+            finish_reason=finish_reason,
+            request_id=self.state.request_id,
+            complete=complete,
+        )
+
+    def interrupted(self, cause: NetrunException) -> NetrunException:
+        """The error for a stream that broke: ``cause`` itself if nothing was delivered."""
+        delivered = len(self.parts)
+        if delivered == 0 and self.state.usage is None:
+            self.adapter._log_error(cause, self.state.model, self.started, streamed=True)
+            return cause
+        self.response = self.build(complete=False, finish_reason=FINISH_INTERRUPTED)
+        self.adapter._log_stream_end(self.response, "interrupted", cause=cause.error_code)
+        if delivered == 0:
+            # The provider billed the prompt but sent no text: the caller may still fall back.
+            cause.details.setdefault("billed", True)
+            return cause
+        error = LLMStreamInterruptedError(
+            details={
+                "provider": self.adapter.provider,
+                "chunks_received": delivered,
+                "cause": cause.error_code,
+            }
+        )
+        error.response = self.response
+        return error
+
+    def completed(self) -> LLMResponse:
+        self.response = self.build(complete=True, finish_reason=self.state.finish_reason)
+        self.adapter._log_stream_end(self.response, "ok")
+        return self.response
+
+    def cancelled(self) -> LLMResponse:
+        self.response = self.build(complete=False, finish_reason=FINISH_CANCELLED)
+        self.adapter._log_stream_end(self.response, "cancelled")
+        return self.response
+
+
+def _cut_short(provider: str) -> BadGatewayError:
+    return BadGatewayError(
+        f"The LLM provider {provider!r} ended the stream before finishing the answer.",
+        {"provider": provider},
+    )
+
+
+class ChatStream:
+    """A streamed answer: iterate for :class:`StreamChunk` deltas.
+
+    Stop early with ``close()`` (or ``with adapter.stream(...) as s:``, or by dropping it):
+    the HTTP stream is closed and :attr:`response` holds what was consumed, with the usage
+    the provider reported or an estimate (``usage.estimated``). A stream that breaks after
+    some text raises :class:`LLMStreamInterruptedError` whose ``response`` is the same.
+    """
+
+    def __init__(self, account: _StreamAccount, deltas: Generator[str, None, None]) -> None:
+        self._account = account
+        self._deltas = deltas
+        self._done = False
+
+    @property
+    def response(self) -> LLMResponse | None:
+        """The response once the stream has ended, else ``None``."""
+        return self._account.response
+
+    @property
+    def state(self) -> StreamState:
+        return self._account.state
+
+    @property
+    def chunks_received(self) -> int:
+        return len(self._account.parts)
+
+    def __iter__(self) -> ChatStream:
+        return self
+
+    def __next__(self) -> StreamChunk:
+        if self._done:
+            raise StopIteration
+        try:
+            delta = next(self._deltas)
+        except StopIteration:
+            self._done = True
+            if self._account.state.finish_reason is None:
+                raise self._fail(_cut_short(self._account.adapter.provider)) from None
+            self._notify(self._account.completed())
+            raise
+        except Exception as exc:
+            self._done = True
+            raise self._fail(self._account.adapter._map(exc)) from None
+        return self._account.chunk(delta)
+
+    def _fail(self, cause: NetrunException) -> NetrunException:
+        error = self._account.interrupted(cause)
+        if self._account.response is not None:
+            self._notify(self._account.response)
+        return error
+
+    def _notify(self, response: LLMResponse) -> None:
+        if self._account.on_complete is not None:
+            self._account.on_complete(response)
+
+    def close(self) -> None:
+        """Stop reading; bill what was consumed (idempotent)."""
+        if self._done:
+            return
+        self._done = True
+        with suppress(Exception):
+            self._deltas.close()
+        self._notify(self._account.cancelled())
+
+    def __enter__(self) -> ChatStream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A consumer that drops the stream (a client disconnect) must still be billed.
+        if not getattr(self, "_done", True):
+            with suppress(Exception):
+                self.close()
+
+
+class AsyncChatStream:
+    """The async twin of :class:`ChatStream`: ``async for``, ``aclose()``, ``async with``.
+
+    ``on_complete`` may be a coroutine function. Close an abandoned stream explicitly
+    (``async with`` does): an async generator cannot be closed from a finaliser.
+    """
+
+    def __init__(self, account: _StreamAccount, deltas: AsyncGenerator[str, None]) -> None:
+        self._account = account
+        self._deltas = deltas
+        self._done = False
+
+    @property
+    def response(self) -> LLMResponse | None:
+        return self._account.response
+
+    @property
+    def state(self) -> StreamState:
+        return self._account.state
+
+    @property
+    def chunks_received(self) -> int:
+        return len(self._account.parts)
+
+    def __aiter__(self) -> AsyncChatStream:
+        return self
+
+    async def __anext__(self) -> StreamChunk:
+        if self._done:
+            raise StopAsyncIteration
+        try:
+            delta = await self._deltas.__anext__()
+        except StopAsyncIteration:
+            self._done = True
+            if self._account.state.finish_reason is None:
+                raise await self._fail(_cut_short(self._account.adapter.provider)) from None
+            await self._notify(self._account.completed())
+            raise
+        except Exception as exc:
+            self._done = True
+            raise await self._fail(self._account.adapter._map(exc)) from None
+        return self._account.chunk(delta)
+
+    async def _fail(self, cause: NetrunException) -> NetrunException:
+        error = self._account.interrupted(cause)
+        if self._account.response is not None:
+            await self._notify(self._account.response)
+        return error
+
+    async def _notify(self, response: LLMResponse) -> None:
+        if self._account.on_complete is not None:
+            result = self._account.on_complete(response)
+            if inspect.isawaitable(result):
+                await result
+
+    async def aclose(self) -> None:
+        """Stop reading; bill what was consumed (idempotent)."""
+        if self._done:
+            return
+        self._done = True
+        with suppress(Exception):
+            await self._deltas.aclose()
+        await self._notify(self._account.cancelled())
+
+    async def __aenter__(self) -> AsyncChatStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class BaseLLMAdapter(ABC):
+    """One LLM provider. Subclasses set ``provider`` and implement the five hooks.
+
+    Adapters are cheap to build and hold their SDK clients lazily (one sync, one async).
+    Keep an adapter per event loop for async use: an async HTTP client must not cross loops.
+    """
+
+    #: The provider's name in the chain, in responses, logs and errors.
+    provider: ClassVar[str] = "base"
+    #: Extra key=value fields on every log line of this adapter.
+    log_fields: ClassVar[Mapping[str, object]] = {}
+
+    def __init__(self, *, model: str, max_tokens: int = 1024, timeout: float = 60.0) -> None:
+        if max_tokens < 1:
+            raise ValueError("max_tokens must be at least 1")
+        self.model = model
+        self.max_tokens = max_tokens
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        # Never the key: adapters end up in error reports and debug output.
+        return f"<{type(self).__name__} provider={self.provider!r} model={self.model!r}>"
+
+    # ------------------------------------------------------------------ provider hooks
+
+    @abstractmethod
+    def _complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+    ) -> LLMResponse:
+        """One whole answer (``latency_ms`` is filled in by the caller)."""
+
+    @abstractmethod
+    async def _acomplete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+    ) -> LLMResponse: ...
+
+    @abstractmethod
+    def _stream_deltas(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        state: StreamState,
+    ) -> Generator[str, None, None]:
+        """Yield text deltas (never empty ones) and fill ``state``; close the HTTP stream
+        in a ``finally``. Set ``state.finish_reason`` only when the provider said it was done.
+        """
+
+    @abstractmethod
+    def _astream_deltas(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        state: StreamState,
+    ) -> AsyncGenerator[str, None]: ...
+
+    @abstractmethod
+    def map_error(self, error: Exception) -> NetrunException | None:
+        """The netrun error for a provider/SDK/HTTP exception, ``None`` for anything else."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook: adapters without clients skip it
+        """Close the sync HTTP client, if one was opened."""
+
+    async def aclose(self) -> None:  # noqa: B027
+        """Close the async HTTP client, if one was opened."""
+
+    # ------------------------------------------------------------------ public API
+
+    def chat(
+        self,
+        messages: MessagesInput,
+        *,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        **options: Any,
+    ) -> LLMResponse:
+        """Send ``messages`` and wait for the whole answer."""
+        msgs, model, max_tokens = self._prepare(messages, model, max_tokens)
+        started = self._log_request(msgs, model, streamed=False)
+        try:
+            response = self._complete(msgs, model=model, max_tokens=max_tokens, options=options)
+        except Exception as exc:
+            raise self._failed(exc, model, started) from None
+        return self._succeeded(response, started)
+
+    async def achat(
+        self,
+        messages: MessagesInput,
+        *,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        **options: Any,
+    ) -> LLMResponse:
+        """The async twin of :meth:`chat` (a true async HTTP client, no thread)."""
+        msgs, model, max_tokens = self._prepare(messages, model, max_tokens)
+        started = self._log_request(msgs, model, streamed=False)
+        try:
+            response = await self._acomplete(
+                msgs, model=model, max_tokens=max_tokens, options=options
+            )
+        except Exception as exc:
+            raise self._failed(exc, model, started) from None
+        return self._succeeded(response, started)
+
+    def stream(
+        self,
+        messages: MessagesInput,
+        *,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        on_complete: OnComplete | None = None,
+        **options: Any,
+    ) -> ChatStream:
+        """Stream the answer; the request is sent when the first chunk is asked for."""
+        msgs, model, max_tokens = self._prepare(messages, model, max_tokens)
+        self._log_request(msgs, model, streamed=True)
+        account = _StreamAccount(self, msgs, model, on_complete)
+        deltas = self._stream_deltas(
+            msgs, model=model, max_tokens=max_tokens, options=options, state=account.state
+        )
+        return ChatStream(account, deltas)
+
+    def astream(
+        self,
+        messages: MessagesInput,
+        *,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        on_complete: OnComplete | Callable[[LLMResponse], Awaitable[object]] | None = None,
+        **options: Any,
+    ) -> AsyncChatStream:
+        """The async twin of :meth:`stream`."""
+        msgs, model, max_tokens = self._prepare(messages, model, max_tokens)
+        self._log_request(msgs, model, streamed=True)
+        account = _StreamAccount(self, msgs, model, on_complete)
+        deltas = self._astream_deltas(
+            msgs, model=model, max_tokens=max_tokens, options=options, state=account.state
+        )
+        return AsyncChatStream(account, deltas)
+
+    def execute(self, prompt: str, context: Mapping[str, Any] | None = None) -> LLMResponse:
+        """The seeds' API: ``context`` may hold ``system``, ``history`` (chat messages),
+        ``model``, ``max_tokens`` and provider options such as ``temperature``."""
+        messages, kwargs = messages_from_prompt(prompt, context)
+        return self.chat(messages, **kwargs)
+
+    async def execute_async(
+        self, prompt: str, context: Mapping[str, Any] | None = None
+    ) -> LLMResponse:
+        """The async twin of :meth:`execute`."""
+        messages, kwargs = messages_from_prompt(prompt, context)
+        return await self.achat(messages, **kwargs)
+
+    # ------------------------------------------------------------------ shared machinery
+
+    def _prepare(
+        self, messages: MessagesInput, model: str | None, max_tokens: int | None
+    ) -> tuple[list[ChatMessage], str, int]:
+        if max_tokens is not None and max_tokens < 1:
+            raise ValueError("max_tokens must be at least 1")
+        return normalize_messages(messages), model or self.model, max_tokens or self.max_tokens
+
+    def _map(self, error: Exception) -> NetrunException:
+        if isinstance(error, NetrunException):
+            return error
+        mapped = self.map_error(error)
+        if mapped is None:
+            # Not a provider failure (a bug, a bad argument): let it surface as it is.
+            raise error
+        return mapped
+
+    def _failed(self, error: Exception, model: str, started: float) -> NetrunException:
+        mapped = self._map(error)
+        self._log_error(mapped, model, started, streamed=False)
+        return mapped
+
+    def _succeeded(self, response: LLMResponse, started: float) -> LLMResponse:
+        response = replace(response, latency_ms=(time.perf_counter() - started) * 1000)
+        logger.info(
+            "llm_response",
+            provider=self.provider,
+            model=response.model,
+            result="ok",
+            input_tokens=response.usage.input_tokens,
+            cache_read_tokens=response.usage.cache_read_tokens,
+            cache_write_tokens=response.usage.cache_write_tokens,
+            output_tokens=response.usage.output_tokens,
+            finish_reason=response.finish_reason,
+            request_id=response.request_id,
+            duration_ms=round(response.latency_ms, 2),
+            **self.log_fields,
+        )
+        return response
+
+    def _log_request(self, messages: Sequence[ChatMessage], model: str, *, streamed: bool) -> float:
+        logger.info(
+            "llm_request",
+            provider=self.provider,
+            model=model,
+            streamed=streamed,
+            message_count=len(messages),
+            prompt_length=sum(len(message.content) for message in messages),
+            **self.log_fields,
+        )
+        return time.perf_counter()
+
+    def _log_error(
+        self, error: NetrunException, model: str, started: float, *, streamed: bool
+    ) -> None:
+        logger.warning(
+            "llm_error",
+            provider=self.provider,
+            model=model,
+            streamed=streamed,
+            result="error",
+            error_code=error.error_code,
+            provider_status=error.details.get("provider_status"),
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            **self.log_fields,
+        )
+
+    def _log_stream_end(self, response: LLMResponse, result: str, **extra: object) -> None:
+        logger.info(
+            "llm_stream_end",
+            provider=self.provider,
+            model=response.model,
+            result=result,
+            input_tokens=response.usage.input_tokens,
+            output_tokens=response.usage.output_tokens,
+            usage_estimated=response.usage.estimated,
+            finish_reason=response.finish_reason,
+            request_id=response.request_id,
+            duration_ms=round(response.latency_ms, 2),
+            **extra,
+            **self.log_fields,
+        )
+
+
+def messages_from_prompt(
+    prompt: str, context: Mapping[str, Any] | None
+) -> tuple[list[ChatMessage], dict[str, Any]]:
+    """The seeds' ``(prompt, context)`` as chat messages plus the remaining keyword options."""
+    options = dict(context or {})
+    messages: list[ChatMessage] = []
+    system = options.pop("system", None)
+    if system:
+        messages.append(ChatMessage("system", str(system)))
+    history = options.pop("history", None)
+    if history:
+        messages.extend(normalize_messages(history))
+    messages.append(ChatMessage("user", prompt))
+    return messages, options

@@ -1,0 +1,223 @@
+"""Ollama (a local model server) through its HTTP API, ``POST /api/chat``, with ``httpx``.
+
+Answers are free (local), so this is the chain's "local model" that budget refusals fall
+back to. Streams are newline-delimited JSON; the last line has ``done: true`` and the token
+counts (``prompt_eval_count``, ``eval_count``). Ollama has no prompt cache and no request id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from netrun.core.deps import require
+from netrun.errors import BadGatewayError, NetrunException
+from netrun.llm.adapters.base import BaseLLMAdapter, StreamState
+from netrun.llm.adapters.errors import error_for_status, map_transport_error, parse_retry_after
+from netrun.llm.adapters.openai import _secret
+from netrun.llm.types import ChatMessage, LLMResponse, Usage
+
+if TYPE_CHECKING:
+    import httpx
+    from pydantic import SecretStr
+
+__all__ = ["DEFAULT_BASE_URL", "OllamaAdapter"]
+
+DEFAULT_BASE_URL = "http://127.0.0.1:11434"
+DEFAULT_MODEL = "llama3.2"
+
+
+class OllamaAdapter(BaseLLMAdapter):
+    """A model served by Ollama; ``api_key`` is only for a proxy that wants a bearer token."""
+
+    provider: ClassVar[str] = "ollama"
+
+    def __init__(
+        self,
+        *,
+        model: str = DEFAULT_MODEL,
+        base_url: str = DEFAULT_BASE_URL,
+        api_key: str | SecretStr | None = None,
+        max_tokens: int = 1024,
+        timeout: float = 60.0,
+    ) -> None:
+        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
+        self.base_url = base_url.rstrip("/")
+        self._api_key = _secret(api_key)
+        self._sync: httpx.Client | None = None
+        self._async: httpx.AsyncClient | None = None
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        return {"base_url": self.base_url, "timeout": self.timeout, "headers": headers}
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._sync is None:
+            require("httpx", feature="The Ollama adapter", extra="llm")
+            import httpx
+
+            self._sync = httpx.Client(**self._client_kwargs())
+        return self._sync
+
+    @property
+    def async_client(self) -> httpx.AsyncClient:
+        if self._async is None:
+            require("httpx", feature="The Ollama adapter", extra="llm")
+            import httpx
+
+            self._async = httpx.AsyncClient(**self._client_kwargs())
+        return self._async
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    async def aclose(self) -> None:
+        if self._async is not None:
+            await self._async.aclose()
+            self._async = None
+
+    # -------------------------------------------------------------- requests
+
+    @staticmethod
+    def _request(
+        messages: Sequence[ChatMessage],
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        *,
+        stream: bool,
+    ) -> dict[str, Any]:
+        # Ollama takes sampling settings (temperature...) inside "options".
+        return {
+            "model": model,
+            "messages": [message.as_dict() for message in messages],
+            "stream": stream,
+            "options": {"num_predict": max_tokens, **options},
+        }
+
+    def _check(self, response: httpx.Response) -> None:
+        if response.status_code >= 400:
+            raise error_for_status(
+                self.provider,
+                response.status_code,
+                retry_after=parse_retry_after(response.headers),
+            )
+
+    @staticmethod
+    def _usage(data: Mapping[str, Any]) -> Usage:
+        return Usage(
+            input_tokens=int(data.get("prompt_eval_count") or 0),
+            output_tokens=int(data.get("eval_count") or 0),
+        )
+
+    def _response(self, data: Mapping[str, Any], model: str) -> LLMResponse:
+        message = data.get("message") or {}
+        return LLMResponse(
+            text=str(message.get("content") or ""),
+            provider=self.provider,
+            model=str(data.get("model") or model),
+            usage=self._usage(data),
+            finish_reason=data.get("done_reason") or ("stop" if data.get("done") else None),
+        )
+
+    def _complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+    ) -> LLMResponse:
+        request = self._request(messages, model, max_tokens, options, stream=False)
+        response = self.client.post("/api/chat", json=request)
+        self._check(response)
+        return self._response(self._json(response.content), model)
+
+    async def _acomplete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+    ) -> LLMResponse:
+        request = self._request(messages, model, max_tokens, options, stream=False)
+        response = await self.async_client.post("/api/chat", json=request)
+        self._check(response)
+        return self._response(self._json(response.content), model)
+
+    def _json(self, line: bytes | str) -> dict[str, Any]:
+        try:
+            data = json.loads(line)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise BadGatewayError(
+                f"The LLM provider {self.provider!r} sent a malformed answer.",
+                {"provider": self.provider},
+            )
+        if "error" in data:
+            # Ollama reports failures inside a 200 stream as {"error": "..."}; the text can
+            # quote the request, so it stays out of the error.
+            raise BadGatewayError(
+                f"The LLM provider {self.provider!r} sent an error.", {"provider": self.provider}
+            )
+        return data
+
+    def _read_line(self, line: str, state: StreamState) -> str:
+        data = self._json(line)
+        if data.get("model"):
+            state.model = str(data["model"])
+        if data.get("done"):
+            state.usage = self._usage(data)
+            state.usage_final = True
+            state.finish_reason = str(data.get("done_reason") or "stop")
+        message = data.get("message") or {}
+        return str(message.get("content") or "")
+
+    def _stream_deltas(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        state: StreamState,
+    ) -> Generator[str, None, None]:
+        request = self._request(messages, model, max_tokens, options, stream=True)
+        with self.client.stream("POST", "/api/chat", json=request) as response:
+            if response.status_code >= 400:
+                response.read()
+                self._check(response)
+            for line in response.iter_lines():
+                if line.strip():
+                    text = self._read_line(line, state)
+                    if text:
+                        yield text
+
+    async def _astream_deltas(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        state: StreamState,
+    ) -> AsyncGenerator[str, None]:
+        request = self._request(messages, model, max_tokens, options, stream=True)
+        async with self.async_client.stream("POST", "/api/chat", json=request) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                self._check(response)
+            async for line in response.aiter_lines():
+                if line.strip():
+                    text = self._read_line(line, state)
+                    if text:
+                        yield text
+
+    def map_error(self, error: Exception) -> NetrunException | None:
+        return map_transport_error(self.provider, error)

@@ -1,0 +1,276 @@
+"""OpenAI through the official ``openai`` SDK (``OpenAI`` / ``AsyncOpenAI``).
+
+The SDK's own retries are off (``max_retries=0``): :class:`~netrun.llm.client.LLMClient`
+retries, so that every attempt is policy-checked, recorded and honours ``Retry-After``.
+Streams always ask for usage (``stream_options={"include_usage": True}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from netrun.core.deps import require
+from netrun.errors import BadGatewayError, NetrunException
+from netrun.llm.adapters.base import BaseLLMAdapter, StreamState
+from netrun.llm.adapters.errors import (
+    connection_error,
+    error_for_status,
+    map_transport_error,
+    parse_retry_after,
+    timeout_error,
+)
+from netrun.llm.types import ChatMessage, LLMResponse, Usage
+
+if TYPE_CHECKING:
+    import openai
+    from openai.types import CompletionUsage
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+    from pydantic import SecretStr
+
+__all__ = ["OpenAIAdapter", "openai_usage"]
+
+DEFAULT_MODEL = "gpt-4o-mini"
+
+
+def openai_usage(usage: CompletionUsage | None) -> Usage | None:
+    """Normalise OpenAI's usage: ``prompt_tokens`` there INCLUDES the cached tokens."""
+    if usage is None:
+        return None
+    prompt = usage.prompt_tokens_details
+    completion = usage.completion_tokens_details
+    return Usage.from_openai(
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cached_tokens=prompt.cached_tokens if prompt else None,
+        cache_write_tokens=prompt.cache_write_tokens if prompt else None,
+        reasoning_tokens=completion.reasoning_tokens if completion else None,
+    )
+
+
+def _secret(value: str | SecretStr | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.get_secret_value()
+
+
+class OpenAIAdapter(BaseLLMAdapter):
+    """OpenAI's Chat Completions API; ``base_url`` points it at a proxy or a stub."""
+
+    provider: ClassVar[str] = "openai"
+    #: Response headers that carry the provider's request id, first found wins.
+    request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
+
+    def __init__(
+        self,
+        *,
+        api_key: str | SecretStr | None,
+        model: str = DEFAULT_MODEL,
+        base_url: str | None = None,
+        organization: str | None = None,
+        max_tokens: int = 1024,
+        timeout: float = 60.0,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
+        self._api_key = _secret(api_key)
+        self.base_url = base_url
+        self.organization = organization
+        self.default_headers = dict(default_headers or {})
+        self._sync: openai.OpenAI | None = None
+        self._async: openai.AsyncOpenAI | None = None
+
+    # -------------------------------------------------------------- SDK clients
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        return {
+            "api_key": self._api_key,
+            "base_url": self.base_url,
+            "organization": self.organization,
+            "timeout": self.timeout,
+            "max_retries": 0,
+            "default_headers": self.default_headers or None,
+        }
+
+    def _new_client(self) -> openai.OpenAI:
+        require("openai", feature="The OpenAI adapter", extra="openai")
+        import openai
+
+        return openai.OpenAI(**self._client_kwargs())
+
+    def _new_async_client(self) -> openai.AsyncOpenAI:
+        require("openai", feature="The OpenAI adapter", extra="openai")
+        import openai
+
+        return openai.AsyncOpenAI(**self._client_kwargs())
+
+    @property
+    def client(self) -> openai.OpenAI:
+        if self._sync is None:
+            self._sync = self._new_client()
+        return self._sync
+
+    @property
+    def async_client(self) -> openai.AsyncOpenAI:
+        if self._async is None:
+            self._async = self._new_async_client()
+        return self._async
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    async def aclose(self) -> None:
+        if self._async is not None:
+            await self._async.close()
+            self._async = None
+
+    # -------------------------------------------------------------- requests
+
+    def _request(
+        self,
+        messages: Sequence[ChatMessage],
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        *,
+        stream: bool,
+    ) -> dict[str, Any]:
+        # max_completion_tokens replaced max_tokens and is the one reasoning models accept.
+        request: dict[str, Any] = {
+            "model": model,
+            "messages": [message.as_dict() for message in messages],
+            "max_completion_tokens": max_tokens,
+            **options,
+        }
+        if stream:
+            request["stream"] = True
+            request["stream_options"] = {"include_usage": True}
+        return request
+
+    def _request_id(self, headers: Mapping[str, str]) -> str | None:
+        for name in self.request_id_headers:
+            value = headers.get(name)
+            if value:
+                return value
+        return None
+
+    def _response(self, completion: ChatCompletion, model: str) -> LLMResponse:
+        choice = completion.choices[0] if completion.choices else None
+        return LLMResponse(
+            text=(choice.message.content or "") if choice else "",
+            provider=self.provider,
+            model=completion.model or model,
+            usage=openai_usage(completion.usage) or Usage(),
+            finish_reason=choice.finish_reason if choice else None,
+            request_id=completion._request_id,
+        )
+
+    def _complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+    ) -> LLMResponse:
+        request = self._request(messages, model, max_tokens, options, stream=False)
+        completion = cast("ChatCompletion", self.client.chat.completions.create(**request))
+        return self._response(completion, model)
+
+    async def _acomplete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+    ) -> LLMResponse:
+        request = self._request(messages, model, max_tokens, options, stream=False)
+        completion = cast(
+            "ChatCompletion", await self.async_client.chat.completions.create(**request)
+        )
+        return self._response(completion, model)
+
+    def _read_chunk(self, chunk: ChatCompletionChunk, state: StreamState) -> str:
+        if chunk.model:
+            state.model = chunk.model
+        if chunk.usage is not None:
+            state.usage = openai_usage(chunk.usage)
+            state.usage_final = True
+        text = ""
+        for choice in chunk.choices:
+            if choice.finish_reason:
+                state.finish_reason = choice.finish_reason
+            if choice.index == 0 and choice.delta.content:
+                text += choice.delta.content
+        return text
+
+    def _stream_deltas(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        state: StreamState,
+    ) -> Generator[str, None, None]:
+        request = self._request(messages, model, max_tokens, options, stream=True)
+        stream = cast(
+            "openai.Stream[ChatCompletionChunk]", self.client.chat.completions.create(**request)
+        )
+        try:
+            state.request_id = self._request_id(stream.response.headers)
+            for chunk in stream:
+                text = self._read_chunk(chunk, state)
+                if text:
+                    yield text
+        finally:
+            stream.close()
+
+    async def _astream_deltas(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int,
+        options: Mapping[str, Any],
+        state: StreamState,
+    ) -> AsyncGenerator[str, None]:
+        request = self._request(messages, model, max_tokens, options, stream=True)
+        stream = cast(
+            "openai.AsyncStream[ChatCompletionChunk]",
+            await self.async_client.chat.completions.create(**request),
+        )
+        try:
+            state.request_id = self._request_id(stream.response.headers)
+            async for chunk in stream:
+                text = self._read_chunk(chunk, state)
+                if text:
+                    yield text
+        finally:
+            await stream.close()
+
+    # -------------------------------------------------------------- errors
+
+    def map_error(self, error: Exception) -> NetrunException | None:
+        import openai
+
+        if isinstance(error, openai.APITimeoutError):
+            return timeout_error(self.provider)
+        if isinstance(error, openai.APIStatusError):
+            return error_for_status(
+                self.provider,
+                error.status_code,
+                retry_after=parse_retry_after(error.response.headers),
+                request_id=self._request_id(error.response.headers),
+            )
+        if isinstance(error, openai.APIConnectionError):
+            return connection_error(self.provider)
+        if isinstance(error, openai.APIError):
+            # An error event inside a stream, or an answer the SDK could not parse.
+            return BadGatewayError(
+                f"The LLM provider {self.provider!r} sent an error.", {"provider": self.provider}
+            )
+        return map_transport_error(self.provider, error)

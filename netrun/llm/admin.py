@@ -1,0 +1,83 @@
+"""Admin for tenant LLM policies: provider rules inline, today's and this month's spend as
+progress bars. Every change made here is in the admin log (each object's "History")."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from netrun.llm.budgets.base import Period, from_micros
+from netrun.llm.models import BudgetSpend, ProviderRule, TenantPolicyRecord, current_spend
+
+__all__ = ["BudgetSpendAdmin", "TenantPolicyRecordAdmin", "spend_bar"]
+
+
+def spend_bar(spent: Decimal, limit: Decimal | None) -> SafeString:
+    """``<progress>`` of spent against limit, with the amounts as text (no JavaScript, no CDN)."""
+    if limit is None:
+        return format_html("{} USD (no limit)", f"{spent:.2f}")
+    percent = 100 if limit == 0 else min(100, int(spent * 100 / limit))
+    return format_html(
+        '<progress value="{}" max="100" title="{}%"></progress> {} / {} USD',
+        percent,
+        percent,
+        f"{spent:.2f}",
+        f"{limit:.2f}",
+    )
+
+
+class ProviderRuleInline(admin.StackedInline):  # type: ignore[type-arg]
+    model = ProviderRule
+    extra = 0
+
+
+@admin.register(TenantPolicyRecord)
+class TenantPolicyRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("tenant_id", "today", "this_month", "fallback_to_local", "updated_at")
+    search_fields = ("tenant_id",)
+    list_filter = ("fallback_to_local", "require_reason")
+    readonly_fields = ("today", "this_month", "updated_at")
+    inlines = (ProviderRuleInline,)
+
+    def _spent(self, obj: TenantPolicyRecord, period: Period) -> Decimal:
+        row = current_spend(obj.tenant_id, obj.timezone).get(period)
+        return Decimal(0) if row is None else from_micros(row.spent_micros + row.reserved_micros)
+
+    @admin.display(description="today (spent + held)")
+    def today(self, obj: TenantPolicyRecord) -> SafeString:
+        return spend_bar(self._spent(obj, Period.DAY), obj.daily_budget_usd)
+
+    @admin.display(description="this month (spent + held)")
+    def this_month(self, obj: TenantPolicyRecord) -> SafeString:
+        return spend_bar(self._spent(obj, Period.MONTH), obj.monthly_budget_usd)
+
+
+@admin.register(BudgetSpend)
+class BudgetSpendAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only: the ledger writes these rows; editing them by hand would falsify a budget."""
+
+    list_display = ("tenant_id", "period", "period_start", "spent", "reserved", "updated_at")
+    list_filter = ("period",)
+    search_fields = ("tenant_id",)
+    date_hierarchy = "period_start"
+
+    @admin.display(description="spent (USD)", ordering="spent_micros")
+    def spent(self, obj: BudgetSpend) -> Decimal:
+        return obj.spent_usd
+
+    @admin.display(description="held (USD)", ordering="reserved_micros")
+    def reserved(self, obj: BudgetSpend) -> Decimal:
+        return obj.reserved_usd
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

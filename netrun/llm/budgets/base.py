@@ -1,0 +1,182 @@
+"""The ledger contract: reserve, settle and release amounts against per-period budgets.
+
+Amounts are integer micro-dollars (1e-6 USD) everywhere below the enforcer, so every store
+(a Python int, a Redis integer, a PostgreSQL ``bigint``) adds them exactly. Reservations
+round up and are never below the real cost of what they reserve for.
+
+Framework-neutral: no Django import.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import datetime as dt
+import enum
+import math
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+
+__all__ = [
+    "BudgetExhausted",
+    "BudgetLedger",
+    "BudgetWindow",
+    "Period",
+    "WindowUsage",
+    "from_micros",
+    "to_micros",
+    "windows_for",
+]
+
+_MICROS = Decimal(1_000_000)
+
+
+def to_micros(usd: Decimal | float | int) -> int:
+    """USD as whole micro-dollars, rounded up: a budget must never be under-charged."""
+    value = usd if isinstance(usd, Decimal) else Decimal(str(usd))
+    return int((value * _MICROS).to_integral_value(rounding=ROUND_CEILING))
+
+
+def from_micros(micros: int) -> Decimal:
+    return Decimal(micros) / _MICROS
+
+
+class Period(str, enum.Enum):
+    DAY = "day"
+    MONTH = "month"
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetWindow:
+    """One budget period of a tenant: ``day`` 2025-06-01 with at most ``limit`` micro-dollars.
+
+    ``limit`` ``None`` tracks spend without a cap. ``resets_at`` (UTC) is when the next period
+    starts, used for ``Retry-After``.
+    """
+
+    period: Period
+    start: dt.date
+    limit: int | None
+    resets_at: dt.datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.period.value}:{self.start.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class WindowUsage:
+    spent: int = 0
+    reserved: int = 0
+
+
+class BudgetExhausted(Exception):
+    """The reservation does not fit in ``window``; the enforcer turns it into a 429."""
+
+    def __init__(self, window: BudgetWindow, usage: WindowUsage) -> None:
+        super().__init__(f"{window.key} budget exhausted")
+        self.window = window
+        self.usage = usage
+
+
+def windows_for(
+    now: dt.datetime,
+    *,
+    daily_limit: int | None,
+    monthly_limit: int | None,
+    timezone: str = "UTC",
+) -> tuple[BudgetWindow, ...]:
+    """The day and month windows containing ``now`` (aware) in ``timezone``, sorted by key."""
+    zone = dt.timezone.utc if timezone in ("UTC", "") else zoneinfo.ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    today = local.date()
+    tomorrow = today + dt.timedelta(days=1)
+    month = today.replace(day=1)
+    next_month = (month + dt.timedelta(days=32)).replace(day=1)
+
+    def utc_start(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
+
+    return (
+        BudgetWindow(Period.DAY, today, daily_limit, utc_start(tomorrow)),
+        BudgetWindow(Period.MONTH, month, monthly_limit, utc_start(next_month)),
+    )
+
+
+def retry_after(window: BudgetWindow, now: dt.datetime) -> int:
+    """Whole seconds until ``window`` resets (at least 1)."""
+    return max(1, math.ceil((window.resets_at - now).total_seconds()))
+
+
+class BudgetLedger(abc.ABC):
+    """Where reservations and spend live. One ledger serves every tenant.
+
+    * ``reserve`` admits ``amount`` only if, for every window with a limit,
+      ``spent + reserved + amount <= limit``, and holds it in all windows at once, atomically;
+      otherwise it raises :class:`BudgetExhausted` naming the first window that refused.
+      Reservations older than ``ttl`` seconds are released by the next ``reserve`` of the
+      tenant: a process that died holding one does not keep the budget forever.
+    * ``settle`` drops the hold and charges ``actual`` to the same windows. A reservation that
+      already expired is charged anyway (the call happened), without a second release.
+    * ``release`` drops the hold; releasing twice, or after settling, does nothing.
+    """
+
+    @abc.abstractmethod
+    def reserve(
+        self,
+        tenant_id: str,
+        reservation_id: str,
+        windows: Sequence[BudgetWindow],
+        amount: int,
+        ttl: float,
+    ) -> None: ...
+
+    @abc.abstractmethod
+    def settle(
+        self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int
+    ) -> None: ...
+
+    @abc.abstractmethod
+    def release(self, tenant_id: str, reservation_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def usage(self, tenant_id: str, window: BudgetWindow) -> WindowUsage:
+        """Spent and reserved amounts of one window (zeros when nothing was recorded)."""
+
+    async def areserve(
+        self,
+        tenant_id: str,
+        reservation_id: str,
+        windows: Sequence[BudgetWindow],
+        amount: int,
+        ttl: float,
+    ) -> None:
+        # Network ledgers block; a worker thread keeps the event loop free.
+        await asyncio.to_thread(self.reserve, tenant_id, reservation_id, windows, amount, ttl)
+
+    async def asettle(
+        self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int
+    ) -> None:
+        await asyncio.to_thread(self.settle, tenant_id, reservation_id, windows, actual)
+
+    async def arelease(self, tenant_id: str, reservation_id: str) -> None:
+        await asyncio.to_thread(self.release, tenant_id, reservation_id)
+
+    def close(self) -> None:  # noqa: B027 - optional hook; the memory ledger holds nothing
+        """Release connections."""
+
+
+def parse_window_keys(encoded: str) -> list[tuple[Period, dt.date]]:
+    """``"day:2025-06-01,month:2025-06-01"`` (how stores keep a reservation's windows)."""
+    keys = []
+    for part in encoded.split(","):
+        if part:
+            period, _, start = part.partition(":")
+            keys.append((Period(period), dt.date.fromisoformat(start)))
+    return keys
+
+
+def encode_windows(windows: Sequence[BudgetWindow]) -> str:
+    return ",".join(window.key for window in windows)

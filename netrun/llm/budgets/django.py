@@ -1,0 +1,159 @@
+"""The budget ledger on the Django ORM, in the tables of ``netrun.llm``'s models.
+
+The same protocol as :class:`~netrun.llm.budgets.sql.SQLLedger` (lock the tenant's
+:class:`~netrun.llm.models.BudgetAccount` row, sweep stale holds, check, hold), written with the
+ORM so it runs on any database Django supports. On PostgreSQL, MySQL and Oracle the lock is
+``SELECT ... FOR UPDATE``; SQLite ignores ``select_for_update`` and serialises writers with
+its database lock instead, which is exact for one file but not built for many writers.
+
+Import this module only once Django is set up (it imports the models).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from netrun.llm.budgets.base import (
+    BudgetExhausted,
+    BudgetLedger,
+    BudgetWindow,
+    WindowUsage,
+    encode_windows,
+    parse_window_keys,
+)
+from netrun.llm.models import BudgetAccount, BudgetReservation, BudgetSpend
+
+__all__ = ["DjangoLedger"]
+
+
+def _match(windows: Sequence[BudgetWindow]) -> Q:
+    query = Q(pk__in=[])
+    for window in windows:
+        query |= Q(period=window.period.value, period_start=window.start)
+    return query
+
+
+class DjangoLedger(BudgetLedger):
+    """``using`` names the database alias (``"default"``)."""
+
+    def __init__(self, using: str = "default") -> None:
+        self.using = using
+
+    def _lock(self, tenant_id: str) -> None:
+        accounts = BudgetAccount.objects.using(self.using)
+        locked = accounts.select_for_update().filter(tenant_id=tenant_id).values_list("pk")
+        # list() runs the query; .exists() would drop the FOR UPDATE clause.
+        if not list(locked):
+            try:
+                with transaction.atomic(using=self.using):
+                    accounts.create(tenant_id=tenant_id)
+            except IntegrityError:
+                pass  # another process created it first; its row is what we lock below
+            list(locked.all())
+
+    def _drop(self, tenant_id: str, holds: Sequence[BudgetReservation]) -> None:
+        spend = BudgetSpend.objects.using(self.using)
+        now = timezone.now()
+        for hold in holds:
+            for period, start in parse_window_keys(hold.windows):
+                spend.filter(tenant_id=tenant_id, period=period.value, period_start=start).update(
+                    reserved_micros=F("reserved_micros") - hold.amount_micros, updated_at=now
+                )
+        BudgetReservation.objects.using(self.using).filter(
+            pk__in=[hold.pk for hold in holds]
+        ).delete()
+
+    def reserve(
+        self,
+        tenant_id: str,
+        reservation_id: str,
+        windows: Sequence[BudgetWindow],
+        amount: int,
+        ttl: float,
+    ) -> None:
+        spend = BudgetSpend.objects.using(self.using)
+        with transaction.atomic(using=self.using):
+            self._lock(tenant_id)
+            now = timezone.now()
+            stale = BudgetReservation.objects.using(self.using).filter(
+                tenant_id=tenant_id, expires_at__lte=now
+            )
+            self._drop(tenant_id, list(stale))
+            rows = {
+                (row.period, row.period_start): row
+                for row in spend.filter(_match(windows), tenant_id=tenant_id)
+            }
+            for window in windows:
+                row = rows.get((window.period.value, window.start))
+                usage = (
+                    WindowUsage()
+                    if row is None
+                    else WindowUsage(row.spent_micros, row.reserved_micros)
+                )
+                if (
+                    window.limit is not None
+                    and usage.spent + usage.reserved + amount > window.limit
+                ):
+                    raise BudgetExhausted(window, usage)
+            for window in windows:
+                if (window.period.value, window.start) not in rows:
+                    spend.create(
+                        tenant_id=tenant_id, period=window.period.value, period_start=window.start
+                    )
+            spend.filter(_match(windows), tenant_id=tenant_id).update(
+                reserved_micros=F("reserved_micros") + amount, updated_at=now
+            )
+            BudgetReservation.objects.using(self.using).create(
+                id=reservation_id,
+                tenant_id=tenant_id,
+                amount_micros=amount,
+                windows=encode_windows(windows),
+                expires_at=now + dt.timedelta(seconds=ttl),
+            )
+
+    def _take(self, tenant_id: str, reservation_id: str) -> None:
+        holds = list(
+            BudgetReservation.objects.using(self.using).filter(
+                tenant_id=tenant_id, pk=reservation_id
+            )
+        )
+        self._drop(tenant_id, holds)
+
+    def settle(
+        self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int
+    ) -> None:
+        spend = BudgetSpend.objects.using(self.using)
+        with transaction.atomic(using=self.using):
+            self._lock(tenant_id)
+            self._take(tenant_id, reservation_id)
+            now = timezone.now()
+            for window in windows:
+                updated = spend.filter(
+                    tenant_id=tenant_id, period=window.period.value, period_start=window.start
+                ).update(spent_micros=F("spent_micros") + actual, updated_at=now)
+                if not updated:
+                    spend.create(
+                        tenant_id=tenant_id,
+                        period=window.period.value,
+                        period_start=window.start,
+                        spent_micros=actual,
+                    )
+
+    def release(self, tenant_id: str, reservation_id: str) -> None:
+        with transaction.atomic(using=self.using):
+            self._lock(tenant_id)
+            self._take(tenant_id, reservation_id)
+
+    def usage(self, tenant_id: str, window: BudgetWindow) -> WindowUsage:
+        row = (
+            BudgetSpend.objects.using(self.using)
+            .filter(tenant_id=tenant_id, period=window.period.value, period_start=window.start)
+            .values_list("spent_micros", "reserved_micros")
+            .first()
+        )
+        return WindowUsage() if row is None else WindowUsage(*row)

@@ -1,0 +1,140 @@
+"""System checks of ``netrun.llm``'s adapters and chain, registered in ``ready()``.
+
+=====================  ==========================================================================
+ID                     Reported when
+=====================  ==========================================================================
+``netrun.llm.E001``    the offline development provider is in ``NETRUN_LLM_PROVIDER_CHAIN`` or is
+                       ``NETRUN_LLM_LOCAL_PROVIDER`` while ``DEBUG`` is off: users would get
+                       canned answers
+``netrun.llm.E002``    ``NETRUN_LLM_PROVIDER_CHAIN`` names an unknown provider
+``netrun.llm.E003``    ``NETRUN_LLM_PROVIDER_CHAIN`` is empty
+``netrun.llm.E004``    ``NETRUN_LLM_LOCAL_PROVIDER`` is neither ``ollama``, ``offline`` nor empty
+``netrun.llm.W001``    a provider in a chain the project set lacks its key, endpoint or
+                       deployment; the client leaves it out of the chain (the seeds' default
+                       chain, left unset, skips keyless providers silently: that is how a
+                       fresh project falls through to Ollama)
+=====================  ==========================================================================
+
+Settings that do not validate at all are ``netrun.config.E007``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+
+from netrun.config import Source, get_settings
+from netrun.errors import NetrunException
+from netrun.llm.adapters import LOCAL_PROVIDERS, canonical_provider
+from netrun.llm.conf import LLMConfig
+
+__all__ = ["check_chain", "check_offline_provider", "missing_settings"]
+
+CHAIN_SETTING = "NETRUN_LLM_PROVIDER_CHAIN"
+LOCAL_SETTING = "NETRUN_LLM_LOCAL_PROVIDER"
+
+
+def _config() -> LLMConfig | None:
+    try:
+        return get_settings(LLMConfig)
+    except NetrunException:
+        return None  # netrun.config.E007 names the bad fields
+
+
+def missing_settings(provider: str, config: LLMConfig) -> list[str]:
+    """The environment variables ``provider`` needs and does not have."""
+    needs: dict[str, list[tuple[object, str]]] = {
+        "anthropic": [(config.anthropic_api_key, "ANTHROPIC_API_KEY")],
+        "openai": [(config.openai_api_key, "OPENAI_API_KEY")],
+        "azure_openai": [
+            (config.azure_openai_endpoint, "AZURE_OPENAI_ENDPOINT"),
+            (config.azure_openai_key, "AZURE_OPENAI_API_KEY"),
+            (config.azure_openai_deployment, "LLM_AZURE_OPENAI_DEPLOYMENT"),
+        ],
+    }
+    return [variable for value, variable in needs.get(provider, []) if not value]
+
+
+def check_offline_provider(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E001: the offline provider outside development."""
+    config = _config()
+    if config is None or settings.DEBUG:
+        return []
+    chain = {canonical_provider(name) for name in config.provider_chain}
+    where = [
+        setting
+        for setting, used in (
+            (CHAIN_SETTING, "offline" in chain),
+            (LOCAL_SETTING, canonical_provider(config.local_provider or "-") == "offline"),
+        )
+        if used
+    ]
+    if not where:
+        return []
+    return [
+        Error(
+            f"The offline development provider is configured ({', '.join(where)}) while DEBUG "
+            "is off: users would receive canned answers, not a model's.",
+            hint="Use claude, openai, azure_openai or ollama outside development.",
+            id="netrun.llm.E001",
+        )
+    ]
+
+
+def check_chain(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E002, E003, E004, W001."""
+    config = _config()
+    if config is None:
+        return []
+    messages: list[CheckMessage] = []
+    chain_is_set = config.value_sources()["llm_provider_chain"].source is not Source.DEFAULT
+    if not config.provider_chain:
+        messages.append(
+            Error(
+                f"{CHAIN_SETTING} is empty: no LLM provider can answer.",
+                hint='For example "claude,openai,ollama" (or "offline" in development).',
+                id="netrun.llm.E003",
+            )
+        )
+    for name in config.provider_chain:
+        provider = canonical_provider(name)
+        if provider is None:
+            messages.append(
+                Error(
+                    f"{CHAIN_SETTING} names an unknown LLM provider {name!r}.",
+                    hint="Known: claude (anthropic), openai, azure_openai (azure), ollama, "
+                    "offline.",
+                    id="netrun.llm.E002",
+                )
+            )
+            continue
+        missing = missing_settings(provider, config) if chain_is_set else []
+        if missing:
+            messages.append(
+                Warning(
+                    f"The LLM provider {name!r} is in {CHAIN_SETTING} but "
+                    f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set; "
+                    "the client leaves it out of the chain.",
+                    hint="Set the variables (or NETRUN_LLM_<NAME> Django settings), or remove "
+                    "the provider from the chain.",
+                    id="netrun.llm.W001",
+                )
+            )
+    if config.local_provider and canonical_provider(config.local_provider) not in LOCAL_PROVIDERS:
+        messages.append(
+            Error(
+                f"{LOCAL_SETTING} is {config.local_provider!r}; budget fallbacks need a local "
+                "model.",
+                hint='Use "ollama", "offline" (development only) or "" for no fallback.',
+                id="netrun.llm.E004",
+            )
+        )
+    return messages

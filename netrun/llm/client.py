@@ -1,0 +1,839 @@
+"""``LLMClient``: the provider chain, with retries, policy hooks, fallbacks and telemetry.
+
+For each provider in chain order, each attempt goes::
+
+    enforcer.reserve(...)  ->  adapter call  ->  reservation.settle(usage) / .release()
+                                             ->  telemetry.record(outcome, AttemptInfo)
+
+* A transient failure (429, 5xx, 529, timeout, unreachable) is retried on the same provider
+  up to ``max_retries`` times, waiting what ``Retry-After`` asks (else exponential backoff);
+  a ``Retry-After`` longer than ``max_retry_wait`` moves on to the next provider at once.
+* A provider that refuses our key, or that a policy rule refuses, is skipped.
+* A request the provider rejects as invalid (400/413/422) is raised at once: another
+  provider would reject it too.
+* ``BudgetExceededError`` from the enforcer falls back to the local model (Ollama, else the
+  offline provider) when ``enforcer.fallback_to_local`` is true, and is raised otherwise.
+* A stream that fails before its first token falls back like a call; one that broke
+  mid-answer raises :class:`~netrun.llm.adapters.LLMStreamInterruptedError`, after settling
+  what was consumed. A consumer that stops reading (``close()``) is billed what it consumed.
+
+When every provider failed, the last error is raised with ``details["providers_tried"]``.
+Framework-neutral: no Django import; :meth:`LLMClient.from_config` reads ``LLMConfig``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from netrun.errors import (
+    BudgetExceededError,
+    ConfigurationError,
+    NetrunException,
+    ValidationError,
+)
+from netrun.llm.adapters import (
+    ADAPTER_CLASSES,
+    LOCAL_PROVIDERS,
+    AnthropicAdapter,
+    AzureOpenAIAdapter,
+    BaseLLMAdapter,
+    LLMProviderAuthenticationError,
+    LLMStreamInterruptedError,
+    OfflineAdapter,
+    OllamaAdapter,
+    OpenAIAdapter,
+    canonical_provider,
+)
+from netrun.llm.adapters.base import MessagesInput, messages_from_prompt
+from netrun.llm.adapters.errors import is_retryable, retry_after_of
+from netrun.llm.protocols import BudgetReservation, LLMTelemetry, PolicyEnforcer
+from netrun.llm.types import (
+    AttemptInfo,
+    ChatMessage,
+    LLMResponse,
+    StreamChunk,
+    Usage,
+    estimate_tokens,
+    normalize_messages,
+)
+from netrun.logging import get_logger
+
+if TYPE_CHECKING:
+    from netrun.llm.conf import LLMConfig
+
+__all__ = ["AsyncClientStream", "ClientStream", "LLMClient", "build_adapter"]
+
+logger = get_logger(__name__)
+
+
+def build_adapter(name: str, config: LLMConfig) -> BaseLLMAdapter:
+    """The adapter for chain entry ``name`` configured from ``config``.
+
+    Raises :class:`ConfigurationError` naming ``NETRUN_LLM_PROVIDER_CHAIN`` for an unknown
+    name and the missing setting for a provider that cannot work without it.
+    """
+    provider = canonical_provider(name)
+    common: dict[str, Any] = {"max_tokens": config.max_output_tokens, "timeout": config.timeout}
+    if provider == "anthropic":
+        _need(config.anthropic_api_key, "ANTHROPIC_API_KEY", name)
+        return AnthropicAdapter(
+            api_key=config.anthropic_api_key,
+            base_url=config.anthropic_base_url,
+            model=config.anthropic_model,
+            **common,
+        )
+    if provider == "openai":
+        _need(config.openai_api_key, "OPENAI_API_KEY", name)
+        return OpenAIAdapter(
+            api_key=config.openai_api_key,
+            base_url=config.openai_base_url,
+            model=config.openai_model,
+            **common,
+        )
+    if provider == "azure_openai":
+        _need(config.azure_openai_key, "AZURE_OPENAI_API_KEY", name)
+        _need(config.azure_openai_endpoint, "AZURE_OPENAI_ENDPOINT", name)
+        _need(config.azure_openai_deployment, "LLM_AZURE_OPENAI_DEPLOYMENT", name)
+        return AzureOpenAIAdapter(
+            endpoint=str(config.azure_openai_endpoint),
+            api_key=config.azure_openai_key,
+            deployment=str(config.azure_openai_deployment),
+            api_version=config.azure_openai_api_version,
+            deployments=config.azure_openai_deployments,
+            **common,
+        )
+    if provider == "ollama":
+        return OllamaAdapter(base_url=config.ollama_base_url, model=config.ollama_model, **common)
+    if provider == "offline":
+        return OfflineAdapter(**common)
+    known = ", ".join(sorted({*ADAPTER_CLASSES, "claude", "azure"}))
+    raise ConfigurationError(
+        f"NETRUN_LLM_PROVIDER_CHAIN names an unknown LLM provider {name!r}; known: {known}.",
+        setting="NETRUN_LLM_PROVIDER_CHAIN",
+    )
+
+
+def _need(value: object, variable: str, provider: str) -> None:
+    if not value:
+        raise ConfigurationError(
+            f"The LLM provider {provider!r} needs {variable} "
+            f"(or the Django setting NETRUN_LLM_{variable.removeprefix('LLM_')}).",
+            setting=variable,
+            provider=provider,
+        )
+
+
+class _NoReservation:
+    """Stands in for a reservation when the client has no enforcer."""
+
+    def settle(self, usage: Usage) -> None:
+        return None
+
+    def release(self) -> None:
+        return None
+
+
+_NO_RESERVATION = _NoReservation()
+
+
+@dataclass
+class _Candidate:
+    adapter: BaseLLMAdapter
+    model: str
+    position: int
+    fallback_reason: str | None
+
+
+class _ChainRun:
+    """The decisions of one call through the chain, shared by the sync and async loops."""
+
+    def __init__(
+        self,
+        client: LLMClient,
+        candidates: list[_Candidate],
+        *,
+        streamed: bool,
+        reason: str | None,
+        estimated_input: int,
+        max_tokens: int | None,
+    ) -> None:
+        self.client = client
+        self.queue = deque(candidates)
+        self.streamed = streamed
+        self.reason = reason
+        self.estimated_input = estimated_input
+        self.max_tokens = max_tokens
+        self.first = candidates[0].adapter.provider if candidates else None
+        self.current: _Candidate | None = None
+        self.attempt = 0
+        self.retry = False
+        self.tried: list[dict[str, Any]] = []
+        self.last_error: NetrunException | None = None
+        self.started = time.perf_counter()
+
+    def next(self) -> _Candidate | None:
+        if self.retry and self.current is not None:
+            self.retry = False
+            self.attempt += 1
+            return self.current
+        if not self.queue:
+            return None
+        self.current = self.queue.popleft()
+        self.attempt = 1
+        self.started = time.perf_counter()
+        return self.current
+
+    def output_limit(self, candidate: _Candidate) -> int:
+        return self.max_tokens or candidate.adapter.max_tokens
+
+    def info(self, *, retry_after: float | None = None, will_retry: bool = False) -> AttemptInfo:
+        assert self.current is not None
+        return AttemptInfo(
+            provider=self.current.adapter.provider,
+            model=self.current.model,
+            attempt=self.attempt,
+            position=self.current.position,
+            streamed=self.streamed,
+            duration_ms=(time.perf_counter() - self.started) * 1000,
+            reason=self.reason,
+            fallback_reason=self.current.fallback_reason,
+            retry_after=retry_after,
+            will_retry=will_retry,
+        )
+
+    def _note(self, error: NetrunException) -> None:
+        assert self.current is not None
+        self.last_error = error
+        self.tried.append({"provider": self.current.adapter.provider, "error": error.error_code})
+
+    def refused(self, error: NetrunException) -> None:
+        """The enforcer refused the attempt: fall back to local, skip the provider, or raise."""
+        self._note(error)
+        self.client._record(error, self.info())
+        if isinstance(error, BudgetExceededError):
+            enforcer = self.client.enforcer
+            local = self.client.local_for(getattr(enforcer, "local_provider", None))
+            current = self.current.adapter if self.current else None
+            if (
+                local is not None
+                and enforcer is not None
+                and getattr(enforcer, "fallback_to_local", False)
+                and current is not local
+            ):
+                logger.info(
+                    "llm_budget_fallback",
+                    provider=current.provider if current else None,
+                    fallback_provider=local.provider,
+                )
+                position = self.current.position + 1 if self.current else 0
+                self.queue = deque([_Candidate(local, local.model, position, "budget")])
+                return
+            raise error
+        # Another rule refused this provider or model: the next provider may be allowed.
+        for candidate in self.queue:
+            candidate.fallback_reason = candidate.fallback_reason or "policy"
+
+    def failed(self, error: NetrunException) -> float | None:
+        """An attempt failed: the seconds to wait before retrying it, or ``None`` to move on.
+
+        Raises ``error`` when no provider should be tried after it.
+        """
+        retry_after = retry_after_of(error)
+        wait = self.client._retry_wait(error, self.attempt, retry_after)
+        self._note(error)
+        self.client._record(error, self.info(retry_after=retry_after, will_retry=wait is not None))
+        if wait is not None:
+            self.retry = True
+            return wait
+        if isinstance(error, ValidationError):
+            raise error
+        if not is_retryable(error) and not isinstance(error, LLMProviderAuthenticationError):
+            raise error
+        for candidate in self.queue:
+            candidate.fallback_reason = candidate.fallback_reason or "error"
+        return None
+
+    def succeeded(self, response: LLMResponse) -> LLMResponse:
+        self.client._record(response, self.info())
+        if self.current is not None and self.current.position > 0:
+            return response.with_fallback_from(self.first)
+        return response
+
+    def exhausted(self) -> NetrunException:
+        error = self.last_error or ConfigurationError(
+            "No LLM provider is configured.", setting="NETRUN_LLM_PROVIDER_CHAIN"
+        )
+        error.details["providers_tried"] = self.tried
+        logger.warning("llm_chain_exhausted", providers_tried=len(self.tried), result="error")
+        return error
+
+
+class LLMClient:
+    """Calls the first provider of a chain that answers, within the policy's limits.
+
+    ``adapters`` is the chain, in order. ``local_adapter`` answers when a budget refuses and
+    ``enforcer.fallback_to_local`` is true. ``enforcer`` and ``telemetry`` follow the
+    protocols in :mod:`netrun.llm.protocols`. ``sleep`` / ``async_sleep`` are injectable so
+    tests can observe the waits.
+    """
+
+    def __init__(
+        self,
+        adapters: Sequence[BaseLLMAdapter],
+        *,
+        local_adapter: BaseLLMAdapter | None = None,
+        enforcer: PolicyEnforcer | None = None,
+        telemetry: LLMTelemetry | None = None,
+        max_retries: int = 2,
+        max_retry_wait: float = 30.0,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        sleep: Callable[[float], object] = time.sleep,
+        async_sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        self.adapters = list(adapters)
+        self.local_adapter = local_adapter
+        self.enforcer = enforcer
+        self.telemetry = telemetry
+        self.max_retries = max_retries
+        self.max_retry_wait = max_retry_wait
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._sleep = sleep
+        self._async_sleep = async_sleep
+
+    @classmethod
+    def from_config(
+        cls,
+        config: LLMConfig | None = None,
+        *,
+        enforcer: PolicyEnforcer | None = None,
+        telemetry: LLMTelemetry | None = None,
+        **kwargs: Any,
+    ) -> LLMClient:
+        """A client for ``LLMConfig`` (default: the current settings).
+
+        A provider whose key or endpoint is missing is left out of the chain (logged; the
+        system check ``netrun.llm.W001`` reports it); an unknown name raises
+        :class:`ConfigurationError`.
+        """
+        if config is None:
+            from netrun.config import get_settings
+            from netrun.llm.conf import LLMConfig
+
+            config = get_settings(LLMConfig)
+        adapters: dict[str, BaseLLMAdapter] = {}
+        for name in config.provider_chain:
+            provider = canonical_provider(name)
+            if provider in adapters:
+                continue
+            try:
+                adapters[str(provider)] = build_adapter(name, config)
+            except ConfigurationError as error:
+                if provider is None:
+                    raise
+                logger.warning(
+                    "llm_provider_skipped",
+                    provider=provider,
+                    missing=error.details.get("setting"),
+                    result="skipped",
+                )
+        local: BaseLLMAdapter | None = None
+        local_name = canonical_provider(config.local_provider) if config.local_provider else None
+        if local_name in LOCAL_PROVIDERS:
+            local = adapters.get(str(local_name)) or build_adapter(str(local_name), config)
+        kwargs.setdefault("max_retries", config.max_retries)
+        kwargs.setdefault("max_retry_wait", config.max_retry_wait)
+        return cls(
+            list(adapters.values()),
+            local_adapter=local,
+            enforcer=enforcer,
+            telemetry=telemetry,
+            **kwargs,
+        )
+
+    def local_for(self, name: str | None) -> BaseLLMAdapter | None:
+        """The local adapter a budget refusal falls back to: the one the policy names when
+        this client has it, else ``local_adapter``."""
+        wanted = canonical_provider(name) if name else None
+        if wanted in LOCAL_PROVIDERS:
+            for adapter in [*self.adapters, *([self.local_adapter] if self.local_adapter else [])]:
+                if adapter.provider == wanted:
+                    return adapter
+        return self.local_adapter
+
+    def __repr__(self) -> str:
+        chain = ",".join(adapter.provider for adapter in self.adapters)
+        return f"<LLMClient chain={chain!r}>"
+
+    # ------------------------------------------------------------------ helpers
+
+    def _retry_wait(self, error: NetrunException, attempt: int, hint: float | None) -> float | None:
+        if not is_retryable(error) or attempt > self.max_retries:
+            return None
+        if hint is not None:
+            # A long Retry-After is better spent on the next provider than asleep.
+            return hint if hint <= self.max_retry_wait else None
+        return float(min(self.max_backoff, self.backoff * 2 ** (attempt - 1)))
+
+    def _record(self, outcome: LLMResponse | BaseException, info: AttemptInfo) -> None:
+        if self.telemetry is None:
+            return
+        try:
+            self.telemetry.record(outcome, info)
+        except Exception as error:
+            # Telemetry must never turn an answer into a failure.
+            logger.warning("llm_telemetry_failed", error_type=type(error).__name__)
+
+    def _candidates(self, provider: str | None, model: str | None) -> list[_Candidate]:
+        if provider is not None:
+            wanted = canonical_provider(provider)
+            pool = [*self.adapters, *([self.local_adapter] if self.local_adapter else [])]
+            for adapter in pool:
+                if adapter.provider == wanted:
+                    return [_Candidate(adapter, model or adapter.model, 0, None)]
+            raise ValueError(f"provider {provider!r} is not in this client's chain")
+        candidates = [
+            _Candidate(adapter, adapter.model, position, None)
+            for position, adapter in enumerate(self.adapters)
+        ]
+        if candidates and model:
+            # The model names the first provider's model; fallbacks use their own defaults.
+            candidates[0].model = model
+        return candidates
+
+    def _run(
+        self,
+        messages: list[ChatMessage],
+        *,
+        streamed: bool,
+        provider: str | None,
+        model: str | None,
+        max_tokens: int | None,
+        reason: str | None,
+    ) -> _ChainRun:
+        return _ChainRun(
+            self,
+            self._candidates(provider, model),
+            streamed=streamed,
+            reason=reason,
+            estimated_input=estimate_tokens(messages),
+            max_tokens=max_tokens,
+        )
+
+    def _reserve(self, run: _ChainRun, candidate: _Candidate) -> BudgetReservation:
+        if self.enforcer is None:
+            return _NO_RESERVATION
+        return self.enforcer.reserve(
+            provider=candidate.adapter.provider,
+            model=candidate.model,
+            estimated_input_tokens=run.estimated_input,
+            max_output_tokens=run.output_limit(candidate),
+            reason=run.reason,
+        )
+
+    async def _areserve(self, run: _ChainRun, candidate: _Candidate) -> BudgetReservation:
+        if self.enforcer is None:
+            return _NO_RESERVATION
+        areserve = getattr(self.enforcer, "areserve", None)
+        if areserve is None:
+            return self._reserve(run, candidate)
+        reservation: BudgetReservation = await areserve(
+            provider=candidate.adapter.provider,
+            model=candidate.model,
+            estimated_input_tokens=run.estimated_input,
+            max_output_tokens=run.output_limit(candidate),
+            reason=run.reason,
+        )
+        return reservation
+
+    @staticmethod
+    def _settle(reservation: BudgetReservation, usage: Usage | None) -> None:
+        try:
+            if usage is None:
+                reservation.release()
+            else:
+                reservation.settle(usage)
+        except Exception as error:
+            # The answer exists and was paid for; an unsettled hold expires in the ledger.
+            logger.error("llm_settle_failed", error_type=type(error).__name__)
+
+    @staticmethod
+    async def _asettle(reservation: BudgetReservation, usage: Usage | None) -> None:
+        try:
+            method = getattr(reservation, "arelease" if usage is None else "asettle", None)
+            if method is None:
+                LLMClient._settle(reservation, usage)
+            elif usage is None:
+                await method()
+            else:
+                await method(usage)
+        except Exception as error:
+            logger.error("llm_settle_failed", error_type=type(error).__name__)
+
+    # ------------------------------------------------------------------ whole answers
+
+    def chat(
+        self,
+        messages: MessagesInput,
+        *,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        provider: str | None = None,
+        reason: str | None = None,
+        **options: Any,
+    ) -> LLMResponse:
+        """The first answer the chain gives. ``provider`` pins one provider; ``model``
+        applies to the first (or pinned) provider; ``reason`` goes to the policy."""
+        msgs = normalize_messages(messages)
+        run = self._run(
+            msgs,
+            streamed=False,
+            provider=provider,
+            model=model,
+            max_tokens=max_tokens,
+            reason=reason,
+        )
+        while (candidate := run.next()) is not None:
+            try:
+                reservation = self._reserve(run, candidate)
+            except NetrunException as error:
+                run.refused(error)
+                continue
+            try:
+                response = candidate.adapter.chat(
+                    msgs, model=candidate.model, max_tokens=run.output_limit(candidate), **options
+                )
+            except NetrunException as error:
+                self._settle(reservation, None)
+                wait = run.failed(error)
+                if wait is not None:
+                    self._sleep(wait)
+                continue
+            except BaseException:
+                self._settle(reservation, None)
+                raise
+            self._settle(reservation, response.usage)
+            return run.succeeded(response)
+        raise run.exhausted()
+
+    async def achat(
+        self,
+        messages: MessagesInput,
+        *,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        provider: str | None = None,
+        reason: str | None = None,
+        **options: Any,
+    ) -> LLMResponse:
+        """The async twin of :meth:`chat`; cancellation releases the reservation."""
+        msgs = normalize_messages(messages)
+        run = self._run(
+            msgs,
+            streamed=False,
+            provider=provider,
+            model=model,
+            max_tokens=max_tokens,
+            reason=reason,
+        )
+        while (candidate := run.next()) is not None:
+            try:
+                reservation = await self._areserve(run, candidate)
+            except NetrunException as error:
+                run.refused(error)
+                continue
+            try:
+                response = await candidate.adapter.achat(
+                    msgs, model=candidate.model, max_tokens=run.output_limit(candidate), **options
+                )
+            except NetrunException as error:
+                await self._asettle(reservation, None)
+                wait = run.failed(error)
+                if wait is not None:
+                    await self._async_sleep(wait)
+                continue
+            except BaseException:
+                await self._asettle(reservation, None)
+                raise
+            await self._asettle(reservation, response.usage)
+            return run.succeeded(response)
+        raise run.exhausted()
+
+    def execute(self, prompt: str, context: Mapping[str, Any] | None = None) -> LLMResponse:
+        """The seeds' API; ``context`` may hold ``system``, ``history``, ``model``,
+        ``max_tokens``, ``provider``, ``reason`` and provider options."""
+        messages, kwargs = messages_from_prompt(prompt, context)
+        return self.chat(messages, **kwargs)
+
+    async def execute_async(
+        self, prompt: str, context: Mapping[str, Any] | None = None
+    ) -> LLMResponse:
+        messages, kwargs = messages_from_prompt(prompt, context)
+        return await self.achat(messages, **kwargs)
+
+    # ------------------------------------------------------------------ streams
+
+    def stream(
+        self,
+        messages: MessagesInput,
+        *,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        provider: str | None = None,
+        reason: str | None = None,
+        **options: Any,
+    ) -> ClientStream:
+        """Stream from the first provider that starts answering; see :class:`ClientStream`."""
+        msgs = normalize_messages(messages)
+        run = self._run(
+            msgs,
+            streamed=True,
+            provider=provider,
+            model=model,
+            max_tokens=max_tokens,
+            reason=reason,
+        )
+        return ClientStream(self, run, msgs, options)
+
+    def astream(
+        self,
+        messages: MessagesInput,
+        *,
+        model: str | None = None,
+        max_tokens: int | None = None,
+        provider: str | None = None,
+        reason: str | None = None,
+        **options: Any,
+    ) -> AsyncClientStream:
+        """The async twin of :meth:`stream`."""
+        msgs = normalize_messages(messages)
+        run = self._run(
+            msgs,
+            streamed=True,
+            provider=provider,
+            model=model,
+            max_tokens=max_tokens,
+            reason=reason,
+        )
+        return AsyncClientStream(self, run, msgs, options)
+
+
+class ClientStream:
+    """A streamed answer through the chain: iterate for :class:`StreamChunk` deltas.
+
+    Nothing is sent until the first chunk is asked for. :attr:`response` is set when the
+    stream ends: complete, cut mid-answer (``LLMStreamInterruptedError`` is raised) or closed
+    early by the consumer (``close()``, ``with``, or dropping it), each billed what was
+    consumed.
+    """
+
+    def __init__(
+        self,
+        client: LLMClient,
+        run: _ChainRun,
+        messages: list[ChatMessage],
+        options: Mapping[str, Any],
+    ) -> None:
+        self._client = client
+        self._run_state = run
+        self._messages = messages
+        self._options = options
+        self.response: LLMResponse | None = None
+        self._gen = self._generate()
+
+    def _generate(self) -> Generator[StreamChunk, None, None]:
+        client, run = self._client, self._run_state
+        while (candidate := run.next()) is not None:
+            try:
+                reservation = client._reserve(run, candidate)
+            except NetrunException as error:
+                run.refused(error)
+                continue
+            stream = candidate.adapter.stream(
+                self._messages,
+                model=candidate.model,
+                max_tokens=run.output_limit(candidate),
+                **self._options,
+            )
+            try:
+                first = next(stream)
+            except StopIteration:
+                # A complete answer with no text at all.
+                self._finish(reservation, stream.response, run)
+                return
+            except NetrunException as error:
+                # Nothing was delivered: bill what the provider reported, then fall back.
+                client._settle(reservation, stream.response.usage if stream.response else None)
+                wait = run.failed(error)
+                if wait is not None:
+                    client._sleep(wait)
+                continue
+            except BaseException:
+                stream.close()
+                client._settle(reservation, None)
+                raise
+            try:
+                yield first
+                yield from stream
+            except LLMStreamInterruptedError as error:
+                self.response = error.response
+                client._settle(reservation, error.response.usage if error.response else None)
+                client._record(error, run.info())
+                raise
+            except BaseException:
+                # GeneratorExit (close()) or an error in the consumer: bill what it consumed.
+                stream.close()
+                client._settle(reservation, stream.response.usage if stream.response else None)
+                if stream.response is not None:
+                    self.response = run.succeeded(stream.response)
+                raise
+            self._finish(reservation, stream.response, run)
+            return
+        raise run.exhausted()
+
+    def _finish(
+        self, reservation: BudgetReservation, response: LLMResponse | None, run: _ChainRun
+    ) -> None:
+        self._client._settle(reservation, response.usage if response else None)
+        if response is not None:
+            self.response = run.succeeded(response)
+
+    def __iter__(self) -> ClientStream:
+        return self
+
+    def __next__(self) -> StreamChunk:
+        return next(self._gen)
+
+    @property
+    def text(self) -> str:
+        return self.response.text if self.response else ""
+
+    def close(self) -> None:
+        """Stop reading; the provider stream is closed and what was consumed is billed."""
+        self._gen.close()
+
+    def __enter__(self) -> ClientStream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        gen = getattr(self, "_gen", None)
+        if gen is not None:
+            gen.close()
+
+
+class AsyncClientStream:
+    """The async twin of :class:`ClientStream`: ``async for``, ``aclose()``, ``async with``."""
+
+    def __init__(
+        self,
+        client: LLMClient,
+        run: _ChainRun,
+        messages: list[ChatMessage],
+        options: Mapping[str, Any],
+    ) -> None:
+        self._client = client
+        self._run_state = run
+        self._messages = messages
+        self._options = options
+        self.response: LLMResponse | None = None
+        self._gen = self._generate()
+
+    async def _generate(self) -> AsyncGenerator[StreamChunk, None]:
+        client, run = self._client, self._run_state
+        while (candidate := run.next()) is not None:
+            try:
+                reservation = await client._areserve(run, candidate)
+            except NetrunException as error:
+                run.refused(error)
+                continue
+            stream = candidate.adapter.astream(
+                self._messages,
+                model=candidate.model,
+                max_tokens=run.output_limit(candidate),
+                **self._options,
+            )
+            try:
+                first = await stream.__anext__()
+            except StopAsyncIteration:
+                await self._finish(reservation, stream.response, run)
+                return
+            except NetrunException as error:
+                await client._asettle(
+                    reservation, stream.response.usage if stream.response else None
+                )
+                wait = run.failed(error)
+                if wait is not None:
+                    await client._async_sleep(wait)
+                continue
+            except BaseException:
+                await stream.aclose()
+                await client._asettle(reservation, None)
+                raise
+            try:
+                yield first
+                async for chunk in stream:
+                    yield chunk
+            except LLMStreamInterruptedError as error:
+                self.response = error.response
+                await client._asettle(reservation, error.response.usage if error.response else None)
+                client._record(error, run.info())
+                raise
+            except BaseException:
+                await stream.aclose()
+                await client._asettle(
+                    reservation, stream.response.usage if stream.response else None
+                )
+                if stream.response is not None:
+                    self.response = run.succeeded(stream.response)
+                raise
+            await self._finish(reservation, stream.response, run)
+            return
+        raise run.exhausted()
+
+    async def _finish(
+        self, reservation: BudgetReservation, response: LLMResponse | None, run: _ChainRun
+    ) -> None:
+        await self._client._asettle(reservation, response.usage if response else None)
+        if response is not None:
+            self.response = run.succeeded(response)
+
+    def __aiter__(self) -> AsyncClientStream:
+        return self
+
+    async def __anext__(self) -> StreamChunk:
+        return await self._gen.__anext__()
+
+    @property
+    def text(self) -> str:
+        return self.response.text if self.response else ""
+
+    async def aclose(self) -> None:
+        await self._gen.aclose()
+
+    async def __aenter__(self) -> AsyncClientStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,110 @@
+"""Settings of ``netrun.llm``: :class:`LLMConfig`, the seeds' contract plus what adapters need.
+
+Each value is read (highest first) from an explicit argument, the flat Django setting
+``NETRUN_LLM_<NAME>``, the environment variable, ``.env``, the default. The provider keys keep
+the seeds' (and the SDKs') variable names; everything else uses the ``LLM_`` prefix.
+
+==========================  ===================================  ==============================
+Field                       Environment (Django: ``NETRUN_LLM_``  Default
+                            + the name without ``LLM_``)
+==========================  ===================================  ==============================
+``llm_provider_chain``      ``LLM_PROVIDER_CHAIN``               ``"claude,openai,ollama"``
+``local_provider``          ``LLM_LOCAL_PROVIDER``               ``"ollama"`` (``offline``, or
+                                                                 ``""`` for no local fallback)
+``anthropic_api_key``       ``ANTHROPIC_API_KEY``                unset (secret)
+``anthropic_base_url``      ``LLM_ANTHROPIC_BASE_URL``           unset: the SDK's
+``anthropic_model``         ``LLM_ANTHROPIC_MODEL``              ``"claude-haiku-4-5"``
+``openai_api_key``          ``OPENAI_API_KEY``                   unset (secret)
+``openai_base_url``         ``LLM_OPENAI_BASE_URL``              unset: the SDK's
+``openai_model``            ``LLM_OPENAI_MODEL``                 ``"gpt-4o-mini"``
+``azure_openai_endpoint``   ``AZURE_OPENAI_ENDPOINT``            unset
+``azure_openai_key``        ``AZURE_OPENAI_API_KEY``             unset (secret)
+``azure_openai_api_version`` ``LLM_AZURE_OPENAI_API_VERSION``    ``"2024-10-21"``
+``azure_openai_deployment``  ``LLM_AZURE_OPENAI_DEPLOYMENT``     unset (required for Azure)
+``azure_openai_deployments`` ``LLM_AZURE_OPENAI_DEPLOYMENTS``    ``{}`` (model -> deployment)
+``ollama_base_url``         ``LLM_OLLAMA_BASE_URL``              ``"http://127.0.0.1:11434"``
+``ollama_model``            ``LLM_OLLAMA_MODEL``                 ``"llama3.2"``
+``max_output_tokens``       ``LLM_MAX_OUTPUT_TOKENS``            ``1024``
+``timeout``                 ``LLM_TIMEOUT``                      ``60.0`` seconds per attempt
+``max_retries``             ``LLM_MAX_RETRIES``                  ``2`` per provider
+``max_retry_wait``          ``LLM_MAX_RETRY_WAIT``               ``30.0``: a longer Retry-After
+                                                                 moves on to the next provider
+==========================  ===================================  ==============================
+
+Semantic problems (unknown providers, missing keys, the offline provider in production) are
+system checks, see :mod:`netrun.llm.checks`. Framework-neutral: no Django import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netrun.config import (
+    BaseConfig,
+    Field,
+    NetrunConfigDict,
+    SecretStr,
+    app_settings,
+    field_validator,
+)
+
+__all__ = ["LLMConfig", "conf"]
+
+
+class LLMConfig(BaseConfig):
+    """Provider chain, keys and transport settings of the LLM adapters."""
+
+    model_config = NetrunConfigDict(env_prefix="LLM_", django_prefix="NETRUN_LLM_")
+
+    llm_provider_chain: str = Field(
+        "claude,openai,ollama",
+        env="LLM_PROVIDER_CHAIN",
+        description="Providers to try in order, comma-separated.",
+    )
+    local_provider: str = Field(
+        "ollama", description="Local model for budget fallbacks: ollama, offline or empty."
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        None, env="ANTHROPIC_API_KEY", description="Anthropic API key."
+    )
+    anthropic_base_url: str | None = Field(None, description="Anthropic API base URL.")
+    anthropic_model: str = Field("claude-haiku-4-5", description="Default Claude model.")
+    openai_api_key: SecretStr | None = Field(
+        None, env="OPENAI_API_KEY", description="OpenAI API key."
+    )
+    openai_base_url: str | None = Field(None, description="OpenAI API base URL.")
+    openai_model: str = Field("gpt-4o-mini", description="Default OpenAI model.")
+    azure_openai_endpoint: str | None = Field(
+        None, env="AZURE_OPENAI_ENDPOINT", description="https://<resource>.openai.azure.com"
+    )
+    azure_openai_key: SecretStr | None = Field(
+        None, env="AZURE_OPENAI_API_KEY", description="Azure OpenAI API key."
+    )
+    azure_openai_api_version: str = Field("2024-10-21", description="Azure OpenAI API version.")
+    azure_openai_deployment: str | None = Field(None, description="Default Azure deployment.")
+    azure_openai_deployments: dict[str, str] = Field(
+        default_factory=dict, description="Model name -> Azure deployment name (JSON)."
+    )
+    ollama_base_url: str = Field("http://127.0.0.1:11434", description="Ollama server URL.")
+    ollama_model: str = Field("llama3.2", description="Default Ollama model.")
+    max_output_tokens: int = Field(1024, ge=1, description="Default max_tokens of a call.")
+    timeout: float = Field(60.0, gt=0, description="Seconds one attempt may take.")
+    max_retries: int = Field(2, ge=0, le=10, description="Retries per provider.")
+    max_retry_wait: float = Field(
+        30.0, ge=0, description="Longest Retry-After honoured before trying the next provider."
+    )
+
+    @field_validator("local_provider", mode="before")
+    @classmethod
+    def _lower_local(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def provider_chain(self) -> tuple[str, ...]:
+        """The chain as written (lower case, blanks dropped); aliases are not resolved."""
+        return tuple(
+            name.strip().lower() for name in self.llm_provider_chain.split(",") if name.strip()
+        )
+
+
+conf = app_settings(LLMConfig)

@@ -1,0 +1,316 @@
+"""List prices of LLM models, per 1M tokens, as ``Decimal``, and the cost of a call.
+
+::
+
+    from netrun.llm.pricing import cost_for, default_price_table
+
+    cost_for("anthropic", "claude-sonnet-4-5", usage)   # Decimal("0.004215") or None
+    default_price_table().lookup("openai", "gpt-4o-2024-08-06").input_per_mtok
+
+Usage is read by attribute with defaults, so any object works: ``input_tokens`` (uncached
+prompt tokens), ``cache_read_tokens``, ``cache_write_tokens`` and ``output_tokens``
+(reasoning included). That is Anthropic's convention; OpenAI's ``prompt_tokens`` include the
+cached ones, and the adapters subtract them before the usage reaches this module.
+
+An unknown model costs ``None``, never ``Decimal(0)``: a call that cannot be priced must not
+look free to a budget. Ollama (local) is free for every model.
+
+The table holds providers' published list prices with the date each took effect; a price that
+changed keeps its history, so a call is priced at the price of its day. The numbers are list
+prices as published when this table was written; pass your own rows (negotiated prices,
+Azure regional prices) to :class:`PriceTable` to override them.
+
+Framework-neutral: no Django import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+__all__ = [
+    "DEFAULT_PRICES",
+    "CostTier",
+    "ModelPrice",
+    "PriceTable",
+    "cost_for",
+    "default_price_table",
+    "model_aliases",
+    "normalize_provider",
+]
+
+_MILLION = Decimal(1_000_000)
+
+
+class CostTier(enum.IntEnum):
+    """How expensive a model is, from its output price per 1M tokens; ordered, so comparable.
+
+    FREE: $0 (local models); LOW: < $2.50; MEDIUM: <= $15; HIGH: <= $40; PREMIUM: above.
+    """
+
+    FREE = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    PREMIUM = 4
+
+    @classmethod
+    def for_price(cls, output_per_mtok: Decimal, input_per_mtok: Decimal = Decimal(0)) -> CostTier:
+        if output_per_mtok == 0 and input_per_mtok == 0:
+            return cls.FREE
+        if output_per_mtok < Decimal("2.50"):
+            return cls.LOW
+        if output_per_mtok <= 15:
+            return cls.MEDIUM
+        if output_per_mtok <= 40:
+            return cls.HIGH
+        return cls.PREMIUM
+
+
+# Provider names as callers spell them, mapped to the table's names.
+_PROVIDER_ALIASES = {
+    "openai": "openai",
+    "azure": "azure_openai",
+    "azure_openai": "azure_openai",
+    "azure-openai": "azure_openai",
+    "azureopenai": "azure_openai",
+    "anthropic": "anthropic",
+    "claude": "anthropic",
+    "google": "gemini",
+    "gemini": "gemini",
+    "vertex": "gemini",
+    "ollama": "ollama",
+    "local": "ollama",
+}
+
+
+def normalize_provider(provider: str) -> str:
+    """The table's name for ``provider`` (``"claude"`` -> ``"anthropic"``); unknown ones as is."""
+    name = provider.strip().lower()
+    return _PROVIDER_ALIASES.get(name, name)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPrice:
+    """USD per 1M tokens for one model from ``effective_from`` on.
+
+    ``cache_read_per_mtok`` / ``cache_write_per_mtok`` default to the input price (no discount,
+    no surcharge). ``model`` ``"*"`` prices every model of the provider (Ollama).
+    """
+
+    provider: str
+    model: str
+    input_per_mtok: Decimal
+    output_per_mtok: Decimal
+    effective_from: dt.date
+    cache_read_per_mtok: Decimal | None = None
+    cache_write_per_mtok: Decimal | None = None
+
+    @property
+    def tier(self) -> CostTier:
+        return CostTier.for_price(self.output_per_mtok, self.input_per_mtok)
+
+    def cost(
+        self,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> Decimal:
+        """Exact USD cost of the given token counts."""
+        read = self.input_per_mtok if self.cache_read_per_mtok is None else self.cache_read_per_mtok
+        write = (
+            self.input_per_mtok if self.cache_write_per_mtok is None else self.cache_write_per_mtok
+        )
+        total = (
+            input_tokens * self.input_per_mtok
+            + output_tokens * self.output_per_mtok
+            + cache_read_tokens * read
+            + cache_write_tokens * write
+        )
+        return total / _MILLION
+
+    def usage_cost(self, usage: Any) -> Decimal:
+        """:meth:`cost` of a usage object read by attribute (missing ones count 0)."""
+        return self.cost(
+            input_tokens=int(getattr(usage, "input_tokens", 0) or 0),
+            output_tokens=int(getattr(usage, "output_tokens", 0) or 0),
+            cache_read_tokens=int(getattr(usage, "cache_read_tokens", 0) or 0),
+            cache_write_tokens=int(getattr(usage, "cache_write_tokens", 0) or 0),
+        )
+
+
+def _d(value: str) -> Decimal:
+    return Decimal(value)
+
+
+def _openai(model: str, inp: str, out: str, cached: str | None, since: dt.date) -> list[ModelPrice]:
+    # OpenAI bills cached prompt tokens at a discount and charges nothing extra to write the
+    # cache. Azure OpenAI's global deployments list the same prices for the same models.
+    return [
+        ModelPrice(
+            provider,
+            model,
+            _d(inp),
+            _d(out),
+            since,
+            cache_read_per_mtok=None if cached is None else _d(cached),
+        )
+        for provider in ("openai", "azure_openai")
+    ]
+
+
+def _anthropic(model: str, inp: str, out: str, since: dt.date) -> ModelPrice:
+    # Anthropic: a cache read costs 0.1x the input price, a (5-minute) cache write 1.25x.
+    base = _d(inp)
+    return ModelPrice(
+        "anthropic",
+        model,
+        base,
+        _d(out),
+        since,
+        cache_read_per_mtok=base * Decimal("0.1"),
+        cache_write_per_mtok=base * Decimal("1.25"),
+    )
+
+
+def _gemini(model: str, inp: str, out: str, cached: str, since: dt.date) -> ModelPrice:
+    # Prompts up to 200k tokens; the long-context tier is not modelled (a budget reservation
+    # at the short-context price could then be low, which settlement corrects).
+    return ModelPrice("gemini", model, _d(inp), _d(out), since, cache_read_per_mtok=_d(cached))
+
+
+_D = dt.date
+
+DEFAULT_PRICES: tuple[ModelPrice, ...] = (
+    # ------------------------------------------------------------------ OpenAI / Azure OpenAI
+    *_openai("gpt-4o", "5.00", "15.00", None, _D(2024, 5, 13)),
+    *_openai("gpt-4o", "2.50", "10.00", "1.25", _D(2024, 10, 2)),
+    *_openai("gpt-4o-mini", "0.15", "0.60", "0.075", _D(2024, 7, 18)),
+    *_openai("gpt-4.1", "2.00", "8.00", "0.50", _D(2025, 4, 14)),
+    *_openai("gpt-4.1-mini", "0.40", "1.60", "0.10", _D(2025, 4, 14)),
+    *_openai("gpt-4.1-nano", "0.10", "0.40", "0.025", _D(2025, 4, 14)),
+    *_openai("gpt-5", "1.25", "10.00", "0.125", _D(2025, 8, 7)),
+    *_openai("gpt-5-mini", "0.25", "2.00", "0.025", _D(2025, 8, 7)),
+    *_openai("gpt-5-nano", "0.05", "0.40", "0.005", _D(2025, 8, 7)),
+    *_openai("o1", "15.00", "60.00", "7.50", _D(2024, 12, 17)),
+    *_openai("o3", "10.00", "40.00", "2.50", _D(2025, 4, 16)),
+    *_openai("o3", "2.00", "8.00", "0.50", _D(2025, 6, 10)),
+    *_openai("o3-mini", "1.10", "4.40", "0.55", _D(2025, 1, 31)),
+    *_openai("o4-mini", "1.10", "4.40", "0.275", _D(2025, 4, 16)),
+    *_openai("gpt-4-turbo", "10.00", "30.00", None, _D(2024, 4, 9)),
+    *_openai("gpt-3.5-turbo", "0.50", "1.50", None, _D(2024, 1, 25)),
+    # ------------------------------------------------------------------ Anthropic
+    _anthropic("claude-opus-4-5", "5.00", "25.00", _D(2025, 11, 24)),
+    _anthropic("claude-opus-4-1", "15.00", "75.00", _D(2025, 8, 5)),
+    _anthropic("claude-opus-4", "15.00", "75.00", _D(2025, 5, 22)),
+    _anthropic("claude-sonnet-4-5", "3.00", "15.00", _D(2025, 9, 29)),
+    _anthropic("claude-sonnet-4", "3.00", "15.00", _D(2025, 5, 22)),
+    _anthropic("claude-haiku-4-5", "1.00", "5.00", _D(2025, 10, 15)),
+    _anthropic("claude-3-7-sonnet", "3.00", "15.00", _D(2025, 2, 24)),
+    _anthropic("claude-3-5-sonnet", "3.00", "15.00", _D(2024, 6, 20)),
+    _anthropic("claude-3-5-haiku", "0.80", "4.00", _D(2024, 11, 4)),
+    _anthropic("claude-3-opus", "15.00", "75.00", _D(2024, 3, 4)),
+    _anthropic("claude-3-haiku", "0.25", "1.25", _D(2024, 3, 13)),
+    # ------------------------------------------------------------------ Google Gemini
+    _gemini("gemini-2.5-pro", "1.25", "10.00", "0.31", _D(2025, 6, 17)),
+    _gemini("gemini-2.5-flash", "0.30", "2.50", "0.075", _D(2025, 6, 17)),
+    _gemini("gemini-2.5-flash-lite", "0.10", "0.40", "0.025", _D(2025, 7, 22)),
+    _gemini("gemini-2.0-flash", "0.10", "0.40", "0.025", _D(2025, 2, 5)),
+    _gemini("gemini-1.5-pro", "1.25", "5.00", "0.3125", _D(2024, 10, 1)),
+    _gemini("gemini-1.5-flash", "0.075", "0.30", "0.01875", _D(2024, 8, 12)),
+    # ------------------------------------------------------------------ local
+    ModelPrice("ollama", "*", Decimal(0), Decimal(0), _D(2023, 1, 1)),
+)
+
+# Dated snapshots and moving aliases price like their base model: "gpt-4o-2024-08-06",
+# "claude-sonnet-4-5-20250929", "claude-3-5-haiku-latest", "models/gemini-2.5-pro".
+_SNAPSHOT = re.compile(r"(?:-\d{4}-\d{2}-\d{2}|-\d{8}|-latest|-preview(?:-[\w.-]+)?|-\d{3})$")
+
+
+@functools.lru_cache(maxsize=4096)
+def model_aliases(model: str) -> tuple[str, ...]:
+    """``model`` lower-cased, then without a path prefix and snapshot suffixes, in that order.
+
+    ``"openai/gpt-4o-2024-08-06"`` -> ``("openai/gpt-4o-2024-08-06", "gpt-4o-2024-08-06",
+    "gpt-4o")``. Prices and policy allow/deny lists both match on these, so a dated snapshot
+    can neither escape a deny list nor go unpriced.
+    """
+    name = model.strip().lower()
+    aliases = [name]
+    name = name.rsplit("/", 1)[-1]  # "models/gemini-2.5-pro", "openai/gpt-4o"
+    while True:
+        if name not in aliases:
+            aliases.append(name)
+        stripped = _SNAPSHOT.sub("", name)
+        if stripped == name:
+            return tuple(aliases)
+        name = stripped
+
+
+class PriceTable:
+    """Prices looked up by provider and model, at a date; rows may be overridden.
+
+    ``PriceTable(rows)`` replaces the defaults; ``default_price_table().with_prices(rows)``
+    adds rows that win over the defaults for the same provider, model and date.
+    """
+
+    def __init__(self, prices: Iterable[ModelPrice] = DEFAULT_PRICES) -> None:
+        table: dict[tuple[str, str], list[ModelPrice]] = {}
+        for price in prices:
+            key = (normalize_provider(price.provider), price.model.lower())
+            rows = [row for row in table.get(key, []) if row.effective_from != price.effective_from]
+            rows.append(price)
+            table[key] = sorted(rows, key=lambda row: row.effective_from)
+        self._table = table
+        self._lookup = functools.lru_cache(maxsize=1024)(self._find)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __iter__(self) -> Any:
+        return (row for rows in self._table.values() for row in rows)
+
+    def with_prices(self, prices: Iterable[ModelPrice]) -> PriceTable:
+        return PriceTable([*self, *prices])
+
+    def lookup(self, provider: str, model: str, at: dt.date | None = None) -> ModelPrice | None:
+        """The price in force on ``at`` (default: today, UTC), or ``None`` when unknown."""
+        day = at if at is not None else dt.datetime.now(dt.timezone.utc).date()
+        return self._lookup(normalize_provider(provider), model.strip().lower(), day)
+
+    def _find(self, provider: str, model: str, day: dt.date) -> ModelPrice | None:
+        for candidate in (*model_aliases(model), "*"):
+            rows = self._table.get((provider, candidate))
+            if rows:
+                in_force = [row for row in rows if row.effective_from <= day]
+                # A model priced only from a later date has no price yet on ``day``.
+                return in_force[-1] if in_force else None
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def default_price_table() -> PriceTable:
+    """The built-in table (cached; build a :class:`PriceTable` to change it)."""
+    return PriceTable(DEFAULT_PRICES)
+
+
+def cost_for(
+    provider: str,
+    model: str,
+    usage: Any,
+    *,
+    at: dt.date | None = None,
+    table: PriceTable | None = None,
+) -> Decimal | None:
+    """USD cost of ``usage`` for ``provider``/``model``; ``None`` when the price is unknown."""
+    price = (table or default_price_table()).lookup(provider, model, at)
+    if price is None:
+        return None
+    return price.usage_cost(usage)

@@ -1,0 +1,221 @@
+"""Percentiles, breakdowns and time series over records held in memory.
+
+The database sink computes the same numbers in SQL (:mod:`netrun.llm.telemetry.sinks.database`);
+both use the definitions here: percentiles interpolate linearly between the two nearest ranks,
+exactly like PostgreSQL's ``percentile_cont``, and buckets start on UTC hour, day or month
+boundaries.
+
+Framework-neutral: no Django import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from netrun.llm.telemetry.records import (
+    AggregatedMetrics,
+    Breakdown,
+    Granularity,
+    LLMRequestMetrics,
+    MetricsQuery,
+    TimeBucket,
+)
+
+__all__ = [
+    "PERCENTILES",
+    "aggregate_records",
+    "bucket_start",
+    "percentile",
+    "resolve_window",
+]
+
+#: The percentiles every aggregate reports.
+PERCENTILES = (0.5, 0.95, 0.99)
+_UTC = dt.timezone.utc
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
+    """The ``fraction`` percentile of ascending ``sorted_values`` (``percentile_cont``)."""
+    if not sorted_values:
+        return None
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError("fraction must be between 0 and 1")
+    position = fraction * (len(sorted_values) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    weight = position - low
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * weight
+
+
+def interpolate(count: int, fraction: float, ranked: dict[int, float]) -> float:
+    """:func:`percentile` from the values at 0-based ranks ``floor(pos)`` and ``floor(pos)+1``.
+
+    The SQL fallback fetches only those rows; this combines them the same way.
+    """
+    position = fraction * (count - 1)
+    low = math.floor(position)
+    if position == low:
+        # On a rank exactly: the next row is 1 away, so the fallback did not fetch it.
+        return ranked[low]
+    return ranked[low] + (ranked[low + 1] - ranked[low]) * (position - low)
+
+
+def bucket_start(moment: dt.datetime, granularity: Granularity) -> dt.datetime:
+    """The UTC start of the hour, day or month ``moment`` falls in."""
+    moment = moment.astimezone(_UTC)
+    if granularity == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    if granularity == "day":
+        return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def resolve_window(
+    hours: float | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> tuple[dt.datetime, dt.datetime]:
+    """``(since, until)``: ``until`` defaults to now, ``since`` to ``hours`` (24) before it."""
+    if hours is not None and since is not None:
+        raise ValueError("pass hours or since, not both")
+    end = until if until is not None else (now or dt.datetime.now(_UTC))
+    start = since if since is not None else end - dt.timedelta(hours=24 if hours is None else hours)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("since and until must be timezone-aware datetimes")
+    if start > end:
+        raise ValueError("since must not be after until")
+    return start, end
+
+
+@dataclass
+class _Group:
+    """Running totals of one group while records stream past."""
+
+    requests: int = 0
+    failed: int = 0
+    input_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost: Decimal = Decimal(0)
+    unpriced: int = 0
+    latency_sum: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    def add(self, record: LLMRequestMetrics) -> None:
+        self.requests += 1
+        self.failed += not record.success
+        self.input_tokens += record.input_tokens
+        self.cache_read_tokens += record.cache_read_tokens
+        self.cache_write_tokens += record.cache_write_tokens
+        self.output_tokens += record.output_tokens
+        self.reasoning_tokens += record.reasoning_tokens
+        if record.cost_usd is None:
+            self.unpriced += 1
+        else:
+            self.cost += record.cost_usd
+        self.latency_sum += record.latency_ms
+        self.latencies.append(record.latency_ms)
+
+    def percentiles(self) -> tuple[float, float, float]:
+        ordered = sorted(self.latencies)
+        p50, p95, p99 = (percentile(ordered, q) or 0.0 for q in PERCENTILES)
+        return p50, p95, p99
+
+    def breakdown(self, key: str) -> Breakdown:
+        p50, p95, p99 = self.percentiles()
+        return Breakdown(
+            key=key,
+            requests=self.requests,
+            failed=self.failed,
+            input_tokens=self.input_tokens,
+            cache_read_tokens=self.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens,
+            output_tokens=self.output_tokens,
+            reasoning_tokens=self.reasoning_tokens,
+            cost_usd=self.cost,
+            unpriced_requests=self.unpriced,
+            latency_avg_ms=self.latency_sum / self.requests if self.requests else 0.0,
+            latency_p50_ms=p50,
+            latency_p95_ms=p95,
+            latency_p99_ms=p99,
+        )
+
+
+def matches(record: LLMRequestMetrics, query: MetricsQuery, since: float, until: float) -> bool:
+    return (
+        since <= record.started_at < until
+        and (query.tenant_id is None or record.tenant_id == query.tenant_id)
+        and (query.provider is None or record.provider == query.provider)
+        and (query.model is None or record.model == query.model)
+    )
+
+
+def aggregate_records(
+    records: Iterable[LLMRequestMetrics], query: MetricsQuery
+) -> AggregatedMetrics:
+    """Aggregate the records of ``query``'s window in one pass (plus one sort per group)."""
+    since, until = query.since.timestamp(), query.until.timestamp()
+    total = _Group()
+    providers: dict[str, _Group] = {}
+    models: dict[str, _Group] = {}
+    tenants: dict[str, _Group] = {}
+    buckets: dict[dt.datetime, _Group] = {}
+    ttfts: list[float] = []
+    for record in records:
+        if not matches(record, query, since, until):
+            continue
+        total.add(record)
+        providers.setdefault(record.provider, _Group()).add(record)
+        models.setdefault(f"{record.provider}/{record.model}", _Group()).add(record)
+        tenants.setdefault(record.tenant_id or "", _Group()).add(record)
+        buckets.setdefault(bucket_start(record.started, query.granularity), _Group()).add(record)
+        if record.ttft_ms is not None:
+            ttfts.append(record.ttft_ms)
+    p50, p95, p99 = total.percentiles()
+    ttfts.sort()
+    return AggregatedMetrics(
+        since=query.since,
+        until=query.until,
+        granularity=query.granularity,
+        tenant_id=query.tenant_id,
+        total_requests=total.requests,
+        failed_requests=total.failed,
+        input_tokens=total.input_tokens,
+        cache_read_tokens=total.cache_read_tokens,
+        cache_write_tokens=total.cache_write_tokens,
+        output_tokens=total.output_tokens,
+        reasoning_tokens=total.reasoning_tokens,
+        total_cost_usd=total.cost,
+        unpriced_requests=total.unpriced,
+        latency_avg_ms=total.latency_sum / total.requests if total.requests else 0.0,
+        latency_p50_ms=p50,
+        latency_p95_ms=p95,
+        latency_p99_ms=p99,
+        ttft_p50_ms=percentile(ttfts, 0.5),
+        ttft_p95_ms=percentile(ttfts, 0.95),
+        by_provider={key: group.breakdown(key) for key, group in sorted(providers.items())},
+        by_model={key: group.breakdown(key) for key, group in sorted(models.items())},
+        by_tenant={key: group.breakdown(key) for key, group in sorted(tenants.items())},
+        time_series=[
+            TimeBucket(
+                start=start,
+                requests=group.requests,
+                failed=group.failed,
+                total_tokens=group.input_tokens
+                + group.cache_read_tokens
+                + group.cache_write_tokens
+                + group.output_tokens,
+                cost_usd=group.cost,
+                latency_avg_ms=group.latency_sum / group.requests,
+            )
+            for start, group in sorted(buckets.items())
+        ],
+    )

@@ -1,0 +1,665 @@
+"""``TelemetryCollector``: records LLM requests on the request path, exports them off it.
+
+::
+
+    collector = TelemetryCollector(tenant_id="acme-corp", flush_interval_seconds=60)
+    async with collector.track_request(provider="openai", model="gpt-4o",
+                                       operation="chat_completion") as tracker:
+        response = await client.chat.completions.create(...)
+        tracker.set_tokens(input_tokens=..., output_tokens=...)
+    collector.get_aggregated_metrics(hours=24).latency_p95_ms
+
+On the request path a request costs a timer, a few context-variable reads and an append to a
+bounded buffer under a lock; it never waits for I/O. A daemon thread flushes the buffer every
+``flush_interval_seconds`` or as soon as ``flush_batch_size`` records wait, prices each record
+(:func:`netrun.llm.pricing.cost_for`) and hands the batch to every sink. When the buffer is
+full the oldest record is dropped and counted (``stats().dropped``): a slow sink must never
+slow requests down or grow memory without bound. A sink that raises is counted, keeps the
+batch for the next flushes (``max_retries`` more attempts, in order) and does not stop the
+other sinks. ``close()`` (also run at interpreter exit) flushes what is left.
+
+Framework-neutral: no Django import; the database sink is the Django glue.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import os
+import sys
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from types import TracebackType
+from typing import Any
+
+from netrun.core.context import (
+    current_correlation_id,
+    current_tenant_id,
+    current_trace_context,
+    current_user_id,
+)
+from netrun.llm.telemetry.aggregation import resolve_window
+from netrun.llm.telemetry.records import (
+    AggregatedMetrics,
+    Granularity,
+    LLMRequestMetrics,
+    MetricsQuery,
+)
+from netrun.llm.telemetry.sinks.base import AggregationSource, TelemetrySink, sink_name
+from netrun.llm.telemetry.sinks.memory import InMemorySink
+from netrun.llm.types import AttemptInfo, LLMResponse
+from netrun.logging import get_logger
+
+__all__ = [
+    "FLUSH_THREAD_NAME",
+    "PricingFunction",
+    "RequestTracker",
+    "TelemetryCollector",
+    "TelemetryStats",
+    "default_collector",
+    "set_default_collector",
+    "track_request",
+]
+
+logger = get_logger(__name__)
+
+#: The name of every collector's flush thread (sinks holding per-thread resources check it).
+FLUSH_THREAD_NAME = "netrun-llm-telemetry-flush"
+
+#: ``(provider, model, record, day) -> USD or None``; ``None`` means "no known price".
+PricingFunction = Callable[[str, str, LLMRequestMetrics, dt.date], "Decimal | None"]
+
+
+def _default_pricing(provider: str, model: str, record: LLMRequestMetrics, day: dt.date) -> Any:
+    # The price table is the policy half's module; a build without it prices nothing, which
+    # reports every request as unpriced rather than free.
+    try:
+        from netrun.llm.pricing import cost_for
+    except ImportError:  # pragma: no cover - the module ships with netrun.llm
+        return None
+    return cost_for(provider, model, record, at=day)
+
+
+def _error_type(error: BaseException) -> str:
+    # NetrunException codes (BUDGET_EXCEEDED, LLM_RATE_LIMITED, ...) are stable and bounded,
+    # which Prometheus labels and dashboards need; other errors fall back to the class name.
+    code = getattr(error, "error_code", None)
+    return code if isinstance(code, str) and code else type(error).__name__
+
+
+def _current_trace() -> tuple[str | None, str | None, int]:
+    trace = current_trace_context()
+    if trace is not None:
+        return trace.trace_id, trace.span_id, trace.trace_flags
+    # An OpenTelemetry-instrumented app may carry its trace in OTel's context instead; ask it
+    # only when the app has already imported it, so plain apps pay nothing.
+    otel_trace = sys.modules.get("opentelemetry.trace")
+    if otel_trace is not None:
+        context = otel_trace.get_current_span().get_span_context()
+        if context.is_valid:
+            return (
+                format(context.trace_id, "032x"),
+                format(context.span_id, "016x"),
+                int(context.trace_flags),
+            )
+    return None, None, 1
+
+
+class RequestTracker:
+    """Times one request and collects its tokens; a sync and async context manager.
+
+    Leaving the block records the request: as a failure, with the exception's error code or
+    class name as ``error_type``, when the block raised (the exception propagates).
+    """
+
+    __slots__ = ("_collector", "_recorded", "_start_ns", "metrics")
+
+    def __init__(self, collector: TelemetryCollector, metrics: LLMRequestMetrics) -> None:
+        self._collector = collector
+        self.metrics = metrics
+        self._start_ns = 0
+        self._recorded = False
+
+    # -- what the caller reports ------------------------------------------------------------
+
+    def set_tokens(
+        self,
+        *,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        reasoning_tokens: int = 0,
+    ) -> None:
+        """Token counts in :class:`~netrun.llm.types.Usage`'s convention (disjoint prompt parts).
+
+        OpenAI's ``prompt_tokens`` include cached tokens: pass
+        ``Usage.from_openai(...)`` to :meth:`set_usage` to have them split.
+        """
+        metrics = self.metrics
+        metrics.input_tokens = input_tokens
+        metrics.output_tokens = output_tokens
+        metrics.cache_read_tokens = cache_read_tokens
+        metrics.cache_write_tokens = cache_write_tokens
+        metrics.reasoning_tokens = reasoning_tokens
+
+    def set_usage(self, usage: Any) -> None:
+        """Token counts from a :class:`~netrun.llm.types.Usage` (or anything with its fields)."""
+        self.set_tokens(
+            input_tokens=int(getattr(usage, "input_tokens", 0) or 0),
+            output_tokens=int(getattr(usage, "output_tokens", 0) or 0),
+            cache_read_tokens=int(getattr(usage, "cache_read_tokens", 0) or 0),
+            cache_write_tokens=int(getattr(usage, "cache_write_tokens", 0) or 0),
+            reasoning_tokens=int(getattr(usage, "reasoning_tokens", 0) or 0),
+        )
+
+    def first_token(self) -> None:
+        """Mark the arrival of a stream's first token; later calls are ignored."""
+        if self.metrics.ttft_ms is None and self._start_ns:
+            self.metrics.ttft_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
+            self.metrics.streamed = True
+
+    def set_cost(self, cost_usd: Decimal) -> None:
+        """A cost known better than the price table's (a provider-reported bill)."""
+        self.metrics.cost_usd = cost_usd
+        self.metrics.priced = True
+
+    def set_response_model(self, model: str) -> None:
+        """The model that answered, when the provider resolved an alias to a snapshot."""
+        self.metrics.response_model = model
+
+    def fail(self, error_type: str) -> None:
+        """Record a failure the block handled itself (a cut stream, a refused answer)."""
+        self.metrics.success = False
+        self.metrics.error_type = error_type
+
+    # -- context manager ---------------------------------------------------------------------
+
+    def __enter__(self) -> RequestTracker:
+        self.metrics.started_at = time.time()
+        self._start_ns = time.perf_counter_ns()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._finish(exc)
+
+    async def __aenter__(self) -> RequestTracker:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._finish(exc)
+
+    def _finish(self, error: BaseException | None) -> None:
+        if self._recorded:
+            return
+        self._recorded = True
+        metrics = self.metrics
+        metrics.latency_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
+        if error is not None:
+            metrics.success = False
+            metrics.error_type = _error_type(error)
+        self._collector.submit(metrics)
+
+
+@dataclass(frozen=True)
+class TelemetryStats:
+    """Counters of a collector since it was built."""
+
+    recorded: int
+    buffered: int
+    dropped: int
+    flushed: int
+    unpriced: int
+    sink_failures: dict[str, int]
+    sink_dropped: dict[str, int]
+    sink_pending: dict[str, int]
+
+
+class _SinkState:
+    """A sink with its retry queue: batches it failed to take, oldest first."""
+
+    __slots__ = ("delivered", "dropped", "failures", "name", "pending", "sink")
+
+    def __init__(self, sink: TelemetrySink) -> None:
+        self.sink = sink
+        self.name = sink_name(sink)
+        # [batch, failed attempts]
+        self.pending: deque[list[Any]] = deque()
+        self.failures = 0
+        self.dropped = 0
+        self.delivered = 0
+
+    def pending_records(self) -> int:
+        return sum(len(item[0]) for item in self.pending)
+
+
+_live: weakref.WeakSet[TelemetryCollector] = weakref.WeakSet()
+
+
+def _close_all_at_exit() -> None:
+    for collector in list(_live):
+        collector.close()
+
+
+def _reset_after_fork() -> None:
+    for collector in list(_live):
+        collector._after_fork()
+
+
+atexit.register(_close_all_at_exit)
+if hasattr(os, "register_at_fork"):  # pragma: no branch - absent on Windows only
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+class TelemetryCollector:
+    """Records LLM requests and exports them to sinks from a background thread.
+
+    ``tenant_id`` pins every record (and the default of :meth:`get_aggregated_metrics`) to
+    one tenant; without it records take the tenant of the current context
+    (:func:`netrun.core.context.current_tenant_id`). ``sinks`` default to an in-memory window;
+    when none of them can aggregate, one is added for :meth:`get_aggregated_metrics`.
+    ``export_to_azure_monitor=True`` adds the Azure Monitor sink when a connection string is
+    given (``azure_monitor_connection_string`` or ``APPLICATIONINSIGHTS_CONNECTION_STRING``)
+    and the ``[azure]`` extra is installed; otherwise it logs why it is off and carries on.
+    ``background=False`` leaves flushing to explicit :meth:`flush` calls (tests, scripts).
+    """
+
+    def __init__(
+        self,
+        *,
+        tenant_id: str | None = None,
+        sinks: Sequence[TelemetrySink] | None = None,
+        flush_interval_seconds: float = 60.0,
+        flush_batch_size: int = 500,
+        max_buffer_size: int = 10_000,
+        max_retries: int = 3,
+        export_to_azure_monitor: bool = False,
+        azure_monitor_connection_string: str | None = None,
+        aggregation_source: AggregationSource | None = None,
+        pricing: PricingFunction | None = None,
+        background: bool = True,
+    ) -> None:
+        if flush_interval_seconds <= 0:
+            raise ValueError("flush_interval_seconds must be positive")
+        if flush_batch_size < 1 or max_buffer_size < 1:
+            raise ValueError("flush_batch_size and max_buffer_size must be at least 1")
+        if max_retries < 0:
+            raise ValueError("max_retries must not be negative")
+        self.tenant_id = tenant_id
+        self.flush_interval_seconds = float(flush_interval_seconds)
+        self.flush_batch_size = flush_batch_size
+        self.max_buffer_size = max_buffer_size
+        self.max_retries = max_retries
+        self._pricing: PricingFunction = pricing or _default_pricing
+        self._background = background
+
+        chosen: list[TelemetrySink] = list(sinks) if sinks is not None else [InMemorySink()]
+        self.azure_monitor_enabled = False
+        if export_to_azure_monitor:
+            azure = self._azure_monitor_sink(azure_monitor_connection_string)
+            if azure is not None:
+                chosen.append(azure)
+                self.azure_monitor_enabled = True
+        if aggregation_source is None:
+            aggregation_source = next(
+                (sink for sink in chosen if isinstance(sink, AggregationSource)), None
+            )
+        if aggregation_source is None:
+            window = InMemorySink()
+            chosen.append(window)
+            aggregation_source = window
+        self.aggregation_source: AggregationSource = aggregation_source
+        self._sinks = [_SinkState(sink) for sink in chosen]
+
+        self._buffer: deque[LLMRequestMetrics] = deque(maxlen=max_buffer_size)
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._closed = False
+        self._recorded = 0
+        self._dropped = 0
+        self._flushed = 0
+        self._unpriced = 0
+        self._unpriced_seen: set[tuple[str, str]] = set()
+        _live.add(self)
+
+    @staticmethod
+    def _azure_monitor_sink(connection_string: str | None) -> TelemetrySink | None:
+        connection_string = connection_string or os.environ.get(
+            "APPLICATIONINSIGHTS_CONNECTION_STRING"
+        )
+        if not connection_string:
+            logger.warning(
+                "llm_telemetry_azure_monitor_off",
+                reason="no_connection_string",
+                hint="set APPLICATIONINSIGHTS_CONNECTION_STRING",
+            )
+            return None
+        try:
+            from netrun.llm.telemetry.sinks.azure_monitor import AzureMonitorSink
+
+            return AzureMonitorSink(connection_string=connection_string)
+        except ImportError as error:
+            logger.warning(
+                "llm_telemetry_azure_monitor_off",
+                reason="missing_dependency",
+                module=getattr(error, "name", None),
+                hint="pip install 'netrun[azure,otel]'",
+            )
+            return None
+
+    @property
+    def sinks(self) -> list[TelemetrySink]:
+        return [state.sink for state in self._sinks]
+
+    def __repr__(self) -> str:
+        names = ", ".join(state.name for state in self._sinks)
+        return f"<TelemetryCollector tenant_id={self.tenant_id!r} sinks=[{names}]>"
+
+    # -- recording (request path) ------------------------------------------------------------
+
+    def track_request(
+        self,
+        *,
+        provider: str,
+        model: str,
+        operation: str = "chat",
+        tenant_id: str | None = None,
+        user_id: str | None = None,
+    ) -> RequestTracker:
+        """A context manager (``with`` or ``async with``) that records one request."""
+        trace_id, span_id, flags = _current_trace()
+        return RequestTracker(
+            self,
+            LLMRequestMetrics(
+                provider=provider,
+                model=model,
+                operation=operation,
+                tenant_id=tenant_id or self.tenant_id or current_tenant_id(),
+                user_id=user_id or current_user_id(),
+                correlation_id=current_correlation_id(),
+                trace_id=trace_id,
+                parent_span_id=span_id,
+                trace_flags=flags,
+            ),
+        )
+
+    def record(self, outcome: LLMResponse | BaseException, attempt: AttemptInfo) -> None:
+        """The :class:`~netrun.llm.protocols.LLMTelemetry` hook :class:`LLMClient` calls."""
+        trace_id, span_id, flags = _current_trace()
+        metrics = LLMRequestMetrics(
+            provider=attempt.provider,
+            model=attempt.model,
+            operation="chat",
+            started_at=time.time() - attempt.duration_ms / 1000.0,
+            tenant_id=self.tenant_id or current_tenant_id(),
+            user_id=current_user_id(),
+            correlation_id=current_correlation_id(),
+            trace_id=trace_id,
+            parent_span_id=span_id,
+            trace_flags=flags,
+            latency_ms=attempt.duration_ms,
+            streamed=attempt.streamed,
+            attempt=attempt.attempt,
+            fallback_reason=attempt.fallback_reason,
+        )
+        if isinstance(outcome, BaseException):
+            metrics.success = False
+            metrics.error_type = _error_type(outcome)
+        else:
+            usage = outcome.usage
+            metrics.input_tokens = usage.input_tokens
+            metrics.cache_read_tokens = usage.cache_read_tokens
+            metrics.cache_write_tokens = usage.cache_write_tokens
+            metrics.output_tokens = usage.output_tokens
+            metrics.reasoning_tokens = usage.reasoning_tokens
+            metrics.response_model = outcome.model
+            if not outcome.complete:
+                # A cut or abandoned stream: its tokens are billed, but it is no success.
+                metrics.success = False
+                metrics.error_type = outcome.finish_reason or "incomplete"
+        self.submit(metrics)
+
+    def submit(self, metrics: LLMRequestMetrics) -> None:
+        """Buffer a finished record; never blocks on I/O, drops the oldest when full."""
+        with self._lock:
+            if len(self._buffer) == self.max_buffer_size:
+                self._dropped += 1  # the deque's maxlen evicts the oldest on append
+            self._buffer.append(metrics)
+            self._recorded += 1
+            waiting = len(self._buffer)
+        if self._worker is None and self._background and not self._closed:
+            self._start_worker()
+        if waiting >= self.flush_batch_size:
+            self._wake.set()
+
+    # -- exporting (flush thread) ------------------------------------------------------------
+
+    def _start_worker(self) -> None:
+        with self._lock:
+            if self._worker is not None or self._closed:
+                return
+            worker = threading.Thread(target=self._run, name=FLUSH_THREAD_NAME, daemon=True)
+            self._worker = worker
+        worker.start()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self.flush_interval_seconds)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception as error:  # pragma: no cover - flush handles sink errors itself
+                # The thread must outlive any bug below it, or telemetry silently stops.
+                logger.error("llm_telemetry_flush_failed", error_type=type(error).__name__)
+
+    def flush(self) -> int:
+        """Price and export everything buffered now; returns the number of records taken."""
+        with self._flush_lock:
+            with self._lock:
+                batch = list(self._buffer)
+                self._buffer.clear()
+            for metrics in batch:
+                self._price(metrics)
+            for state in self._sinks:
+                self._deliver(state, batch)
+            self._flushed += len(batch)
+            return len(batch)
+
+    def _price(self, metrics: LLMRequestMetrics) -> None:
+        if metrics.priced is None:
+            try:
+                cost = self._pricing(
+                    metrics.provider, metrics.model, metrics, metrics.started.date()
+                )
+            except Exception as error:
+                logger.warning(
+                    "llm_telemetry_pricing_failed",
+                    provider=metrics.provider,
+                    model=metrics.model,
+                    error_type=type(error).__name__,
+                )
+                cost = None
+            metrics.cost_usd = cost
+            metrics.priced = cost is not None
+        if not metrics.priced:
+            self._unpriced += 1
+            key = (metrics.provider, metrics.model)
+            if key not in self._unpriced_seen:
+                # Once per model and process: enough to notice, not a flood.
+                self._unpriced_seen.add(key)
+                logger.warning(
+                    "llm_telemetry_unpriced_model",
+                    provider=metrics.provider,
+                    model=metrics.model,
+                    hint="add a ModelPrice row for it",
+                )
+
+    def _deliver(self, state: _SinkState, batch: list[LLMRequestMetrics]) -> None:
+        if batch:
+            state.pending.append([batch, 0])
+        # A sink that stays down must not hold more than a full buffer's worth of records.
+        while len(state.pending) > 1 and state.pending_records() > self.max_buffer_size:
+            state.dropped += len(state.pending.popleft()[0])
+        while state.pending:
+            item = state.pending[0]
+            try:
+                state.sink.write(item[0])
+            except Exception as error:
+                state.failures += 1
+                item[1] += 1
+                gave_up = item[1] > self.max_retries
+                logger.warning(
+                    "llm_telemetry_sink_failed",
+                    sink=state.name,
+                    error_type=type(error).__name__,
+                    records=len(item[0]),
+                    attempts=item[1],
+                    result="dropped" if gave_up else "will_retry",
+                )
+                if gave_up:
+                    state.dropped += len(state.pending.popleft()[0])
+                    continue
+                # Keep the order: later batches wait behind the one that failed.
+                return
+            state.pending.popleft()
+            state.delivered += len(item[0])
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the flush thread, flush what is left, close the sinks. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stopping.set()
+        self._wake.set()
+        worker = self._worker
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout)
+        self.flush()
+        for state in self._sinks:
+            closer = getattr(state.sink, "close", None)
+            if callable(closer):
+                try:
+                    closer()
+                except Exception as error:
+                    logger.warning(
+                        "llm_telemetry_sink_close_failed",
+                        sink=state.name,
+                        error_type=type(error).__name__,
+                    )
+        _live.discard(self)
+
+    def __enter__(self) -> TelemetryCollector:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _after_fork(self) -> None:
+        # The child has no flush thread and must not export the parent's records twice.
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._worker = None
+        self._buffer.clear()
+
+    def stats(self) -> TelemetryStats:
+        with self._lock:
+            buffered = len(self._buffer)
+        return TelemetryStats(
+            recorded=self._recorded,
+            buffered=buffered,
+            dropped=self._dropped,
+            flushed=self._flushed,
+            unpriced=self._unpriced,
+            sink_failures={state.name: state.failures for state in self._sinks},
+            sink_dropped={state.name: state.dropped for state in self._sinks},
+            sink_pending={state.name: state.pending_records() for state in self._sinks},
+        )
+
+    # -- reporting ---------------------------------------------------------------------------
+
+    def get_aggregated_metrics(
+        self,
+        hours: float | None = None,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        tenant_id: str | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        granularity: Granularity = "hour",
+        flush: bool = True,
+    ) -> AggregatedMetrics:
+        """Totals, success rate, tokens, cost, latency percentiles, breakdowns, time series.
+
+        The window is the last ``hours`` (default 24) or ``since``..``until``. ``tenant_id``
+        defaults to the collector's tenant (all tenants when it has none). The buffer is
+        flushed first so the answer includes the requests just tracked.
+        """
+        since, until = resolve_window(hours, since, until)
+        if flush:
+            self.flush()
+        query = MetricsQuery(
+            since=since,
+            until=until,
+            tenant_id=tenant_id or self.tenant_id,
+            provider=provider,
+            model=model,
+            granularity=granularity,
+        )
+        return self.aggregation_source.aggregate(query)
+
+
+_default: TelemetryCollector | None = None
+_default_lock = threading.Lock()
+
+
+def default_collector() -> TelemetryCollector:
+    """The process-wide collector (in-memory window only until :func:`set_default_collector`)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = TelemetryCollector()
+    return _default
+
+
+def set_default_collector(collector: TelemetryCollector | None) -> TelemetryCollector | None:
+    """Install ``collector`` as the process-wide one; returns the previous one."""
+    global _default
+    with _default_lock:
+        previous, _default = _default, collector
+    return previous
+
+
+def track_request(
+    *,
+    provider: str,
+    model: str,
+    operation: str = "chat",
+    tenant_id: str | None = None,
+    user_id: str | None = None,
+) -> RequestTracker:
+    """:meth:`TelemetryCollector.track_request` on the :func:`default_collector`."""
+    return default_collector().track_request(
+        provider=provider, model=model, operation=operation, tenant_id=tenant_id, user_id=user_id
+    )

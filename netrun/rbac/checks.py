@@ -1,0 +1,163 @@
+"""System checks of ``netrun.rbac``, registered in ``NetrunRbacConfig.ready()``.
+
+====================  =============================================================
+ID                    Reported when
+====================  =============================================================
+``netrun.rbac.E001``  ``NETRUN_TENANT_MODEL`` is not ``"app_label.ModelName"``
+``netrun.rbac.E002``  ``NETRUN_TENANT_MODEL`` names a model that is not installed
+``netrun.rbac.E003``  a tenant-scoped model's default or base manager is not tenant-scoped
+``netrun.rbac.E004``  ``NETRUN_RBAC_TENANT_STRATEGIES`` names an unknown strategy
+``netrun.rbac.E005``  ``TenantMiddleware`` comes before ``AuthenticationMiddleware``
+``netrun.rbac.E006``  a backend of ``NETRUN_RBAC_BACKENDS`` cannot be imported (or casbin
+                      is configured but not installed)
+====================  =============================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error
+from django.core.checks import register as register_check
+from django.utils.module_loading import import_string
+
+from netrun.errors import NetrunException
+
+__all__ = [
+    "check_backends",
+    "check_managers",
+    "check_middleware",
+    "check_strategies",
+    "check_tenant_model",
+    "register",
+]
+
+MIDDLEWARE_PATH = "netrun.rbac.middleware.TenantMiddleware"
+AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+
+def check_tenant_model(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from django.apps import apps
+
+    from netrun.rbac.swapping import TENANT_MODEL_SETTING, tenant_model_name
+
+    name = tenant_model_name()
+    parts = name.split(".") if isinstance(name, str) else []
+    if len(parts) != 2 or not all(parts):
+        return [
+            Error(
+                f"{TENANT_MODEL_SETTING} must be of the form 'app_label.ModelName', got {name!r}.",
+                id="netrun.rbac.E001",
+            )
+        ]
+    try:
+        apps.get_model(name, require_ready=False)
+    except LookupError:
+        return [
+            Error(
+                f"{TENANT_MODEL_SETTING} refers to model {name!r}, which is not installed.",
+                hint="Add its app to INSTALLED_APPS or fix the setting.",
+                id="netrun.rbac.E002",
+            )
+        ]
+    return []
+
+
+def check_managers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from netrun.rbac.managers import TenantScopedManager
+    from netrun.rbac.registry import tenant_scoped_models
+
+    errors: list[CheckMessage] = []
+    for model in tenant_scoped_models():
+        for role, manager in (("default", model._default_manager), ("base", model._base_manager)):
+            if not isinstance(manager, TenantScopedManager):
+                errors.append(
+                    Error(
+                        f"{model._meta.label}'s {role} manager ({manager.name}) is not a "
+                        "TenantScopedManager, so it can read other tenants' rows.",
+                        hint="Subclass TenantScopedManager for custom managers, and keep "
+                        "Meta.base_manager_name pointing at a scoped manager.",
+                        obj=model,
+                        id="netrun.rbac.E003",
+                    )
+                )
+    return errors
+
+
+def check_strategies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from netrun.rbac.conf import STRATEGIES, conf
+
+    try:
+        strategies = conf.tenant_strategies
+    except NetrunException:
+        return []  # settings that do not validate are netrun.config.E007
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown:
+        return [
+            Error(
+                f"NETRUN_RBAC_TENANT_STRATEGIES names unknown strategies: {', '.join(unknown)}.",
+                hint=f"Choose from {', '.join(STRATEGIES)}.",
+                id="netrun.rbac.E004",
+            )
+        ]
+    return []
+
+
+def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if (
+        MIDDLEWARE_PATH in middleware
+        and AUTH_MIDDLEWARE in middleware
+        and middleware.index(MIDDLEWARE_PATH) < middleware.index(AUTH_MIDDLEWARE)
+    ):
+        return [
+            Error(
+                "TenantMiddleware must come after AuthenticationMiddleware: it checks "
+                "the user's membership.",
+                id="netrun.rbac.E005",
+            )
+        ]
+    return []
+
+
+def check_backends(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from netrun.core.deps import is_available
+    from netrun.rbac.conf import conf
+
+    try:
+        backends = conf.backends
+    except NetrunException:
+        return []  # settings that do not validate are netrun.config.E007
+    errors: list[CheckMessage] = []
+    for path in backends:
+        try:
+            import_string(path)
+        except ImportError as error:
+            errors.append(
+                Error(
+                    f"NETRUN_RBAC_BACKENDS: cannot import {path!r} ({error}).",
+                    id="netrun.rbac.E006",
+                )
+            )
+            continue
+        if path.endswith("CasbinBackend") and not is_available("casbin"):
+            errors.append(
+                Error(
+                    "NETRUN_RBAC_BACKENDS uses the casbin backend but pycasbin is not installed.",
+                    hint='pip install "netrun[casbin]"',
+                    id="netrun.rbac.E006",
+                )
+            )
+    return errors
+
+
+def register() -> None:
+    for check in (
+        check_tenant_model,
+        check_managers,
+        check_strategies,
+        check_middleware,
+        check_backends,
+    ):
+        register_check(check, "netrun_rbac")
