@@ -7,14 +7,19 @@ DEBUG on (``APP_ENVIRONMENT`` defaults to ``development``). With
 ``manage.py check --deploy`` is clean.
 
 Variables: APP_ENVIRONMENT, DJANGO_DEBUG, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS,
-DATABASE_URL, CACHE_URL, CELERY_BROKER_URL, CELERY_TASK_ALWAYS_EAGER, SECURE_HSTS_SECONDS,
-SECURE_SSL_REDIRECT, SECURE_PROXY_SSL_HEADER, EMAIL_URL, LOG_JSON, DJANGO_LOG_LEVEL.
+DATABASE_URL, CACHE_URL, REDIS_URL, CELERY_BROKER_URL, CELERY_TASK_ALWAYS_EAGER,
+SECURE_HSTS_SECONDS, SECURE_SSL_REDIRECT, SECURE_PROXY_SSL_HEADER, EMAIL_URL, LOG_JSON,
+DJANGO_LOG_LEVEL, AUTH_JWT_PRIVATE_KEY(_FILE), CORS_PRESET, CORS_ALLOWED_ORIGINS,
+CSRF_TRUSTED_ORIGINS, API_RATE_USER, API_RATE_TENANT, API_RATE_LOGIN, OAUTH_<NAME>_CLIENT_ID /
+_CLIENT_SECRET, OAUTH_OIDC_DISCOVERY_URL, OAUTH_TENANT_MAP, LLM_PROVIDER_CHAIN and the
+provider keys (ANTHROPIC_API_KEY, OPENAI_API_KEY, ...).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from example_project.devkeys import development_signing_key
 from netrun.config.django import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -90,13 +95,82 @@ REST_FRAMEWORK = {
         "netrun.auth.drf.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Exact sliding windows in the netrun.ratelimit backend (Redis when REDIS_URL is set), so
+    # every app server shares one count; a refusal is the 429 envelope with RateLimit-* headers.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "netrun.ratelimit.drf.NetrunUserRateThrottle",
+        "netrun.ratelimit.drf.NetrunTenantRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_RATE_USER", default="300/m"),
+        "tenant": env.str("API_RATE_TENANT", default="3000/m"),
+        "login": env.str("API_RATE_LOGIN", default="10/m"),  # per IP, on /api/token/
+    },
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
 }
 
-# JWT signing keys (RS256 PEM). Unset, the API accepts session logins only; in production set
-# AUTH_JWT_PRIVATE_KEY (or AUTH_JWT_PRIVATE_KEY_FILE) and use a Redis CACHE_URL so revoked
-# tokens are refused by every worker.
+if "REDIS_URL" in env:
+    NETRUN_RATELIMIT_BACKEND = "redis"
+    NETRUN_RATELIMIT_REDIS_URL = env.str("REDIS_URL")
+
+# JWT signing keys (RS256 PEM). In production set AUTH_JWT_PRIVATE_KEY (or
+# AUTH_JWT_PRIVATE_KEY_FILE) and use a Redis CACHE_URL so revoked tokens are refused by every
+# worker; unset there, the API accepts session logins only. Local runs sign with a key made
+# on first use in var/ (git-ignored), so `make run` can issue tokens out of the box.
+_JWT_KEY_VARIABLES = (
+    "AUTH_JWT_PRIVATE_KEY",
+    "AUTH_JWT_PRIVATE_KEY_FILE",
+    "AUTH_JWT_PRIVATE_KEY_PATH",
+)
 if "AUTH_JWT_PRIVATE_KEY" in env:
     NETRUN_AUTH_JWT_PRIVATE_KEY = env.str("AUTH_JWT_PRIVATE_KEY")
+elif LOCAL and not any(name in env for name in _JWT_KEY_VARIABLES):
+    NETRUN_AUTH_JWT_PRIVATE_KEY_PATH = development_signing_key(VAR_DIR / "jwt-dev-key.pem")
+
+# Roles of a tenant membership and what they grant inside that tenant only.
+NETRUN_RBAC_ROLES = {
+    "admin": ["helpdesk.*"],
+    "agent": [
+        "helpdesk.view_ticket",
+        "helpdesk.add_ticket",
+        "helpdesk.change_ticket",
+        "helpdesk.view_comment",
+        "helpdesk.add_comment",
+        "helpdesk.summarize_ticket",
+    ],
+    "viewer": ["helpdesk.view_ticket", "helpdesk.view_comment"],
+}
+
+# CORS: a netrun.cors preset, never django-cors-headers' CORS_* settings by hand.
+NETRUN_CORS_PRESET = env.choice(
+    "CORS_PRESET",
+    ["development", "staging", "production", "oauth", "custom"],
+    default={"development": "development", "testing": "development"}.get(
+        APP_ENVIRONMENT, APP_ENVIRONMENT
+    ),
+)
+NETRUN_CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Sign-in with an identity provider, configured only for providers whose client ID is in the
+# environment (with OAUTH_<NAME>_CLIENT_SECRET next to it): /oauth/<name>/login/.
+NETRUN_OAUTH_PROVIDERS: dict[str, dict[str, object]] = {}
+for _name, _options in (
+    ("entra", {"type": "entra", "tenant": env.str("OAUTH_ENTRA_TENANT", default="organizations")}),
+    ("google", {"type": "google"}),
+    ("github", {"type": "github"}),
+    ("oidc", {"type": "oidc", "discovery_url": env.str("OAUTH_OIDC_DISCOVERY_URL", default="")}),
+):
+    _prefix = f"OAUTH_{_name.upper()}_"
+    if f"{_prefix}CLIENT_ID" in env:
+        NETRUN_OAUTH_PROVIDERS[_name] = {
+            **_options,
+            "client_id": env.str(f"{_prefix}CLIENT_ID"),
+            "client_secret": env.str(f"{_prefix}CLIENT_SECRET", default=""),
+        }
+# IdP tenant ID or verified email domain -> tenant slug, e.g. {"acme.example": "acme"}.
+NETRUN_OAUTH_TENANT_MAP = env.json("OAUTH_TENANT_MAP", default={})
 
 ROOT_URLCONF = "example_project.urls"
 NETRUN_TENANT_MODEL = "netrun_rbac.Tenant"

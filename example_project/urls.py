@@ -24,6 +24,7 @@ urlpatterns = [
         name="netrun_llm_dashboard",
     ),
     path("admin/", admin.site.urls),
+    path("api/", include("example_project.helpdesk.urls")),
     path("oauth/", include("netrun.oauth.urls")),
     path("", include("netrun.auth.urls")),  # /.well-known/jwks.json
 ]

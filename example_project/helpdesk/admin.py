@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from example_project.helpdesk.models import Ticket
+from example_project.helpdesk.models import Comment, Ticket
 from netrun.rbac.admin import TenantScopedAdmin
 
 
@@ -10,3 +10,10 @@ from netrun.rbac.admin import TenantScopedAdmin
 class TicketAdmin(TenantScopedAdmin):
     list_display = ("title", "status", "tenant", "created")
     list_filter = ("status",)
+
+
+@admin.register(Comment)
+class CommentAdmin(TenantScopedAdmin):
+    list_display = ("ticket", "kind", "author", "tenant", "created")
+    list_filter = ("kind",)
+    raw_id_fields = ("ticket", "author")

@@ -1,0 +1,122 @@
+"""Summarising a ticket with the LLM chain, under the tenant's policy and budget.
+
+One call goes ``policy check -> budget reservation -> adapter call -> usage settle ->
+telemetry``: :class:`~netrun.llm.LLMClient` runs the chain, a
+:class:`~netrun.llm.policies.PolicyEnforcer` built from the tenant's admin record holds the
+worst-case cost in the database ledger and settles the real one, and one
+:class:`~netrun.llm.telemetry.TelemetryCollector` per process records every attempt into the
+database (the admin dashboard) and Prometheus (``/metrics``).
+
+The view and the Celery task both call :func:`summarise_ticket`; the tenant comes from
+``netrun.core.context`` (the request's, or the one the task carried).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from typing import Any
+
+from example_project.helpdesk.models import Comment, Ticket
+from netrun.config import get_settings
+from netrun.core.context import current_tenant_id
+from netrun.core.deps import is_available
+from netrun.errors import TenantContextMissingError
+from netrun.llm import LLMClient, LLMResponse
+from netrun.llm.budgets.django import DjangoLedger
+from netrun.llm.conf import LLMConfig
+from netrun.llm.models import get_tenant_policy
+from netrun.llm.policies import PolicyEnforcer
+from netrun.llm.pricing import ModelPrice, PriceTable, cost_for, default_price_table
+from netrun.llm.telemetry import TelemetryCollector
+from netrun.llm.telemetry.sinks.database import DatabaseSink
+from netrun.ratelimit.conf import get_backend
+
+__all__ = ["PRICES", "SUMMARY_MAX_TOKENS", "get_telemetry", "summarise_ticket"]
+
+SUMMARY_MAX_TOKENS = 200
+
+# The offline provider is free and has no list price, and a tenant with a budget refuses an
+# unpriced model (rule ``unknown_price``). The demo gives it a nominal price so that budgets,
+# spend bars and the 429 when a budget is used up can be seen without a provider key.
+# Real providers keep their list prices from the built-in table.
+PRICES: PriceTable = default_price_table().with_prices(
+    [ModelPrice("offline", "*", Decimal("1.00"), Decimal("2.00"), dt.date(2024, 1, 1))]
+)
+
+_lock = threading.Lock()
+_telemetry: TelemetryCollector | None = None
+_clients: dict[int, LLMClient] = {}
+
+
+def _price(provider: str, model: str, record: Any, day: dt.date) -> Decimal | None:
+    return cost_for(provider, model, record, at=day, table=PRICES)
+
+
+def get_telemetry() -> TelemetryCollector:
+    """The process's collector: LLMUsageRecord rows, plus Prometheus when it is installed."""
+    global _telemetry
+    with _lock:
+        if _telemetry is None:
+            sinks: list[Any] = [DatabaseSink()]
+            if is_available("prometheus_client"):
+                from netrun.llm.telemetry.sinks.prometheus import PrometheusSink
+
+                sinks.append(PrometheusSink())
+            _telemetry = TelemetryCollector(sinks=sinks, flush_interval_seconds=10, pricing=_price)
+        return _telemetry
+
+
+def _base_client() -> LLMClient:
+    # Adapters hold the SDK clients and their connection pools: build them once per
+    # configuration, and only the enforcer per call.
+    config = get_settings(LLMConfig)
+    with _lock:
+        client = _clients.get(id(config))
+        if client is None:
+            _clients.clear()
+            client = _clients[id(config)] = LLMClient.from_config(config)
+        return client
+
+
+def _client_for(tenant_id: str) -> LLMClient:
+    base = _base_client()
+    policy = get_tenant_policy(tenant_id)  # None: this tenant has no limits configured
+    enforcer = (
+        None
+        if policy is None
+        else PolicyEnforcer(
+            policy, ledger=DjangoLedger(), rate_limit_backend=get_backend(), prices=PRICES
+        )
+    )
+    return LLMClient(
+        base.adapters,
+        local_adapter=base.local_adapter,
+        enforcer=enforcer,
+        telemetry=get_telemetry(),
+        max_retries=base.max_retries,
+        max_retry_wait=base.max_retry_wait,
+    )
+
+
+def summarise_ticket(ticket: Ticket, *, reason: str | None) -> tuple[Comment, LLMResponse]:
+    """Ask the chain for a summary of ``ticket`` and store it as a summary comment.
+
+    Raises the policy's errors unchanged: ``LLM_POLICY_VIOLATION`` (403, e.g. no reason),
+    ``BUDGET_EXCEEDED`` (429), ``RATE_LIMIT_EXCEEDED`` (429).
+    """
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        raise TenantContextMissingError("Summarising a ticket needs a tenant.")
+    notes = [c.body for c in ticket.comments.filter(kind=Comment.Kind.NOTE)]
+    response = _client_for(str(tenant_id)).chat(
+        [
+            {"role": "system", "content": "Summarise this support ticket in two sentences."},
+            {"role": "user", "content": "\n".join([ticket.title, *notes])},
+        ],
+        max_tokens=SUMMARY_MAX_TOKENS,
+        reason=reason,
+    )
+    comment = Comment.objects.create(ticket=ticket, kind=Comment.Kind.SUMMARY, body=response.text)
+    return comment, response

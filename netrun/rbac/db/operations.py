@@ -1,0 +1,162 @@
+"""Migration operations that put a tenant-scoped table behind row-level security.
+
+::
+
+    from netrun.rbac.db.operations import EnableRLS
+
+    class Migration(migrations.Migration):
+        dependencies = [("tickets", "0001_initial")]
+        operations = [EnableRLS("ticket")]
+
+``EnableRLS`` covers the model's table and its auto-created many-to-many tables; its reverse
+is ``DisableRLS`` (and the other way round). ``manage.py netrun_rls_migrations <app_label>``
+writes these migrations for every ``tenant_rls = True`` model not yet covered. Both are no-ops
+on databases other than PostgreSQL, so the same migrations run on SQLite in development.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.operations.base import Operation
+from django.db.migrations.state import ProjectState
+
+from netrun.rbac.db import _sql
+from netrun.rbac.db import conf as rls_conf
+
+__all__ = ["DisableRLS", "EnableRLS", "rls_tables"]
+
+
+def _tenant_column(model: Any, tenant_field: str) -> tuple[str, Any, Any]:
+    field = model._meta.get_field(tenant_field)
+    return field.column, field.target_field, field
+
+
+def rls_tables(
+    model: Any, connection: Any, *, tenant_field: str = "tenant"
+) -> list[tuple[str, str]]:
+    """``(table, predicate)`` for ``model`` and its auto-created many-to-many tables.
+
+    Works on historical models (a migration's state) and on real ones.
+    """
+    column, target, _ = _tenant_column(model, tenant_field)
+    sql_type = target.rel_db_type(connection)
+    quote = connection.ops.quote_name
+    tables = [(model._meta.db_table, f"{quote(column)} = {_sql.current_tenant_expr(sql_type)}")]
+    for m2m in model._meta.local_many_to_many:
+        through = m2m.remote_field.through
+        if isinstance(through, str) or not through._meta.auto_created:
+            # An explicit through model is a model of its own: scope it as one.
+            continue
+        sides = []
+        for fk in through._meta.get_fields():
+            related = getattr(fk, "related_model", None)
+            if not getattr(fk, "many_to_one", False) or related is None:
+                continue
+            try:
+                _tenant_column(related, tenant_field)
+            except Exception:  # noqa: S112 - an end without a tenant needs no condition
+                continue
+            r_column, r_target, _ = _tenant_column(related, tenant_field)
+            sides.append(
+                (
+                    fk.column,
+                    related._meta.db_table,
+                    related._meta.pk.column,
+                    r_column,
+                    r_target.rel_db_type(connection),
+                )
+            )
+        tables.append((through._meta.db_table, _sql.through_predicate(quote, sides)))
+    return tables
+
+
+class _RLSOperation(Operation):
+    reversible = True
+    reduces_to_sql = True
+    _enable = True
+
+    def __init__(self, model_name: str, tenant_field: str = "tenant") -> None:
+        self.model_name = model_name
+        self.tenant_field = tenant_field
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        kwargs: dict[str, Any] = {"model_name": self.model_name}
+        if self.tenant_field != "tenant":
+            kwargs["tenant_field"] = self.tenant_field
+        return (self.__class__.__qualname__, [], kwargs)
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        # Policies live in the database only; the model state does not change.
+        pass
+
+    def _run(
+        self,
+        enable: bool,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        state: ProjectState,
+    ) -> None:
+        connection = schema_editor.connection
+        if connection.vendor != "postgresql":
+            return
+        model = state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(connection.alias, model):
+            return
+        quote = connection.ops.quote_name
+        for table, predicate in rls_tables(model, connection, tenant_field=self.tenant_field):
+            statements = (
+                _sql.enable_statements(
+                    quote,
+                    table,
+                    predicate,
+                    app_role=rls_conf.app_role(),
+                    cross_tenant_role=rls_conf.cross_tenant_role(),
+                )
+                if enable
+                else _sql.disable_statements(quote, table)
+            )
+            for statement in statements:
+                schema_editor.execute(statement, params=None)
+
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        self._run(self._enable, app_label, schema_editor, to_state)
+
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
+        self._run(not self._enable, app_label, schema_editor, from_state)
+
+    @property
+    def migration_name_fragment(self) -> str:
+        action = "enable" if self._enable else "disable"
+        return f"{action}_rls_{self.model_name.lower()}"
+
+
+class EnableRLS(_RLSOperation):
+    """ENABLE + FORCE row-level security on a model's tables, with the tenant policy."""
+
+    _enable = True
+
+    def describe(self) -> str:
+        return f"Enable row-level security on {self.model_name}"
+
+
+class DisableRLS(_RLSOperation):
+    """Drop the policies and disable row-level security (the reverse of :class:`EnableRLS`)."""
+
+    _enable = False
+
+    def describe(self) -> str:
+        return f"Disable row-level security on {self.model_name}"

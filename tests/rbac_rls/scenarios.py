@@ -1,0 +1,234 @@
+"""Scenarios run as the app role: ``python -m tests.rbac_rls.scenarios NAME [NAME ...]``.
+
+Each prints ``PASS <name>`` or fails with an assertion. They read with raw SQL or
+``all_tenants`` on purpose: what they prove is that the database, not the ORM, isolates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+
+import django
+
+django.setup()
+
+from asgiref.sync import sync_to_async  # noqa: E402
+from django.db import close_old_connections, connection, transaction  # noqa: E402
+from django.test import AsyncClient, Client  # noqa: E402
+
+from netrun.core.context import tenant_context  # noqa: E402
+from netrun.errors import TenantAccessDeniedError  # noqa: E402
+from netrun.rbac.db import cross_tenant  # noqa: E402
+from netrun.rbac.models import Tenant  # noqa: E402
+from netrun.rbac.scope import unscoped  # noqa: E402
+from tests.rbac_rls.rlsapp.models import Label, Project  # noqa: E402
+
+A = "00000000-0000-0000-0000-00000000000a"
+B = "00000000-0000-0000-0000-00000000000b"
+
+SCENARIOS: dict[str, Callable[[], None]] = {}
+
+
+def scenario(fn: Callable[[], None]) -> Callable[[], None]:
+    SCENARIOS[fn.__name__] = fn
+    return fn
+
+
+def count(table: str = "rlsapp_project") -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - test constants
+        return int(cursor.fetchone()[0])
+
+
+def setting() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('netrun.tenant_id', true)")
+        return str(cursor.fetchone()[0])
+
+
+def pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def raises_denied(fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except TenantAccessDeniedError:
+        return
+    raise AssertionError("expected TenantAccessDeniedError")
+
+
+@scenario
+def seed() -> None:
+    """Tenant A: two projects, two labels, links; tenant B: one of each."""
+    Tenant.objects.bulk_create([Tenant(id=A, slug="a", name="A"), Tenant(id=B, slug="b", name="B")])
+    for tenant, n in ((A, 2), (B, 1)):
+        with tenant_context(tenant):
+            labels = [Label.objects.create(name=f"l{i}") for i in range(n)]
+            for i in range(n):
+                project = Project.objects.create(title=f"p{i}")
+                project.labels.set(labels)
+    assert count() == 0, "no tenant bound, no rows"
+
+
+@scenario
+def requests() -> None:
+    client = Client()
+    first = client.get("/count/", {"tenant": A}).json()
+    second = client.get("/count/").json()
+    assert first["rows"] == 2, first
+    assert second == {"rows": 0, "pid": first["pid"], "setting": ""}, (first, second)
+    third = client.get("/count/", {"tenant": B}).json()
+    assert third["rows"] == 1, third
+
+
+@scenario
+def async_requests() -> None:
+    async def run() -> None:
+        client = AsyncClient()
+        first = (await client.get("/acount/", {"tenant": A})).json()
+        second = (await client.get("/acount/")).json()
+        assert first["rows"] == 2, first
+        assert second["rows"] == 0, second
+        assert second["setting"] == "", second
+        with tenant_context(B):
+            assert await Project.all_tenants.acount() == 1
+        assert await sync_to_async(count)() == 0
+
+    asyncio.run(run())
+
+
+@scenario
+def tasks() -> None:
+    """Celery's Django fixup calls close_old_connections around each task."""
+    pids = set()
+    for tenant, expected in ((A, 2), (None, 0), (B, 1), (None, 0)):
+        close_old_connections()  # task_prerun
+        if tenant:
+            with tenant_context(tenant):
+                assert count() == expected
+        else:
+            assert count() == expected
+        pids.add(pid())
+        close_old_connections()  # task_postrun
+    assert len(pids) == 1, pids
+
+
+@scenario
+def failed_transaction() -> None:
+    with tenant_context(A):
+        assert count() == 2  # A written outside a transaction
+    with tenant_context(B):
+        try:
+            with transaction.atomic():
+                assert count() == 1  # B written inside the transaction...
+                raise RuntimeError("boom")
+        except RuntimeError:
+            pass
+        # ...and undone by its rollback: the server holds A again, so B is rewritten.
+        assert count() == 1
+    assert count() == 0
+    with tenant_context(A), transaction.atomic():
+        assert count() == 2
+        with tenant_context(B):
+            try:
+                with transaction.atomic():
+                    assert count() == 1
+                    raise RuntimeError("boom")
+            except RuntimeError:
+                pass
+        assert count() == 2
+    try:
+        with tenant_context(A), transaction.atomic():
+            assert count() == 2
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1/0")
+    except Exception as error:
+        failed = str(error)
+    else:
+        failed = ""
+    assert "division by zero" in failed
+    assert count() == 0
+    assert setting() == ""
+
+
+@scenario
+def writes_into_other_tenant() -> None:
+    with tenant_context(A):
+        cursor_sql = "INSERT INTO rlsapp_project (tenant_id, title) VALUES (%s, 'x')"
+
+        def insert() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(cursor_sql, [B])
+
+        raises_denied(insert)
+
+        def move() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE rlsapp_project SET tenant_id = %s", [B])
+
+        raises_denied(move)
+
+        def orm_create() -> None:
+            with unscoped(reason="test: the database is the wall here"):
+                Project.all_tenants.create(title="x", tenant_id=B)
+
+        raises_denied(orm_create)
+        # Another tenant's rows are invisible to UPDATE and DELETE: nothing happens.
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE rlsapp_project SET title = 'y' WHERE tenant_id = %s", [B])
+            assert cursor.rowcount == 0
+        assert count() == 2
+
+
+@scenario
+def m2m() -> None:
+    through = "rlsapp_project_labels"
+    assert count(through) == 0
+    with tenant_context(A):
+        assert count(through) == 4
+        project = Project.objects.first()
+    with tenant_context(B):
+        assert count(through) == 1
+        other_label = Label.objects.get()
+
+    def link() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {through} (project_id, label_id) VALUES (%s, %s)",  # noqa: S608
+                [project.pk, other_label.pk],
+            )
+
+    with tenant_context(A):
+        raises_denied(link)
+
+
+@scenario
+def cross_tenant_context() -> None:
+    with cross_tenant(reason="test: totals across tenants"):
+        assert count() == 3
+        assert count("rlsapp_project_labels") == 5
+    assert count() == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user = session_user")
+        assert cursor.fetchone()[0]
+    with transaction.atomic():
+        with cross_tenant(reason="test: nested"):
+            assert count() == 3
+        assert count() == 0  # RESET ROLE at the block's end, not the transaction's
+
+
+def main(names: list[str]) -> None:
+    for name in names:
+        SCENARIOS[name]()
+        # Between scenarios, as at a request's end: returns a pooled connection.
+        close_old_connections()
+        sys.stdout.write(f"PASS {name}\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

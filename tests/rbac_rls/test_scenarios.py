@@ -1,0 +1,47 @@
+"""Isolation on the real PostgreSQL, as a NOSUPERUSER NOBYPASSRLS NOINHERIT app role."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.rbac_rls.conftest import RLSEnv
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+NAMES = [
+    "requests",
+    "async_requests",
+    "tasks",
+    "failed_transaction",
+    "writes_into_other_tenant",
+    "m2m",
+    "cross_tenant_context",
+]
+
+
+@pytest.fixture(scope="module")
+def seeded(rls_env: RLSEnv) -> RLSEnv:
+    rls_env.run("-m", "tests.rbac_rls.scenarios", "seed")
+    return rls_env
+
+
+def test_no_leak_with_persistent_connections(seeded: RLSEnv) -> None:
+    result = seeded.run("-m", "tests.rbac_rls.scenarios", *NAMES)
+    assert result.stdout.split() == [w for n in NAMES for w in ("PASS", n)]
+
+
+def test_no_leak_with_djangos_native_pool(seeded: RLSEnv) -> None:
+    result = seeded.run("-m", "tests.rbac_rls.scenarios", *NAMES, pool=True)
+    assert result.stdout.count("PASS") == len(NAMES)
+
+
+def test_rls_check_passes_a_correct_setup(seeded: RLSEnv) -> None:
+    result = seeded.manage("netrun_rls_check")
+    assert "RLS OK on 'default'" in result.stdout
+    checked = seeded.manage("check", "--database", "default")
+    assert "E1" not in checked.stderr + checked.stdout
+
+
+def test_rls_migrations_are_up_to_date(seeded: RLSEnv) -> None:
+    result = seeded.manage("netrun_rls_migrations", "rlsapp", "--check")
+    assert "No RLS changes in rlsapp" in result.stdout
