@@ -130,9 +130,9 @@ def _sqlalchemy_constraints(statement: Any, tenant_field: str) -> list[object]:
     # Imported by name: SQLAlchemy is optional and has no stubs here.
     operators = importlib.import_module("sqlalchemy.sql.operators")
     elements = importlib.import_module("sqlalchemy.sql.elements")
-    schema = importlib.import_module("sqlalchemy.sql.schema")
     BinaryExpression, BindParameter = elements.BinaryExpression, elements.BindParameter
-    BooleanClauseList, Column = elements.BooleanClauseList, schema.Column
+    # ColumnClause covers both Table columns (schema.Column) and lightweight column() objects.
+    BooleanClauseList, Column = elements.BooleanClauseList, elements.ColumnClause
 
     found: list[object] = []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -64,7 +65,8 @@ def test_casbin_hook_without_tenant() -> None:
     assert authorizer.allowed({"sub": "7"}, "tickets", "read")
 
 
-@pytest.mark.skipif(is_available("casbin"), reason="pycasbin is installed")
-def test_casbin_missing_names_the_extra() -> None:
+def test_casbin_missing_names_the_extra(hide_modules: Callable[..., None]) -> None:
+    hide_modules("casbin")
+    assert not is_available("casbin")
     with pytest.raises(MissingDependencyError, match=r"netrun\[casbin\]"):
         CasbinAuthorizer.from_files("model.conf", "policy.csv")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from netrun.config import KeyVaultSecretStr, Source, configure_key_vault
@@ -86,11 +88,9 @@ def test_secret_without_value_is_a_configuration_error() -> None:
 
 
 def test_vault_url_without_the_azure_extra_names_the_extra(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, hide_modules: Callable[..., None]
 ) -> None:
-    pytest.importorskip("netrun.core")
-    if __import__("importlib").util.find_spec("azure") is not None:  # pragma: no cover
-        pytest.skip("the azure SDK is installed here")
+    hide_modules("azure")
     monkeypatch.setenv("AZURE_KEY_VAULT_URL", "https://example.vault.azure.net/")
     with pytest.raises(MissingDependencyError, match=r"netrun\[azure\]"):
         key_vault_client()

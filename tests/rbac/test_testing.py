@@ -60,6 +60,22 @@ def test_sqlalchemy_selects_when_installed() -> None:
     assert_tenant_isolation(query, expected_tenant_id="tenant-123")
     with pytest.raises(AssertionError):
         assert_tenant_isolation(sqlalchemy.select(table), "tenant-123")
+    with pytest.raises(AssertionError):  # constrained to another tenant
+        assert_tenant_isolation(query, expected_tenant_id="tenant-999")
+    with pytest.raises(AssertionError):  # an OR does not constrain the tenant
+        assert_tenant_isolation(
+            sqlalchemy.select(table).where(
+                sqlalchemy.or_(table.c.tenant_id == "tenant-123", table.c.email == "x")
+            ),
+            "tenant-123",
+        )
+    # A declared Table's columns (schema.Column) work the same way.
+    metadata = sqlalchemy.MetaData()
+    users = sqlalchemy.Table(
+        "users2", metadata, sqlalchemy.Column("id", sqlalchemy.Integer, primary_key=True),
+        sqlalchemy.Column("tenant_id", sqlalchemy.String),
+    )  # fmt: skip
+    assert_tenant_isolation(sqlalchemy.select(users).where(users.c.tenant_id == "t-7"), "t-7")
 
 
 def test_contexts_bind_and_restore_sync_async_and_across_tasks() -> None:
