@@ -4,6 +4,10 @@ Goals (p50): in-memory < 50 us, Redis < 1 ms, PostgreSQL < 3 ms for ``reserve`` 
 check, RPM/TPM hit, atomic budget hold). Runs against the local servers on loopback
 (NETRUN_TEST_REDIS_URL, NETRUN_TEST_POSTGRES_DSN); a server that is down is skipped.
 
+Then the whole path: ``LLMClient`` with the real ``openai`` SDK against the loopback stub
+server, with and without a ``PolicyEnforcer`` (in-memory ledger), so the ratio is what policy
+check + reservation + settlement add to a (fast, local) provider call.
+
 LiteLLM is not compared: its budgets and rate limits live in the LiteLLM Proxy (a FastAPI
 server with a Prisma-managed database), not in a library call, and it is not installable
 offline here.
@@ -158,6 +162,37 @@ def main() -> None:
                 )
     except Exception as error:
         print(f"postgres   skipped: {type(error).__name__}: {error}")
+
+    whole_path(args.iterations)
+
+
+def whole_path(iterations: int) -> None:
+    """A stubbed chat call through LLMClient, with and without the policy path."""
+    from netrun.llm import LLMClient, OpenAIAdapter
+    from netrun.llm.testing import StubLLMServer
+
+    with StubLLMServer() as server:
+        adapter = OpenAIAdapter(api_key="sk-bench", base_url=server.openai_base_url)
+        bare = LLMClient([adapter], max_retries=0)
+        enforcer = PolicyEnforcer(
+            policy(), ledger=MemoryLedger(), rate_limit_backend=MemoryBackend()
+        )
+        governed = LLMClient([adapter], enforcer=enforcer, max_retries=0)
+        messages = [{"role": "user", "content": "Summarise ticket 42"}]
+        count = max(200, iterations // 4)
+
+        def call(client: LLMClient) -> Callable[[], Any]:
+            return lambda: client.chat(
+                messages, model="gpt-4o-mini", max_tokens=200, reason="bench"
+            )
+
+        without_p50, without_p99 = timed(call(bare), count)
+        with_p50, with_p99 = timed(call(governed), count)
+    print(
+        f"whole path, stubbed OpenAI call ({count} calls): without policy p50 {without_p50:.0f} us "
+        f"p99 {without_p99:.0f} us; with policy p50 {with_p50:.0f} us p99 {with_p99:.0f} us; "
+        f"added p50 {with_p50 - without_p50:.0f} us, ratio {with_p50 / without_p50:.2f}x"
+    )
 
 
 if __name__ == "__main__":

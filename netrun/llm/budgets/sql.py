@@ -21,14 +21,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from netrun.llm.budgets._sql_functions import FUNCTIONS_DDL
 from netrun.llm.budgets.base import (
     BudgetExhausted,
     BudgetLedger,
     BudgetWindow,
-    Period,
     WindowUsage,
     encode_windows,
-    parse_window_keys,
 )
 
 if TYPE_CHECKING:
@@ -64,49 +63,17 @@ CREATE INDEX IF NOT EXISTS netrun_llm_res_tenant_exp
     ON netrun_llm_budget_reservation (tenant_id, expires_at);
 """
 
-_LOCK = "SELECT id FROM netrun_llm_budget_account WHERE tenant_id = %s FOR UPDATE"
-_ADD_ACCOUNT = "INSERT INTO netrun_llm_budget_account (tenant_id) VALUES (%s) ON CONFLICT (tenant_id) DO NOTHING"
-_SWEEP = (
-    "DELETE FROM netrun_llm_budget_reservation WHERE tenant_id = %s AND expires_at <= now() "
-    "RETURNING amount_micros, windows"
-)
-_DROP = (
-    "DELETE FROM netrun_llm_budget_reservation WHERE tenant_id = %s AND id = %s "
-    "RETURNING amount_micros, windows"
-)
-_UNRESERVE = (
-    "UPDATE netrun_llm_budget_spend SET reserved_micros = reserved_micros - %s, "
-    "updated_at = now() WHERE tenant_id = %s AND period = %s AND period_start = %s"
-)
+_RESERVE = "SELECT netrun_llm_reserve(%s, %s, %s, %s, %s, %s, %s, %s)"
+_SETTLE = "SELECT netrun_llm_settle(%s, %s, %s, %s, %s)"
+_RELEASE = "SELECT netrun_llm_release(%s, %s)"
 _READ = (
     "SELECT period, period_start, spent_micros, reserved_micros FROM netrun_llm_budget_spend "
     "WHERE tenant_id = %s AND (period, period_start) IN "
     "(SELECT * FROM unnest(%s::varchar[], %s::date[]))"
 )
-_ENSURE = (
-    "INSERT INTO netrun_llm_budget_spend "
-    "(tenant_id, period, period_start, spent_micros, reserved_micros, updated_at) "
-    "SELECT %s, p, s, 0, 0, now() FROM unnest(%s::varchar[], %s::date[]) AS w(p, s) "
-    "ON CONFLICT (tenant_id, period, period_start) DO NOTHING"
-)
-_RESERVE = (
-    "UPDATE netrun_llm_budget_spend SET reserved_micros = reserved_micros + %s, "
-    "updated_at = now() WHERE tenant_id = %s AND (period, period_start) IN "
-    "(SELECT * FROM unnest(%s::varchar[], %s::date[]))"
-)
-_HOLD = (
-    "INSERT INTO netrun_llm_budget_reservation "
-    "(id, tenant_id, amount_micros, windows, expires_at, created_at) "
-    "VALUES (%s, %s, %s, %s, now() + make_interval(secs => %s), now())"
-)
-_CHARGE = (
-    "INSERT INTO netrun_llm_budget_spend "
-    "(tenant_id, period, period_start, spent_micros, reserved_micros, updated_at) "
-    "SELECT %s, p, s, %s, 0, now() FROM unnest(%s::varchar[], %s::date[]) AS w(p, s) "
-    "ON CONFLICT (tenant_id, period, period_start) DO UPDATE SET "
-    "spent_micros = netrun_llm_budget_spend.spent_micros + EXCLUDED.spent_micros, "
-    "updated_at = now()"
-)
+# Serialises concurrent create_tables() calls: two CREATE OR REPLACE FUNCTION of the same
+# function at once fail with "tuple concurrently updated". Any constant key would do.
+_DDL_LOCK = "SELECT pg_advisory_xact_lock(7310452117)"
 
 
 def _arrays(windows: Sequence[BudgetWindow]) -> tuple[list[str], list[dt.date]]:
@@ -165,19 +132,36 @@ class SQLLedger(BudgetLedger):
             yield conn
 
     def create_tables(self) -> None:
+        """Create the tables (if missing) and (re)create the ledger's functions."""
         with self._transaction() as conn:
+            conn.execute(_DDL_LOCK)
             conn.execute(DDL)
+            conn.execute(FUNCTIONS_DDL)
 
-    def _lock(self, conn: psycopg.Connection[Any], tenant_id: str) -> None:
-        if conn.execute(_LOCK, (tenant_id,)).fetchone() is None:
-            conn.execute(_ADD_ACCOUNT, (tenant_id,))
-            conn.execute(_LOCK, (tenant_id,))
+    def _install_functions(self) -> None:
+        with self._transaction() as conn:
+            conn.execute(_DDL_LOCK)
+            conn.execute(FUNCTIONS_DDL)
 
-    @staticmethod
-    def _unreserve(conn: psycopg.Connection[Any], tenant_id: str, rows: list[Any]) -> None:
-        for amount, encoded in rows:
-            for period, start in parse_window_keys(encoded):
-                conn.execute(_UNRESERVE, (amount, tenant_id, period.value, start))
+    def _call(self, query: str, params: tuple[Any, ...]) -> Any:
+        """Run one function call in autocommit (one round trip); return its value.
+
+        Tables made by the Django migrations have no functions (``DjangoLedger`` does not use
+        them), so the first call on such a database installs them and retries. In autocommit
+        the failed call left no transaction behind to roll back.
+        """
+        import psycopg
+
+        for attempt in (1, 2):
+            try:
+                with self.pool().connection() as conn:
+                    row = conn.execute(query, params).fetchone()
+                return None if row is None else row[0]
+            except psycopg.errors.UndefinedFunction:
+                if attempt == 2:
+                    raise
+                self._install_functions()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def reserve(
         self,
@@ -188,41 +172,32 @@ class SQLLedger(BudgetLedger):
         ttl: float,
     ) -> None:
         periods, starts = _arrays(windows)
-        with self._transaction() as conn:
-            self._lock(conn, tenant_id)
-            self._unreserve(conn, tenant_id, conn.execute(_SWEEP, (tenant_id,)).fetchall())
-            rows = {
-                (Period(period), start): (spent, reserved)
-                for period, start, spent, reserved in conn.execute(
-                    _READ, (tenant_id, periods, starts)
-                )
-            }
-            for window in windows:
-                spent, reserved = rows.get((window.period, window.start), (0, 0))
-                if window.limit is not None and spent + reserved + amount > window.limit:
-                    raise BudgetExhausted(window, WindowUsage(spent, reserved))
-            if len(rows) < len(windows):
-                conn.execute(_ENSURE, (tenant_id, periods, starts))
-            conn.execute(_RESERVE, (amount, tenant_id, periods, starts))
-            conn.execute(
-                _HOLD, (reservation_id, tenant_id, amount, encode_windows(windows), float(ttl))
-            )
+        limits = [window.limit for window in windows]
+        refused = self._call(
+            _RESERVE,
+            (
+                tenant_id,
+                reservation_id,
+                periods,
+                starts,
+                limits,
+                amount,
+                float(ttl),
+                encode_windows(windows),
+            ),
+        )
+        if refused is not None:
+            index, spent, reserved = refused
+            raise BudgetExhausted(windows[index - 1], WindowUsage(spent, reserved))
 
     def settle(
         self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int
     ) -> None:
         periods, starts = _arrays(windows)
-        with self._transaction() as conn:
-            self._lock(conn, tenant_id)
-            dropped = conn.execute(_DROP, (tenant_id, reservation_id)).fetchall()
-            self._unreserve(conn, tenant_id, dropped)
-            conn.execute(_CHARGE, (tenant_id, actual, periods, starts))
+        self._call(_SETTLE, (tenant_id, reservation_id, periods, starts, actual))
 
     def release(self, tenant_id: str, reservation_id: str) -> None:
-        with self._transaction() as conn:
-            self._lock(conn, tenant_id)
-            dropped = conn.execute(_DROP, (tenant_id, reservation_id)).fetchall()
-            self._unreserve(conn, tenant_id, dropped)
+        self._call(_RELEASE, (tenant_id, reservation_id))
 
     def usage(self, tenant_id: str, window: BudgetWindow) -> WindowUsage:
         with self.pool().connection() as conn:
