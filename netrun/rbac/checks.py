@@ -10,6 +10,14 @@ ID                    Reported when
 ``netrun.rbac.E005``  ``TenantMiddleware`` comes before ``AuthenticationMiddleware``
 ``netrun.rbac.E006``  a backend of ``NETRUN_RBAC_BACKENDS`` cannot be imported (or casbin
                       is configured but not installed)
+``netrun.rbac.E101``  row-level security, when the database is PostgreSQL and reachable:
+-- ``W104``           a tenant table without RLS, FORCE, a policy or ``WITH CHECK``; an
+                      app role that is superuser, BYPASSRLS, can become or inherits a
+                      bypassing role, or owns a tenant table; unindexed tenant columns,
+                      views without ``security_invoker``, materialized views over tenant
+                      tables, tenant-unaware unique constraints. The full table is in
+                      :mod:`netrun.rbac.db.validation`; ``manage.py netrun_rls_check``
+                      reports the same findings with an exit code.
 ====================  =============================================================
 """
 
