@@ -85,11 +85,22 @@ def _default_pricing(provider: str, model: str, record: LLMRequestMetrics, day: 
     return cost_for(provider, model, record, at=day)
 
 
+#: Refusal codes whose ``details["rule"]`` names the policy or budget rule that refused.
+_REFUSALS = {"LLM_POLICY_VIOLATION": "policy", "BUDGET_EXCEEDED": "budget"}
+
+
 def _error_type(error: BaseException) -> str:
     # NetrunException codes (BUDGET_EXCEEDED, LLM_RATE_LIMITED, ...) are stable and bounded,
     # which Prometheus labels and dashboards need; other errors fall back to the class name.
+    # A refusal is recorded by its rule ("policy:model_denied", "budget:daily_budget"), a
+    # bounded set too, so refusals can be counted per rule.
     code = getattr(error, "error_code", None)
-    return code if isinstance(code, str) and code else type(error).__name__
+    if not isinstance(code, str) or not code:
+        return type(error).__name__
+    rule = (getattr(error, "details", None) or {}).get("rule")
+    if code in _REFUSALS and isinstance(rule, str) and rule:
+        return f"{_REFUSALS[code]}:{rule}"[:64]
+    return code
 
 
 def _current_trace() -> tuple[str | None, str | None, int]:
