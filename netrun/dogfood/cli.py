@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from netrun.dogfood._streams import stdout_to_stderr
 from netrun.dogfood.runner import CHECKS
 
 __all__ = ["dogfood"]
@@ -32,7 +33,7 @@ __all__ = ["dogfood"]
 @click.option(
     "--project-root",
     type=click.Path(file_okay=False, exists=True),
-    help="Folder the tenant escape scanner reads (default: settings.BASE_DIR).",
+    help="Folder the tenant escape scanner reads (default: the project's own packages).",
 )
 @click.option("--skip", multiple=True, type=click.Choice(CHECKS), help="Leave a check out.")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
@@ -55,20 +56,23 @@ def dogfood(
     sys.path.insert(0, os.path.abspath(pythonpath))
     if settings:
         os.environ["DJANGO_SETTINGS_MODULE"] = settings
-    if os.environ.get("DJANGO_SETTINGS_MODULE"):
-        import django
+    # The project configures its logging during setup, and may log to stdout: the report
+    # keeps stdout to itself, so ``--json`` parses.
+    with stdout_to_stderr():
+        if os.environ.get("DJANGO_SETTINGS_MODULE"):
+            import django
 
-        try:
-            django.setup()
-        except Exception as error:
-            raise click.ClickException(
-                f"cannot load Django settings {os.environ['DJANGO_SETTINGS_MODULE']!r}: "
-                f"{type(error).__name__}: {error}"
-            ) from error
+            try:
+                django.setup()
+            except Exception as error:
+                raise click.ClickException(
+                    f"cannot load Django settings {os.environ['DJANGO_SETTINGS_MODULE']!r}: "
+                    f"{type(error).__name__}: {error}"
+                ) from error
 
-    from netrun.dogfood.runner import run_dogfood
+        from netrun.dogfood.runner import run_dogfood
 
-    report = run_dogfood(packages=packages, project_root=project_root, skip=skip)
+        report = run_dogfood(packages=packages, project_root=project_root, skip=skip)
     options = {"strict": strict, "fail_on_skip": fail_on_skip}
     click.echo(report.to_json(**options) if as_json else report.to_text(**options))
     sys.exit(report.exit_code(**options))

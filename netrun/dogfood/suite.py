@@ -21,10 +21,13 @@ from netrun.dogfood.report import CheckResult
 from netrun.errors import NetrunException, iter_error_classes
 
 __all__ = [
+    "SANCTIONED_ESCAPES",
+    "SANCTIONED_EXCEPTIONS",
     "check_exceptions",
     "check_levels",
     "check_soft_dependencies",
     "check_stdlib_logging",
+    "check_tenant_escapes",
     "find_cycle",
     "import_all",
     "package_edges",
@@ -41,6 +44,46 @@ _BUILTIN_EXCEPTIONS = frozenset(
 )
 #: Folders never imported or scanned: migrations run only under ``migrate``.
 _SKIPPED_PARTS = frozenset({"migrations", "__pycache__"})
+
+#: netrun's own public exceptions that deliberately derive from a builtin exception, with
+#: why: each is caught inside netrun (or is the ImportError convention for a missing extra)
+#: and never reaches a view, so it never needs an error envelope. Any other is a warning.
+SANCTIONED_EXCEPTIONS: dict[str, str] = {
+    "netrun.core.deps.MissingDependencyError": (
+        "an ImportError, so `except ImportError` guards around optional imports still work"
+    ),
+    "netrun.cors.origins.OriginError": (
+        "a ValueError of origin parsing; netrun.cors's policy and system checks catch it"
+    ),
+    "netrun.env.schema.SchemaError": "a CLI input error; netrun-env's command catches it",
+    "netrun.llm.pricing.PriceRowError": (
+        "a ValueError of price-row parsing; netrun.llm's settings reader and system checks catch it"
+    ),
+    "netrun.llm.budgets.base.BudgetExhausted": (
+        "ledger control flow; netrun.llm's budget policy turns it into a NetrunException (429)"
+    ),
+    "netrun.ratelimit._rate.InvalidRateError": (
+        "a ValueError of rate parsing; netrun.ratelimit's system checks report it"
+    ),
+    "netrun.ratelimit.backends.base.BackendUnavailableError": (
+        "backend control flow; the limiter catches it and fails open or closed"
+    ),
+}
+
+#: Tenant escape findings in netrun's own source that are its sanctioned helpers:
+#: ``(path under netrun/, rule, text of the line)`` with why. The scanner reads syntax, not
+#: types, so it cannot tell these from a queryset's ``raw()`` or ``_base_manager``.
+SANCTIONED_ESCAPES: dict[tuple[str, str, str], str] = {
+    ("config/django.py", "NR003", "self.raw(name)"): (
+        "Env.raw() reads an environment variable; it is not QuerySet.raw() SQL"
+    ),
+    ("rbac/managers.py", "NR003", "super().raw("): (
+        "TenantScopedQuerySet.raw() refuses raw SQL unless crossing tenants was made explicit"
+    ),
+    ("rbac/checks.py", "NR008", "model._base_manager"): (
+        "netrun.rbac's system check inspects _base_manager to prove it is tenant-scoped"
+    ),
+}
 
 
 def _in_scope(module: str, packages: Sequence[str]) -> bool:
@@ -94,24 +137,34 @@ def _python_files(roots: Iterable[Path], exclude: Iterable[str] = ()) -> Iterato
             yield path
 
 
-def _non_netrun_exceptions(roots: Iterable[Path]) -> list[str]:
-    """Public exception classes deriving from builtin exceptions, found in the source."""
-    found: list[str] = []
-    for path in _python_files(roots):
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.ClassDef) or node.name.startswith("_"):
+def _module_name(package: str, root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join([package, *parts])
+
+
+def _non_netrun_exceptions(roots: Iterable[tuple[str, Path]]) -> list[tuple[str, str]]:
+    """Public exception classes deriving from builtin exceptions, found in the source of
+    ``(package, folder)`` roots: ``(dotted name, "path:line Name(Bases)")``."""
+    found: list[tuple[str, str]] = []
+    for package, root in roots:
+        for path in _python_files([root]):
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            except SyntaxError:
                 continue
-            if node.name == NetrunException.__name__:
-                continue
-            bases = {base.id for base in node.bases if isinstance(base, ast.Name)} | {
-                base.attr for base in node.bases if isinstance(base, ast.Attribute)
-            }
-            if bases & _BUILTIN_EXCEPTIONS:
-                found.append(f"{path}:{node.lineno} {node.name}({', '.join(sorted(bases))})")
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.ClassDef) or node.name.startswith("_"):
+                    continue
+                if node.name == NetrunException.__name__:
+                    continue
+                bases = {base.id for base in node.bases if isinstance(base, ast.Name)} | {
+                    base.attr for base in node.bases if isinstance(base, ast.Attribute)
+                }
+                if bases & _BUILTIN_EXCEPTIONS:
+                    where = f"{path}:{node.lineno} {node.name}({', '.join(sorted(bases))})"
+                    found.append((f"{_module_name(package, root, path)}.{node.name}", where))
     return found
 
 
@@ -119,13 +172,15 @@ def check_exceptions(
     packages: Sequence[str] = ("netrun",),
     *,
     classes: Iterable[type[NetrunException]] | None = None,
+    sanctioned: Mapping[str, str] = SANCTIONED_EXCEPTIONS,
 ) -> CheckResult:
     """Every exception of ``packages`` is a NetrunException with a valid, unique code.
 
     Fails on a code that is not SCREAMING_SNAKE_CASE, a status outside 100-599, or two
     classes declaring the same code. Public classes deriving from a builtin exception
     instead of NetrunException are a warning: some are deliberate (an ``ImportError`` for
-    a missing extra), and only a person can tell which.
+    a missing extra), and only a person can tell which. Those a person has told, in
+    ``sanctioned`` (dotted name: why), are listed with their reason and do not warn.
     """
     scope = list(dict.fromkeys(["netrun", *packages]))
     details: list[str] = []
@@ -150,17 +205,22 @@ def check_exceptions(
         if len(names) > 1:
             problems.append(f"error_code {code} is declared by {len(names)} classes: {names}")
     roots = (
-        list(dict.fromkeys(root for package in scope for root in source_roots(package)))
+        list(dict.fromkeys((package, root) for package in scope for root in source_roots(package)))
         if classes is None
         else []
     )
-    strays = _non_netrun_exceptions(roots)
+    found = _non_netrun_exceptions(roots)
+    strays = [where for name, where in found if name not in sanctioned]
+    allowed = [(where, sanctioned[name]) for name, where in found if name in sanctioned]
     details += problems
     details += [f"not a NetrunException: {stray}" for stray in strays]
+    details += [f"sanctioned: {where}: {why}" for where, why in allowed]
     details += [f"not imported (its exceptions are not checked): {item}" for item in not_imported]
     if problems:
         return CheckResult("exceptions", "fail", f"{len(problems)} problem(s)", details)
     summary = f"{len(in_scope)} NetrunException classes, {len(owners)} unique error codes"
+    if allowed:
+        summary += f"; {len(allowed)} sanctioned builtin-derived exception(s)"
     if strays:
         return CheckResult(
             "exceptions", "warn", f"{summary}; {len(strays)} other public exception(s)", details
@@ -215,7 +275,8 @@ def package_edges(packages: Sequence[str]) -> dict[str, set[str]]:
     """Which of ``packages`` imports which (a grimp graph of the source)."""
     import grimp
 
-    graph = grimp.build_graph(*packages)
+    # No cache: dogfood runs in a user's project and leaves no .grimp_cache folder behind.
+    graph = grimp.build_graph(*packages, cache_dir=None)
     edges: dict[str, set[str]] = {name: set() for name in packages}
     for importer in packages:
         for imported in packages:
@@ -327,3 +388,48 @@ def check_soft_dependencies(
     if extras is None:
         details.insert(0, "netrun's distribution metadata not found: extras not compared")
     return CheckResult("soft_dependencies", "pass", summary, details)
+
+
+def check_tenant_escapes(
+    roots: Iterable[Path] | None = None,
+    *,
+    sanctioned: Mapping[tuple[str, str, str], str] = SANCTIONED_ESCAPES,
+) -> CheckResult:
+    """netrun's own source holds no tenant escape path but its sanctioned helpers.
+
+    ``TenantEscapePathScanner`` reads each folder of ``roots`` (netrun's by default); a
+    finding whose path (relative to its folder), rule and line text match an entry of
+    ``sanctioned`` is listed with its reason instead of failing.
+    """
+    try:
+        from netrun.rbac.scanner import TenantEscapePathScanner
+    except ImportError:
+        return CheckResult("tenant_escapes", "skip", "skipped: not available (netrun.rbac.scanner)")
+    folders = list(roots) if roots is not None else source_roots("netrun")
+    problems: list[str] = []
+    allowed: list[str] = []
+    for folder in folders:
+        for item in TenantEscapePathScanner(folder).scan():
+            line = f"{folder / item.path}:{item.line} {item.rule} {item.message}: {item.snippet}"
+            reason = next(
+                (
+                    why
+                    for (path, rule, text), why in sanctioned.items()
+                    if (item.path, item.rule) == (path, rule) and text in item.snippet
+                ),
+                None,
+            )
+            if reason is None:
+                problems.append(line)
+            else:
+                allowed.append(f"sanctioned: {line} ({reason})")
+    if problems:
+        return CheckResult(
+            "tenant_escapes", "fail", f"{len(problems)} escape path(s)", problems + allowed
+        )
+    return CheckResult(
+        "tenant_escapes",
+        "pass",
+        f"no escape path in netrun's source; {len(allowed)} sanctioned helper call(s)",
+        allowed,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import textwrap
 import types
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,16 @@ def test_round_trip_returns_the_envelope_and_the_correlation_id() -> None:
     assert result.status == "pass", result.details
 
 
+@pytest.mark.urls("tests.dogfood.urls")
+@override_settings(DEBUG=True)
+def test_round_trip_probes_as_production_does_even_under_debug() -> None:
+    # Under DEBUG Django answers an unrouted path with its technical 404 page, never calling
+    # handler404: the probe runs with DEBUG off, so a development project passes too.
+    result = project.check_round_trip()
+    assert result.status == "pass", result.details
+    assert settings.DEBUG is True  # and the project's setting is left as it was
+
+
 @pytest.mark.urls("tests.dogfood.urls_plain")
 def test_round_trip_fails_without_netrun_404_handler() -> None:
     # urls_plain routes no handler404: Django's HTML 404 page answers an unrouted path.
@@ -147,11 +158,88 @@ def test_tenant_isolation_fails_on_an_escape_path(tmp_path: Path) -> None:
     assert any("views.py:4 NR003" in detail for detail in result.details)
 
 
-def test_tenant_isolation_defaults_to_base_dir(tmp_path: Path) -> None:
-    with override_settings(BASE_DIR=tmp_path):
+def _layout(root: Path) -> None:
+    """A repository: the project package, an app beside it, tests, a virtualenv."""
+    files = {
+        "mysite/__init__.py": "",
+        "mysite/settings.py": "",
+        "mysite/helpdesk/__init__.py": "",
+        "mysite/helpdesk/models.py": MODEL,
+        "polls/__init__.py": "",
+        "polls/views.py": "def index():\n    return None\n",
+        "tests/test_views.py": "def test_raw(Ticket):\n    Ticket.objects.raw('SELECT 1')\n",
+        ".venv/lib/site-packages/lib/__init__.py": "",
+        "site/lib/site-packages/other/__init__.py": "",
+    }
+    for relative, source in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source))
+
+
+@pytest.fixture
+def repository(tmp_path: Path) -> Iterator[Path]:
+    _layout(tmp_path)
+    sys.path.insert(0, str(tmp_path))
+    yield tmp_path
+    sys.path.remove(str(tmp_path))
+    for name in [m for m in sys.modules if m == "mysite" or m.startswith("mysite.")]:
+        del sys.modules[name]
+
+
+def test_project_sources_are_the_settings_package_and_the_projects_own_apps(
+    repository: Path,
+) -> None:
+    root, sources = project.project_sources(
+        "mysite.settings",
+        repository,
+        [
+            ("mysite.helpdesk", repository / "mysite" / "helpdesk"),  # nested: folded in
+            ("polls", repository / "polls"),
+            ("lib", repository / ".venv" / "lib" / "site-packages" / "lib"),
+            ("other", repository / "site" / "lib" / "site-packages" / "other"),
+            ("netrun.rbac", Path(project.__file__).parents[1] / "rbac"),
+            ("outside", Path(pytest.__file__).parent),
+        ],
+    )
+    assert root == repository.resolve()
+    assert sources == [repository.resolve() / "mysite", repository.resolve() / "polls"]
+
+
+def test_project_sources_default_to_the_settings_packages_parent(repository: Path) -> None:
+    root, sources = project.project_sources("mysite.settings", None, [])
+    assert (root, sources) == (repository.resolve(), [repository.resolve() / "mysite"])
+
+
+def test_tenant_isolation_scans_the_project_not_its_tests(repository: Path) -> None:
+    views = repository / "mysite" / "helpdesk" / "views.py"
+    views.write_text(
+        "from .models import Ticket\n\ndef tickets():\n    return Ticket.objects.all()\n"
+    )
+    with override_settings(SETTINGS_MODULE="mysite.settings", BASE_DIR=repository):
         result = project.check_tenant_isolation()
-    assert result.status == "pass"
-    assert str(tmp_path) in result.summary
+    # tests/test_views.py calls raw(), and is not the project's code.
+    assert result.status == "pass", result.details
+    assert result.summary == (
+        f"no escape path in mysite in {repository.resolve()} (1 tenant-scoped models)"
+    )
+
+    views.write_text(
+        "from .models import Ticket\n\ndef every():\n    return Ticket.objects.raw('x')\n"
+    )
+    with override_settings(SETTINGS_MODULE="mysite.settings", BASE_DIR=repository):
+        failed = project.check_tenant_isolation()
+    assert failed.status == "fail"
+    assert [d.split(" ")[0:2] for d in failed.details] == [["mysite/helpdesk/views.py:4", "NR003"]]
+
+
+def test_tenant_isolation_never_reports_netrun_itself() -> None:
+    # netrun.rbac's own raw() override and its check of _base_manager are its helpers; an
+    # explicit root that holds netrun (an editable install) must not report them.
+    rbac = Path(project.__file__).parents[1] / "rbac"
+    result = project.check_tenant_isolation(rbac)
+    assert result.status == "pass", result.details
+    assert result.summary == f"no escape path in {rbac.resolve()} (0 tenant-scoped models)"
 
 
 def test_tenant_isolation_is_skipped_without_rbac(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,10 +263,23 @@ def test_rls_is_skipped_on_sqlite() -> None:
     assert "is sqlite; RLS needs PostgreSQL" in result.summary
 
 
+def test_rls_is_skipped_on_postgresql_without_the_rls_engine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(connection, "vendor", "postgresql")
+    result = project.check_rls()
+    assert result.status == "skip"
+    assert result.summary == (
+        "skipped: the 'default' database's ENGINE is 'django.db.backends.sqlite3', not "
+        "'netrun.rbac.db.backends.postgresql': the project does not use row-level security"
+    )
+
+
 @pytest.fixture
 def on_postgres(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """The check's view of the database only: it asks ``vendor`` and nothing else first."""
+    """The check's view of the database only: it asks ``vendor`` and the engine first."""
     monkeypatch.setattr(connection, "vendor", "postgresql")
+    monkeypatch.setattr(project, "_uses_rls_engine", lambda connection: True)
     return monkeypatch
 
 
@@ -208,6 +309,48 @@ def test_rls_validator_results(on_postgres: pytest.MonkeyPatch) -> None:
 
     _validator(on_postgres, broken)
     assert project.check_rls().summary == "validation raised RuntimeError: no connection"
+
+
+def test_rls_warnings_warn_and_errors_fail(on_postgres: pytest.MonkeyPatch) -> None:
+    from netrun.rbac.db import RLSProblem
+
+    unindexed = RLSProblem("unindexed", "helpdesk_ticket", "no index starts with tenant_id")
+    unforced = RLSProblem("no_force", "helpdesk_ticket", "row-level security is not FORCEd")
+    _validator(on_postgres, lambda using: [unindexed])
+    warned = project.check_rls()
+    assert (warned.status, warned.details) == ("warn", [str(unindexed)])
+    _validator(on_postgres, lambda using: [unindexed, unforced])
+    failed = project.check_rls()
+    assert (failed.status, failed.summary) == ("fail", "1 problem(s)")
+    assert failed.details == [str(unforced), str(unindexed)]
+
+
+def test_rls_validates_the_alias_the_app_connects_with(on_postgres: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def validate(using: str) -> list[str]:
+        seen.append(using)
+        return []
+
+    _validator(on_postgres, validate)
+    assert project.check_rls().summary == "row-level security policies validated on 'default'"
+    assert seen == ["default"]
+    with override_settings(NETRUN_RBAC_RLS_DATABASE="app"):
+        failed = project.check_rls()
+    assert (failed.status, failed.summary) == (
+        "fail", "the database alias 'app' (NETRUN_RBAC_RLS_DATABASE) is not in DATABASES",
+    )  # fmt: skip
+
+
+def test_system_checks_registered_inside_the_guard_are_undone() -> None:
+    def dogfood_probe_check(**kwargs: object) -> list[checks.CheckMessage]:
+        return [checks.Warning("registered by an import", id="dogfood.W999")]
+
+    with project.preserved_system_checks():
+        registered = checks.register(dogfood_probe_check)
+        assert registered in checks.registry.registry.registered_checks
+    assert registered not in checks.registry.registry.registered_checks
+    assert project.check_system_checks().status == "pass"
 
 
 def test_every_project_check_skips_without_django_settings(
