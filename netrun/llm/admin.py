@@ -1,5 +1,6 @@
 """Admin for tenant LLM policies: provider rules inline, today's and this month's spend as
-progress bars. Every change made here is in the admin log (each object's "History")."""
+progress bars; and price overrides. Every change made here is in the admin log (each object's
+"History")."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from netrun.llm.budgets.base import Period, from_micros
-from netrun.llm.models import BudgetSpend, ProviderRule, TenantPolicyRecord, current_spend
+from netrun.llm.models import (
+    BudgetSpend,
+    LLMPriceOverride,
+    ProviderRule,
+    TenantPolicyRecord,
+    current_spend,
+)
 
-__all__ = ["BudgetSpendAdmin", "TenantPolicyRecordAdmin", "spend_bar"]
+__all__ = ["BudgetSpendAdmin", "LLMPriceOverrideAdmin", "TenantPolicyRecordAdmin", "spend_bar"]
 
 
 def spend_bar(spent: Decimal, limit: Decimal | None) -> SafeString:
@@ -81,3 +88,51 @@ class BudgetSpendAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(LLMPriceOverride)
+class LLMPriceOverrideAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Prices that win over settings and the built-in table; each process applies a change
+    within a minute (at once in the process that saved it)."""
+
+    list_display = (
+        "provider",
+        "model",
+        "effective_from",
+        "input_per_mtok",
+        "output_per_mtok",
+        "cache_read_per_mtok",
+        "cache_write_per_mtok",
+        "long_context_threshold",
+        "updated",
+    )
+    list_filter = ("provider",)
+    search_fields = ("model", "note")
+    readonly_fields = ("updated",)
+    fieldsets = (
+        (None, {"fields": ("provider", "model", "effective_from", "note", "updated")}),
+        (
+            "USD per 1M tokens",
+            {
+                "fields": (
+                    "input_per_mtok",
+                    "output_per_mtok",
+                    "cache_read_per_mtok",
+                    "cache_write_per_mtok",
+                )
+            },
+        ),
+        (
+            "Long context (prompts above the threshold)",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "long_context_threshold",
+                    "long_context_input_per_mtok",
+                    "long_context_output_per_mtok",
+                    "long_context_cache_read_per_mtok",
+                    "long_context_cache_write_per_mtok",
+                ),
+            },
+        ),
+    )

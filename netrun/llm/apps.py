@@ -24,10 +24,15 @@ class NetrunLlmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from netrun.llm.checks import check_chain, check_offline_provider
+        from netrun.llm.checks import check_chain, check_offline_provider, check_prices
 
         checks.register(check_offline_provider)
         checks.register(check_chain)
+        checks.register(check_prices)
+        # Admin and settings price overrides: the price source of the enforcer and the
+        # telemetry collector, and the receivers that drop its cache on a change.
+        import netrun.llm.pricing_django
+
         # Tenant policies are cached; these receivers drop the cache when a record changes.
         import netrun.llm.signals  # noqa: F401
 

@@ -9,11 +9,21 @@ ID                     Reported when
 ``netrun.llm.E002``    ``NETRUN_LLM_PROVIDER_CHAIN`` names an unknown provider
 ``netrun.llm.E003``    ``NETRUN_LLM_PROVIDER_CHAIN`` is empty
 ``netrun.llm.E004``    ``NETRUN_LLM_LOCAL_PROVIDER`` is neither ``ollama``, ``offline`` nor empty
+``netrun.llm.E005``    a ``NETRUN_LLM_PRICES`` row is not a mapping, misses a required key
+                       (provider, model, input, output, effective_from) or has an unknown one
+``netrun.llm.E006``    a ``NETRUN_LLM_PRICES`` value is invalid: a price that is not a
+                       non-negative number (or is a float), a date that is not YYYY-MM-DD, a
+                       threshold that is not a positive int, a long-context price without one
+``netrun.llm.E007``    two ``NETRUN_LLM_PRICES`` rows price the same provider, model and date
 ``netrun.llm.W001``    a provider in a chain the project set lacks its key, endpoint or
                        deployment; the client leaves it out of the chain (the seeds' default
                        chain, left unset, skips keyless providers silently: that is how a
                        fresh project falls through to Ollama)
+``netrun.llm.W002``    a ``NETRUN_LLM_PRICES`` row names a provider no adapter uses (a typo
+                       would leave the row unused)
 =====================  ==========================================================================
+
+A row in error is left out of pricing; the rest of the table still applies.
 
 Settings that do not validate at all are ``netrun.config.E007``.
 """
@@ -31,11 +41,19 @@ from netrun.config import Source, get_settings
 from netrun.errors import NetrunException
 from netrun.llm.adapters import LOCAL_PROVIDERS, canonical_provider
 from netrun.llm.conf import LLMConfig
+from netrun.llm.pricing import ModelPrice, normalize_provider
 
-__all__ = ["check_chain", "check_offline_provider", "missing_settings"]
+# Importing the Django pricing glue installs the settings and admin price source and its
+# receivers; ready() imports this module, so every project with the app gets them.
+from netrun.llm.pricing_django import settings_prices
+
+__all__ = ["check_chain", "check_offline_provider", "check_prices", "missing_settings"]
 
 CHAIN_SETTING = "NETRUN_LLM_PROVIDER_CHAIN"
 LOCAL_SETTING = "NETRUN_LLM_LOCAL_PROVIDER"
+PRICES_SETTING = "NETRUN_LLM_PRICES"
+#: Providers a price row can apply to (the table's names; aliases are normalised first).
+PRICED_PROVIDERS = frozenset({"openai", "azure_openai", "anthropic", "gemini", "ollama"})
 
 
 def _config() -> LLMConfig | None:
@@ -137,4 +155,54 @@ def check_chain(
                 id="netrun.llm.E004",
             )
         )
+    return messages
+
+
+def check_prices(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E005, E006, E007, W002: the rows of ``NETRUN_LLM_PRICES``."""
+    config = _config()
+    if config is None:
+        return []
+    messages: list[CheckMessage] = []
+    seen: dict[tuple[str, str, object], int] = {}
+    for index, parsed in enumerate(settings_prices(config)):
+        row = config.prices[index]
+        label = f"{PRICES_SETTING}[{index}]"
+        if isinstance(row, dict) and isinstance(row.get("model"), str):
+            label += f" ({row.get('provider')}/{row['model']})"
+        if not isinstance(parsed, ModelPrice):
+            where = f"{label}.{parsed.field}" if parsed.field else label
+            messages.append(
+                Error(
+                    f"{where}: {parsed}; the row is ignored.",
+                    hint="Rows are {provider, model, input, output, effective_from} with "
+                    "optional cache_read, cache_write and long_context_* keys; prices in USD "
+                    'per 1M tokens as strings ("2.50"), dates as "YYYY-MM-DD".',
+                    id="netrun.llm.E005" if parsed.problem == "shape" else "netrun.llm.E006",
+                )
+            )
+            continue
+        key = (parsed.provider, parsed.model, parsed.effective_from)
+        if key in seen:
+            messages.append(
+                Error(
+                    f"{label} prices {parsed.provider}/{parsed.model} from "
+                    f"{parsed.effective_from} like {PRICES_SETTING}[{seen[key]}]; the later "
+                    "row wins.",
+                    hint="Keep one row per provider, model and effective_from.",
+                    id="netrun.llm.E007",
+                )
+            )
+        seen.setdefault(key, index)
+        if normalize_provider(parsed.provider) not in PRICED_PROVIDERS:
+            messages.append(
+                Warning(
+                    f"{label}.provider {parsed.provider!r} is not a provider netrun calls; "
+                    "the row never applies.",
+                    hint="Use openai, azure_openai, anthropic, gemini or ollama.",
+                    id="netrun.llm.W002",
+                )
+            )
     return messages

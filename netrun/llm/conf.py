@@ -29,7 +29,17 @@ Field                       Environment (Django: ``NETRUN_LLM_``  Default
 ``max_retries``             ``LLM_MAX_RETRIES``                  ``2`` per provider
 ``max_retry_wait``          ``LLM_MAX_RETRY_WAIT``               ``30.0``: a longer Retry-After
                                                                  moves on to the next provider
+``prices``                  ``LLM_PRICES`` (JSON)                ``[]``: price rows that win
+                                                                 over the built-in table
 ==========================  ===================================  ==============================
+
+``prices`` rows are mappings read by :func:`netrun.llm.pricing.price_from_row`, USD per 1M
+tokens as strings, ints or ``Decimal``::
+
+    NETRUN_LLM_PRICES = [
+        {"provider": "openai", "model": "gpt-4o", "input": "2.00", "output": "8.00",
+         "cache_read": "1.00", "effective_from": "2025-01-01"},
+    ]
 
 Semantic problems (unknown providers, missing keys, the offline provider in production) are
 system checks, see :mod:`netrun.llm.checks`. Framework-neutral: no Django import.
@@ -92,6 +102,13 @@ class LLMConfig(BaseConfig):
     max_retries: int = Field(2, ge=0, le=10, description="Retries per provider.")
     max_retry_wait: float = Field(
         30.0, ge=0, description="Longest Retry-After honoured before trying the next provider."
+    )
+    # Rows stay loosely typed here: the system checks netrun.llm.E005-E007 name the bad row
+    # and field, which a validation error of the whole setting (netrun.config.E007) cannot.
+    prices: list[Any] = Field(
+        default_factory=list,
+        description="Price overrides: rows of provider, model, input, output, cache_read, "
+        "cache_write, effective_from (USD per 1M tokens; JSON).",
     )
 
     @field_validator("local_provider", mode="before")

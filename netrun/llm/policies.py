@@ -68,6 +68,7 @@ from netrun.llm.budgets.base import (
     BudgetLedger,
     BudgetWindow,
     WindowUsage,
+    budget_listeners,
     from_micros,
     retry_after,
     to_micros,
@@ -78,7 +79,7 @@ from netrun.llm.pricing import (
     CostTier,
     ModelPrice,
     PriceTable,
-    default_price_table,
+    current_price_table,
     model_aliases,
     normalize_provider,
 )
@@ -365,7 +366,8 @@ class PolicyEnforcer:
         self.rate_limit_backend = (
             rate_limit_backend if rate_limit_backend is not None else MemoryBackend()
         )
-        self.prices = prices if prices is not None else default_price_table()
+        # None: the current table at each lookup, so admin price changes apply at once.
+        self._prices = prices
         self.reservation_ttl = reservation_ttl
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self._limiters: dict[tuple[str, str], RateLimiter] = {}
@@ -373,6 +375,10 @@ class PolicyEnforcer:
         daily, monthly = policy.daily_budget, policy.monthly_budget
         self._daily = None if daily is None else to_micros(daily)
         self._monthly = None if monthly is None else to_micros(monthly)
+
+    @property
+    def prices(self) -> PriceTable:
+        return self._prices if self._prices is not None else current_price_table()
 
     @property
     def fallback_to_local(self) -> bool:
@@ -562,7 +568,8 @@ class PolicyEnforcer:
         def worst_case(price: ModelPrice) -> Decimal:
             if max_output_tokens is not None:
                 return price.cost(input_tokens=estimated_tokens, output_tokens=max_output_tokens)
-            per_mtok = max(price.input_per_mtok, price.output_per_mtok)
+            flat = price.for_prompt(tokens)  # the long-context prices if the split could reach them
+            per_mtok = max(flat.input_per_mtok, flat.output_per_mtok)
             return per_mtok * tokens / Decimal(1_000_000)
 
         price, cost = self._check(
@@ -630,6 +637,7 @@ class PolicyEnforcer:
             raise ServiceUnavailableError(
                 "The LLM budget ledger is unavailable.", rule="budget_ledger_unavailable"
             ) from error
+        self._report_budget(windows)
         logger.debug(
             "llm_policy_decision",
             decision="allow",
@@ -691,6 +699,28 @@ class PolicyEnforcer:
 
     # ------------------------------------------------------------------ reservation callbacks
 
+    def _report_budget(self, windows: Sequence[BudgetWindow]) -> None:
+        """Tell the budget listeners (the Prometheus gauge) what each capped window has left."""
+        listeners = budget_listeners()
+        if not listeners:
+            return  # no extra ledger read unless someone listens
+        tenant_id = self.policy.tenant_id
+        try:
+            for window in windows:
+                if window.limit is None:
+                    continue
+                usage = self.ledger.usage(tenant_id, window)
+                remaining = from_micros(max(0, window.limit - usage.spent - usage.reserved))
+                for listener in listeners:
+                    listener(tenant_id, window.period.value, remaining)
+        except Exception as error:
+            # A gauge is not worth failing or slowing down a call over.
+            logger.warning(
+                "llm_budget_report_failed",
+                tenant_id=tenant_id,
+                error=f"{type(error).__name__}: {error}",
+            )
+
     def _settle(self, reservation: Reservation, actual: int) -> None:
         try:
             self.ledger.settle(self.policy.tenant_id, reservation.id, reservation.windows, actual)
@@ -705,6 +735,8 @@ class PolicyEnforcer:
                 actual_micros=actual,
                 error=f"{type(error).__name__}: {error}",
             )
+            return
+        self._report_budget(reservation.windows)
 
     def _release(self, reservation: Reservation) -> None:
         try:
@@ -715,3 +747,5 @@ class PolicyEnforcer:
                 tenant_id=self.policy.tenant_id,
                 error=f"{type(error).__name__}: {error}",
             )
+            return
+        self._report_budget(reservation.windows)

@@ -15,10 +15,16 @@ cached ones, and the adapters subtract them before the usage reaches this module
 An unknown model costs ``None``, never ``Decimal(0)``: a call that cannot be priced must not
 look free to a budget. Ollama (local) is free for every model.
 
+Long-context tiers: a row may carry ``long_context_threshold`` and the prices that apply when
+the prompt (input + cache read + cache write tokens) is above it, for the whole call (Gemini
+2.5 Pro above 200k prompt tokens; Claude Sonnet 4/4.5 with the 1M context window).
+
 The table holds providers' published list prices with the date each took effect; a price that
 changed keeps its history, so a call is priced at the price of its day. The numbers are list
 prices as published when this table was written; pass your own rows (negotiated prices,
-Azure regional prices) to :class:`PriceTable` to override them.
+Azure regional prices) to :meth:`PriceTable.with_overrides`. :func:`current_price_table` is
+the table the client's pricing uses: the built-in one unless glue installed another source
+with :func:`set_price_source` (``netrun.llm.pricing_django`` adds settings and admin rows).
 
 Framework-neutral: no Django import.
 """
@@ -29,20 +35,25 @@ import datetime as dt
 import enum
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 __all__ = [
     "DEFAULT_PRICES",
+    "PRICE_ROW_FIELDS",
     "CostTier",
     "ModelPrice",
+    "PriceRowError",
     "PriceTable",
     "cost_for",
+    "current_price_table",
     "default_price_table",
     "model_aliases",
     "normalize_provider",
+    "price_from_row",
+    "set_price_source",
 ]
 
 _MILLION = Decimal(1_000_000)
@@ -101,7 +112,9 @@ class ModelPrice:
     """USD per 1M tokens for one model from ``effective_from`` on.
 
     ``cache_read_per_mtok`` / ``cache_write_per_mtok`` default to the input price (no discount,
-    no surcharge). ``model`` ``"*"`` prices every model of the provider (Ollama).
+    no surcharge). ``model`` ``"*"`` prices every model of the provider (Ollama). With a
+    ``long_context_threshold``, a call whose prompt is above it is priced at the
+    ``long_context_*`` prices (each defaulting to its short-context price).
     """
 
     provider: str
@@ -111,10 +124,38 @@ class ModelPrice:
     effective_from: dt.date
     cache_read_per_mtok: Decimal | None = None
     cache_write_per_mtok: Decimal | None = None
+    long_context_threshold: int | None = None
+    long_context_input_per_mtok: Decimal | None = None
+    long_context_output_per_mtok: Decimal | None = None
+    long_context_cache_read_per_mtok: Decimal | None = None
+    long_context_cache_write_per_mtok: Decimal | None = None
 
     @property
     def tier(self) -> CostTier:
         return CostTier.for_price(self.output_per_mtok, self.input_per_mtok)
+
+    def for_prompt(self, prompt_tokens: int) -> ModelPrice:
+        """The flat prices in force for a prompt of ``prompt_tokens`` (this row, or its tier)."""
+        threshold = self.long_context_threshold
+        if threshold is None or prompt_tokens <= threshold:
+            return self
+        read = self.input_per_mtok if self.cache_read_per_mtok is None else self.cache_read_per_mtok
+        write = (
+            self.input_per_mtok if self.cache_write_per_mtok is None else self.cache_write_per_mtok
+        )
+
+        def above(price: Decimal | None, short: Decimal) -> Decimal:
+            return short if price is None else price
+
+        return ModelPrice(
+            self.provider,
+            self.model,
+            above(self.long_context_input_per_mtok, self.input_per_mtok),
+            above(self.long_context_output_per_mtok, self.output_per_mtok),
+            self.effective_from,
+            cache_read_per_mtok=above(self.long_context_cache_read_per_mtok, read),
+            cache_write_per_mtok=above(self.long_context_cache_write_per_mtok, write),
+        )
 
     def cost(
         self,
@@ -123,7 +164,13 @@ class ModelPrice:
         cache_read_tokens: int = 0,
         cache_write_tokens: int = 0,
     ) -> Decimal:
-        """Exact USD cost of the given token counts."""
+        """Exact USD cost of the given token counts (at the long-context prices if they apply)."""
+        if self.long_context_threshold is not None:
+            prompt = input_tokens + cache_read_tokens + cache_write_tokens
+            if prompt > self.long_context_threshold:
+                return self.for_prompt(prompt).cost(
+                    input_tokens, output_tokens, cache_read_tokens, cache_write_tokens
+                )
         read = self.input_per_mtok if self.cache_read_per_mtok is None else self.cache_read_per_mtok
         write = (
             self.input_per_mtok if self.cache_write_per_mtok is None else self.cache_write_per_mtok
@@ -166,9 +213,27 @@ def _openai(model: str, inp: str, out: str, cached: str | None, since: dt.date) 
     ]
 
 
-def _anthropic(model: str, inp: str, out: str, since: dt.date) -> ModelPrice:
-    # Anthropic: a cache read costs 0.1x the input price, a (5-minute) cache write 1.25x.
+def _anthropic(
+    model: str,
+    inp: str,
+    out: str,
+    since: dt.date,
+    long_context: tuple[str, str] | None = None,
+) -> ModelPrice:
+    # Anthropic: a cache read costs 0.1x the input price, a (5-minute) cache write 1.25x; the
+    # multipliers apply to the long-context input price too. Long context (the 1M-token
+    # window of Sonnet 4 and 4.5): every token of a request above 200k input tokens.
     base = _d(inp)
+    tier: dict[str, Any] = {}
+    if long_context is not None:
+        long_input = _d(long_context[0])
+        tier = {
+            "long_context_threshold": 200_000,
+            "long_context_input_per_mtok": long_input,
+            "long_context_output_per_mtok": _d(long_context[1]),
+            "long_context_cache_read_per_mtok": long_input * Decimal("0.1"),
+            "long_context_cache_write_per_mtok": long_input * Decimal("1.25"),
+        }
     return ModelPrice(
         "anthropic",
         model,
@@ -177,13 +242,31 @@ def _anthropic(model: str, inp: str, out: str, since: dt.date) -> ModelPrice:
         since,
         cache_read_per_mtok=base * Decimal("0.1"),
         cache_write_per_mtok=base * Decimal("1.25"),
+        **tier,
     )
 
 
-def _gemini(model: str, inp: str, out: str, cached: str, since: dt.date) -> ModelPrice:
-    # Prompts up to 200k tokens; the long-context tier is not modelled (a budget reservation
-    # at the short-context price could then be low, which settlement corrects).
-    return ModelPrice("gemini", model, _d(inp), _d(out), since, cache_read_per_mtok=_d(cached))
+def _gemini(
+    model: str,
+    inp: str,
+    out: str,
+    cached: str,
+    since: dt.date,
+    long_context: tuple[int, str, str, str] | None = None,
+) -> ModelPrice:
+    # ``long_context``: (prompt tokens threshold, input, output, cache read above it).
+    tier: dict[str, Any] = {}
+    if long_context is not None:
+        threshold, long_input, long_output, long_cached = long_context
+        tier = {
+            "long_context_threshold": threshold,
+            "long_context_input_per_mtok": _d(long_input),
+            "long_context_output_per_mtok": _d(long_output),
+            "long_context_cache_read_per_mtok": _d(long_cached),
+        }
+    return ModelPrice(
+        "gemini", model, _d(inp), _d(out), since, cache_read_per_mtok=_d(cached), **tier
+    )
 
 
 _D = dt.date
@@ -210,8 +293,8 @@ DEFAULT_PRICES: tuple[ModelPrice, ...] = (
     _anthropic("claude-opus-4-5", "5.00", "25.00", _D(2025, 11, 24)),
     _anthropic("claude-opus-4-1", "15.00", "75.00", _D(2025, 8, 5)),
     _anthropic("claude-opus-4", "15.00", "75.00", _D(2025, 5, 22)),
-    _anthropic("claude-sonnet-4-5", "3.00", "15.00", _D(2025, 9, 29)),
-    _anthropic("claude-sonnet-4", "3.00", "15.00", _D(2025, 5, 22)),
+    _anthropic("claude-sonnet-4-5", "3.00", "15.00", _D(2025, 9, 29), ("6.00", "22.50")),
+    _anthropic("claude-sonnet-4", "3.00", "15.00", _D(2025, 5, 22), ("6.00", "22.50")),
     _anthropic("claude-haiku-4-5", "1.00", "5.00", _D(2025, 10, 15)),
     _anthropic("claude-3-7-sonnet", "3.00", "15.00", _D(2025, 2, 24)),
     _anthropic("claude-3-5-sonnet", "3.00", "15.00", _D(2024, 6, 20)),
@@ -219,12 +302,33 @@ DEFAULT_PRICES: tuple[ModelPrice, ...] = (
     _anthropic("claude-3-opus", "15.00", "75.00", _D(2024, 3, 4)),
     _anthropic("claude-3-haiku", "0.25", "1.25", _D(2024, 3, 13)),
     # ------------------------------------------------------------------ Google Gemini
-    _gemini("gemini-2.5-pro", "1.25", "10.00", "0.31", _D(2025, 6, 17)),
+    _gemini(
+        "gemini-2.5-pro",
+        "1.25",
+        "10.00",
+        "0.125",
+        _D(2025, 6, 17),
+        (200_000, "2.50", "15.00", "0.25"),
+    ),
     _gemini("gemini-2.5-flash", "0.30", "2.50", "0.075", _D(2025, 6, 17)),
     _gemini("gemini-2.5-flash-lite", "0.10", "0.40", "0.025", _D(2025, 7, 22)),
     _gemini("gemini-2.0-flash", "0.10", "0.40", "0.025", _D(2025, 2, 5)),
-    _gemini("gemini-1.5-pro", "1.25", "5.00", "0.3125", _D(2024, 10, 1)),
-    _gemini("gemini-1.5-flash", "0.075", "0.30", "0.01875", _D(2024, 8, 12)),
+    _gemini(
+        "gemini-1.5-pro",
+        "1.25",
+        "5.00",
+        "0.3125",
+        _D(2024, 10, 1),
+        (128_000, "2.50", "10.00", "0.625"),
+    ),
+    _gemini(
+        "gemini-1.5-flash",
+        "0.075",
+        "0.30",
+        "0.01875",
+        _D(2024, 8, 12),
+        (128_000, "0.15", "0.60", "0.0375"),
+    ),
     # ------------------------------------------------------------------ local
     ModelPrice("ollama", "*", Decimal(0), Decimal(0), _D(2023, 1, 1)),
 )
@@ -280,6 +384,25 @@ class PriceTable:
     def with_prices(self, prices: Iterable[ModelPrice]) -> PriceTable:
         return PriceTable([*self, *prices])
 
+    def with_overrides(self, prices: Iterable[ModelPrice]) -> PriceTable:
+        """This table with ``prices`` winning: for each provider and model they name, this
+        table's rows from the earliest override's date on are dropped, so an override dated
+        before a built-in price change still wins today; older history stays."""
+        overrides = list(prices)
+        if not overrides:
+            return self
+        since: dict[tuple[str, str], dt.date] = {}
+        for row in overrides:
+            key = (normalize_provider(row.provider), row.model.lower())
+            since[key] = min(row.effective_from, since.get(key, row.effective_from))
+        kept = [
+            row
+            for row in self
+            if (key := (normalize_provider(row.provider), row.model.lower())) not in since
+            or row.effective_from < since[key]
+        ]
+        return PriceTable([*kept, *overrides])
+
     def lookup(self, provider: str, model: str, at: dt.date | None = None) -> ModelPrice | None:
         """The price in force on ``at`` (default: today, UTC), or ``None`` when unknown."""
         day = at if at is not None else dt.datetime.now(dt.timezone.utc).date()
@@ -295,10 +418,127 @@ class PriceTable:
         return None
 
 
+# Row keys (settings, JSON) -> ModelPrice fields; the first four and the date are required.
+PRICE_ROW_FIELDS: dict[str, str] = {
+    "provider": "provider",
+    "model": "model",
+    "input": "input_per_mtok",
+    "output": "output_per_mtok",
+    "effective_from": "effective_from",
+    "cache_read": "cache_read_per_mtok",
+    "cache_write": "cache_write_per_mtok",
+    "long_context_threshold": "long_context_threshold",
+    "long_context_input": "long_context_input_per_mtok",
+    "long_context_output": "long_context_output_per_mtok",
+    "long_context_cache_read": "long_context_cache_read_per_mtok",
+    "long_context_cache_write": "long_context_cache_write_per_mtok",
+}
+_REQUIRED = ("provider", "model", "input", "output", "effective_from")
+
+
+class PriceRowError(ValueError):
+    """A price row that cannot be read; ``field`` names the key (``""``: the row itself).
+
+    ``problem`` is ``"shape"`` (not a mapping, a missing or unknown key) or ``"value"``.
+    """
+
+    def __init__(self, message: str, *, field: str = "", problem: str = "value") -> None:
+        super().__init__(message)
+        self.field = field
+        self.problem = problem
+
+
+def _row_money(value: Any, key: str) -> Decimal:
+    # Floats are refused: 0.1 is not a tenth in binary, and prices must add up exactly.
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise PriceRowError(
+            f"{key} must be a string, an int or a Decimal (not {type(value).__name__})",
+            field=key,
+        )
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        raise PriceRowError(f"{key} is not a number: {value!r}", field=key) from None
+    if not amount.is_finite() or amount < 0:
+        raise PriceRowError(f"{key} must be a non-negative amount, not {value!r}", field=key)
+    return amount
+
+
+def price_from_row(row: Any) -> ModelPrice:
+    """A :class:`ModelPrice` from a settings row; raises :class:`PriceRowError`.
+
+    Keys (USD per 1M tokens): ``provider``, ``model``, ``input``, ``output``,
+    ``effective_from`` (``"YYYY-MM-DD"`` or a date) are required; ``cache_read``,
+    ``cache_write``, ``long_context_threshold`` (prompt tokens) and ``long_context_input``,
+    ``_output``, ``_cache_read``, ``_cache_write`` are optional.
+    """
+    if not isinstance(row, Mapping):
+        raise PriceRowError(f"a row must be a mapping, not {type(row).__name__}", problem="shape")
+    unknown = sorted(str(key) for key in row if key not in PRICE_ROW_FIELDS)
+    if unknown:
+        raise PriceRowError(
+            f"unknown key {unknown[0]!r} (known: {', '.join(PRICE_ROW_FIELDS)})",
+            field=unknown[0],
+            problem="shape",
+        )
+    for key in _REQUIRED:
+        if row.get(key) in (None, ""):
+            raise PriceRowError(f"{key} is required", field=key, problem="shape")
+    values: dict[str, Any] = {}
+    for key in ("provider", "model"):
+        if not isinstance(row[key], str) or not row[key].strip():
+            raise PriceRowError(f"{key} must be a non-empty string", field=key)
+        values[key] = row[key].strip().lower()
+    values["provider"] = normalize_provider(values["provider"])
+    day = row["effective_from"]
+    if isinstance(day, str):
+        try:
+            day = dt.date.fromisoformat(day.strip())
+        except ValueError:
+            raise PriceRowError(
+                f"effective_from must be a date as YYYY-MM-DD, not {day!r}", field="effective_from"
+            ) from None
+    if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+        raise PriceRowError("effective_from must be a date", field="effective_from")
+    values["effective_from"] = day
+    threshold = row.get("long_context_threshold")
+    if threshold is not None:
+        if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+            raise PriceRowError(
+                f"long_context_threshold must be a positive int of tokens, not {threshold!r}",
+                field="long_context_threshold",
+            )
+        values["long_context_threshold"] = threshold
+    for key, name in PRICE_ROW_FIELDS.items():
+        if name not in values and key != "long_context_threshold" and row.get(key) is not None:
+            if key.startswith("long_context_") and threshold is None:
+                raise PriceRowError(f"{key} needs long_context_threshold", field=key)
+            values[name] = _row_money(row[key], key)
+    return ModelPrice(**values)
+
+
 @functools.lru_cache(maxsize=1)
 def default_price_table() -> PriceTable:
     """The built-in table (cached; build a :class:`PriceTable` to change it)."""
     return PriceTable(DEFAULT_PRICES)
+
+
+_price_source: Callable[[], PriceTable] | None = None
+
+
+def set_price_source(source: Callable[[], PriceTable] | None) -> None:
+    """Make ``source()`` the table :func:`current_price_table` returns (``None``: built-in).
+
+    ``source`` is called on every priced call, so it must be cheap (return a cached table).
+    """
+    global _price_source
+    _price_source = source
+
+
+def current_price_table() -> PriceTable:
+    """The table calls are priced with: the installed source's, else :func:`default_price_table`."""
+    source = _price_source
+    return default_price_table() if source is None else source()
 
 
 def cost_for(
@@ -310,7 +550,7 @@ def cost_for(
     table: PriceTable | None = None,
 ) -> Decimal | None:
     """USD cost of ``usage`` for ``provider``/``model``; ``None`` when the price is unknown."""
-    price = (table or default_price_table()).lookup(provider, model, at)
+    price = (table or current_price_table()).lookup(provider, model, at)
     if price is None:
         return None
     return price.usage_cost(usage)

@@ -4,6 +4,10 @@ Amounts are integer micro-dollars (1e-6 USD) everywhere below the enforcer, so e
 (a Python int, a Redis integer, a PostgreSQL ``bigint``) adds them exactly. Reservations
 round up and are never below the real cost of what they reserve for.
 
+Budget listeners (:func:`add_budget_listener`) hear what a tenant has left after each
+reservation, settlement and release; :class:`~netrun.llm.telemetry.sinks.prometheus.PrometheusSink`
+registers one to keep its ``budget_remaining_usd`` gauge current.
+
 Framework-neutral: no Django import.
 """
 
@@ -14,18 +18,24 @@ import asyncio
 import datetime as dt
 import enum
 import math
+import threading
+import weakref
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 __all__ = [
     "BudgetExhausted",
     "BudgetLedger",
+    "BudgetListener",
     "BudgetWindow",
     "Period",
     "WindowUsage",
+    "add_budget_listener",
+    "budget_listeners",
     "from_micros",
+    "remove_budget_listener",
     "to_micros",
     "windows_for",
 ]
@@ -180,3 +190,44 @@ def parse_window_keys(encoded: str) -> list[tuple[Period, dt.date]]:
 
 def encode_windows(windows: Sequence[BudgetWindow]) -> str:
     return ",".join(window.key for window in windows)
+
+
+#: ``(tenant_id, period, remaining_usd)``: what a tenant has left in one window with a limit.
+BudgetListener = Callable[[str, str, Decimal], None]
+
+# Bound methods are held weakly (a sink that is dropped stops listening); plain functions
+# strongly, as signals do. Read on every budget change, so kept as an immutable tuple.
+_listeners: tuple[weakref.WeakMethod[BudgetListener] | BudgetListener, ...] = ()
+_listeners_lock = threading.Lock()
+
+
+def _ref(listener: BudgetListener) -> weakref.WeakMethod[BudgetListener] | BudgetListener:
+    return weakref.WeakMethod(listener) if hasattr(listener, "__self__") else listener
+
+
+def add_budget_listener(listener: BudgetListener) -> None:
+    """Call ``listener`` after every budget change of every enforcer in this process."""
+    global _listeners
+    with _listeners_lock:
+        if listener not in budget_listeners():
+            _listeners = (*_listeners, _ref(listener))
+
+
+def remove_budget_listener(listener: BudgetListener) -> None:
+    global _listeners
+    with _listeners_lock:
+        _listeners = tuple(
+            ref
+            for ref in _listeners
+            if (ref() if isinstance(ref, weakref.WeakMethod) else ref) not in (None, listener)
+        )
+
+
+def budget_listeners() -> list[BudgetListener]:
+    """The live listeners, in the order they were added."""
+    live: list[BudgetListener] = []
+    for ref in _listeners:
+        listener = ref() if isinstance(ref, weakref.WeakMethod) else ref
+        if listener is not None:
+            live.append(listener)
+    return live

@@ -62,14 +62,16 @@ def test_a_call_is_priced_at_the_price_of_its_day() -> None:
 
 
 def test_anthropic_cache_reads_cost_a_tenth_and_writes_a_quarter_more() -> None:
+    # 150k prompt tokens in all: below Sonnet's 200k long-context threshold.
     usage = Usage(
-        input_tokens=1_000_000,
-        output_tokens=1_000_000,
-        cache_read_tokens=1_000_000,
-        cache_write_tokens=1_000_000,
+        input_tokens=50_000,
+        output_tokens=50_000,
+        cache_read_tokens=50_000,
+        cache_write_tokens=50_000,
     )
     cost = cost_for("claude", "claude-sonnet-4-5-20250929", usage, at=TODAY)
-    assert cost == Decimal("3") + Decimal("15") + Decimal("0.3") + Decimal("3.75")
+    per_million = Decimal("3") + Decimal("15") + Decimal("0.3") + Decimal("3.75")
+    assert cost == per_million * Decimal("0.05")
 
 
 def test_openai_cached_tokens_are_discounted_and_cache_writes_cost_the_input_price() -> None:

@@ -238,7 +238,7 @@ def test_azure_monitor_sink_exports_through_its_own_providers() -> None:
     collector.flush()
     assert sink.force_flush()
     [span] = exporter.get_finished_spans()
-    assert span.attributes["gen_ai.provider.name"] == "azure_openai"
+    assert span.attributes["gen_ai.provider.name"] == "azure.ai.openai"
     assert span.resource.attributes["service.name"] == "netrun-llm"
     assert "gen_ai.client.token.usage" in _points(reader)
     collector.close()  # shuts the private providers down

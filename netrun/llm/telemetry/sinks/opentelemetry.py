@@ -1,7 +1,9 @@
 """OpenTelemetry export: a span and GenAI metrics per LLM request (the ``[otel]`` extra).
 
 Names follow the OpenTelemetry GenAI semantic conventions: spans ``"{operation} {model}"``
-of kind CLIENT with ``gen_ai.operation.name``, ``gen_ai.provider.name``,
+of kind CLIENT with ``gen_ai.operation.name``, ``gen_ai.provider.name`` (the conventions'
+well-known values: ``openai``, ``azure.ai.openai``, ``anthropic``, ``gcp.gemini``; others,
+such as ``ollama``, as netrun names them),
 ``gen_ai.request.model``, ``gen_ai.response.model``, ``gen_ai.usage.input_tokens`` (every
 prompt token, cached ones included), ``gen_ai.usage.cache_read.input_tokens``,
 ``gen_ai.usage.cache_creation.input_tokens``, ``gen_ai.usage.output_tokens``,
@@ -36,9 +38,14 @@ from opentelemetry.trace import (
 
 from netrun.llm.telemetry.records import LLMRequestMetrics
 
-__all__ = ["OpenTelemetrySink", "parent_context"]
+__all__ = ["PROVIDER_NAMES", "OpenTelemetrySink", "parent_context"]
 
 _SCOPE = "netrun.llm"
+# netrun's provider names -> the GenAI conventions' well-known gen_ai.provider.name values.
+PROVIDER_NAMES = {
+    "azure_openai": "azure.ai.openai",
+    "gemini": "gcp.gemini",  # the Gemini API (generativelanguage.googleapis.com)
+}
 # The GenAI conventions' advisory buckets (seconds, tokens).
 _DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)  # fmt: skip
 _TOKEN_BUCKETS = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864)  # fmt: skip
@@ -105,7 +112,7 @@ class OpenTelemetrySink:
     def _attributes(record: LLMRequestMetrics) -> dict[str, Any]:
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": record.operation,
-            "gen_ai.provider.name": record.provider,
+            "gen_ai.provider.name": PROVIDER_NAMES.get(record.provider, record.provider),
             "gen_ai.request.model": record.model,
         }
         if record.response_model:

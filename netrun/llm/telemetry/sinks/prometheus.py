@@ -12,11 +12,15 @@ metric                                         type       labels
 ``netrun_llm_fallbacks_total``                 counter    provider, reason (error, policy, budget)
 ``netrun_llm_request_duration_seconds``        histogram  provider, model, operation
 ``netrun_llm_time_to_first_token_seconds``     histogram  provider, model
-``netrun_llm_budget_remaining_usd``            gauge      tenant, period (set by the budget code)
+``netrun_llm_budget_remaining_usd``            gauge      tenant, period (``tenant_label=True`` only)
 =============================================  =========  ==========================================
 
 With ``tenant_label=True`` the request, token and cost counters also carry ``tenant``: useful
-with tens of tenants, a cardinality problem with thousands, hence off by default.
+with tens of tenants, a cardinality problem with thousands, hence off by default. The same
+setting turns on the budget gauge: the sink then listens to every
+:class:`~netrun.llm.policies.PolicyEnforcer` of the process
+(:func:`~netrun.llm.budgets.base.add_budget_listener`) and sets, after each reservation,
+settlement and release, what the tenant has left today and this month (windows with a limit).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from decimal import Decimal
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
+from netrun.llm.budgets.base import add_budget_listener
 from netrun.llm.telemetry.records import LLMRequestMetrics
 
 __all__ = ["LATENCY_BUCKETS", "PrometheusSink"]
@@ -138,6 +143,9 @@ class PrometheusSink:
     ) -> None:
         self.registry = registry if registry is not None else REGISTRY
         self._metrics = _metrics_for(self.registry, namespace, tenant_label)
+        if tenant_label:
+            # Held weakly: dropping the sink stops the updates.
+            add_budget_listener(self.set_budget_remaining)
 
     def write(self, records: Sequence[LLMRequestMetrics]) -> None:
         metrics = self._metrics
