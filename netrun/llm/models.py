@@ -20,14 +20,16 @@ from netrun.llm.budgets.base import Period, from_micros, windows_for
 from netrun.llm.policies import ProviderPolicy, TenantPolicy
 from netrun.llm.pricing import CostTier
 
-# The telemetry record lives with the telemetry code; Django discovers models from here.
-from netrun.llm.telemetry_models import LLMUsageRecord
+# The telemetry models live with the telemetry code; Django discovers models from here.
+from netrun.llm.telemetry_models import LLMLatencyHistogram, LLMUsageHourly, LLMUsageRecord
 
 __all__ = [
     "BudgetAccount",
     "BudgetReservation",
     "BudgetSpend",
+    "LLMLatencyHistogram",
     "LLMPriceOverride",
+    "LLMUsageHourly",
     "LLMUsageRecord",
     "ProviderRule",
     "TenantPolicyRecord",

@@ -26,9 +26,12 @@ from netrun.llm.telemetry.records import (
 )
 
 __all__ = [
+    "HISTOGRAM_RELATIVE_ERROR",
     "PERCENTILES",
+    "LatencyHistogram",
     "aggregate_records",
     "bucket_start",
+    "histogram_bucket",
     "percentile",
     "resolve_window",
 ]
@@ -49,6 +52,75 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
     high = min(low + 1, len(sorted_values) - 1)
     weight = position - low
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * weight
+
+
+#: Relative error of a percentile read from a :class:`LatencyHistogram` (1%).
+HISTOGRAM_RELATIVE_ERROR = 0.01
+#: Bucket ``i`` holds the values in ``(GAMMA ** (i - 1), GAMMA ** i]`` milliseconds.
+GAMMA = (1 + HISTOGRAM_RELATIVE_ERROR) / (1 - HISTOGRAM_RELATIVE_ERROR)
+LN_GAMMA = math.log(GAMMA)
+#: Values at or below this many milliseconds share the lowest bucket.
+HISTOGRAM_FLOOR_MS = 0.01
+
+
+def histogram_bucket(value_ms: float) -> int:
+    """The :class:`LatencyHistogram` bucket of ``value_ms`` (the SQL rollups compute the same)."""
+    return math.ceil(math.log(max(value_ms, HISTOGRAM_FLOOR_MS)) / LN_GAMMA)
+
+
+@dataclass
+class LatencyHistogram:
+    """Counts per logarithmic bucket: mergeable, and any percentile within 1% of the value.
+
+    The idea of DDSketch: bucket ``i`` spans ``(GAMMA ** (i - 1), GAMMA ** i]`` and is read
+    back as ``2 * GAMMA ** i / (GAMMA + 1)``, which is within
+    :data:`HISTOGRAM_RELATIVE_ERROR` of every value in it. The database rollups keep one
+    histogram per day and provider/model, tenant, and for time to first token.
+    """
+
+    counts: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def add(self, value_ms: float, count: int = 1) -> None:
+        bucket = histogram_bucket(value_ms)
+        self.counts[bucket] = self.counts.get(bucket, 0) + count
+
+    def add_bucket(self, bucket: int, count: int) -> None:
+        self.counts[bucket] = self.counts.get(bucket, 0) + count
+
+    def merge(self, other: LatencyHistogram) -> None:
+        for bucket, count in other.counts.items():
+            self.add_bucket(bucket, count)
+
+    def percentile(self, fraction: float) -> float | None:
+        """``percentile_cont`` of the values, each read as its bucket's value: within 1%.
+
+        Interpolates between the values at ranks ``floor(pos)`` and ``floor(pos) + 1``, like
+        :func:`percentile`; both are within 1% of the true values, and so is the result.
+        """
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError("fraction must be between 0 and 1")
+        total = self.total
+        if not total:
+            return None
+        position = fraction * (total - 1)
+        low_rank = math.floor(position)
+        high_rank = min(low_rank + 1, total - 1)
+        low = high = None
+        seen = 0
+        for bucket in sorted(self.counts):
+            seen += self.counts[bucket]
+            if low is None and seen > low_rank:
+                low = 2 * GAMMA**bucket / (GAMMA + 1)
+            if seen > high_rank:
+                high = 2 * GAMMA**bucket / (GAMMA + 1)
+                break
+        assert low is not None
+        assert high is not None
+        return low + (high - low) * (position - low_rank)
 
 
 def interpolate(count: int, fraction: float, ranked: dict[int, float]) -> float:

@@ -208,6 +208,8 @@ class AggregatedMetrics:
     by_model: dict[str, Breakdown] = field(default_factory=dict)
     by_tenant: dict[str, Breakdown] = field(default_factory=dict)
     time_series: list[TimeBucket] = field(default_factory=list)
+    #: ``True`` when the percentiles come from histograms (within 1%), not from every value.
+    percentiles_estimated: bool = False
 
     @property
     def successful_requests(self) -> int:

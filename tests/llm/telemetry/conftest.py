@@ -5,10 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from django.db import connections
 
 from netrun.llm.telemetry import InMemorySink, LLMRequestMetrics, TelemetryCollector
+from netrun.llm.telemetry_models import LLMLatencyHistogram, LLMUsageHourly, LLMUsageRecord
+
+PG_ALIAS = "telemetry_pg"
 
 # A fixed instant in the middle of an hour, so hour/day/month buckets are unambiguous.
 T0 = dt.datetime(2026, 3, 10, 12, 30, tzinfo=dt.timezone.utc)
@@ -51,3 +57,35 @@ def collector(memory: InMemorySink) -> Iterator[TelemetryCollector]:
     built = TelemetryCollector(sinks=[memory], background=False)
     yield built
     built.close()
+
+
+@pytest.fixture
+def pg_alias(postgres_dsn: str, django_db_blocker: Any) -> Iterator[str]:
+    """A Django database alias on a fresh PostgreSQL database holding the usage table."""
+    parts = urlsplit(postgres_dsn)
+    connections.settings[PG_ALIAS] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": parts.username or "",
+        "PASSWORD": parts.password or "",
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "ATOMIC_REQUESTS": False,
+        "AUTOCOMMIT": True,
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": False,
+        "OPTIONS": {},
+        "TIME_ZONE": None,
+        "TEST": {"NAME": None, "CHARSET": None, "COLLATION": None, "MIGRATE": True, "MIRROR": None},
+    }
+    with django_db_blocker.unblock():
+        connection = connections[PG_ALIAS]
+        with connection.schema_editor() as editor:
+            for model in (LLMUsageRecord, LLMUsageHourly, LLMLatencyHistogram):
+                editor.create_model(model)
+        try:
+            yield PG_ALIAS
+        finally:
+            connection.close()
+            del connections[PG_ALIAS]
+            del connections.settings[PG_ALIAS]

@@ -6,10 +6,8 @@ import contextlib
 import datetime as dt
 import io
 import random
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -22,8 +20,6 @@ from netrun.llm.telemetry.aggregation import aggregate_records
 from netrun.llm.telemetry.sinks.database import DatabaseSink, PercentileCont, aggregate_usage
 from netrun.llm.telemetry_models import LLMUsageRecord
 from tests.llm.telemetry.conftest import T0, make_record
-
-PG_ALIAS = "telemetry_pg"
 
 
 def _dataset(count: int = 400, seed: int = 3) -> list:  # type: ignore[type-arg]
@@ -163,37 +159,6 @@ def test_the_usage_model_has_its_migration() -> None:
 
 
 # ----------------------------------------------------------------------------- PostgreSQL
-
-
-@pytest.fixture
-def pg_alias(postgres_dsn: str, django_db_blocker: Any) -> Iterator[str]:
-    """A Django database alias on a fresh PostgreSQL database holding the usage table."""
-    parts = urlsplit(postgres_dsn)
-    connections.settings[PG_ALIAS] = {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": parts.path.lstrip("/"),
-        "USER": parts.username or "",
-        "PASSWORD": parts.password or "",
-        "HOST": parts.hostname or "",
-        "PORT": str(parts.port or ""),
-        "ATOMIC_REQUESTS": False,
-        "AUTOCOMMIT": True,
-        "CONN_MAX_AGE": 0,
-        "CONN_HEALTH_CHECKS": False,
-        "OPTIONS": {},
-        "TIME_ZONE": None,
-        "TEST": {"NAME": None, "CHARSET": None, "COLLATION": None, "MIGRATE": True, "MIRROR": None},
-    }
-    with django_db_blocker.unblock():
-        connection = connections[PG_ALIAS]
-        with connection.schema_editor() as editor:
-            editor.create_model(LLMUsageRecord)
-        try:
-            yield PG_ALIAS
-        finally:
-            connection.close()
-            del connections[PG_ALIAS]
-            del connections.settings[PG_ALIAS]
 
 
 def test_postgres_percentiles_are_percentile_cont_on_known_data(pg_alias: str) -> None:

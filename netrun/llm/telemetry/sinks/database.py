@@ -1,6 +1,7 @@
 """The Django glue of telemetry: rows in ``LLMUsageRecord`` and aggregates computed in SQL.
 
-:class:`DatabaseSink` bulk-inserts each flushed batch and answers
+:class:`DatabaseSink` bulk-inserts each flushed batch, adds it to the rollups
+(:mod:`~netrun.llm.telemetry.sinks.rollup`) in the same transaction, and answers
 :meth:`TelemetryCollector.get_aggregated_metrics` with a handful of aggregate queries; rows
 never travel to Python. Percentiles use PostgreSQL's ``percentile_cont`` (:class:`PercentileCont`);
 on other databases (SQLite) a window query ranks the values and returns only the two rows
@@ -16,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
     Aggregate,
     Avg,
@@ -40,6 +41,11 @@ from netrun.llm.telemetry.records import (
     LLMRequestMetrics,
     MetricsQuery,
     TimeBucket,
+)
+from netrun.llm.telemetry.sinks.rollup import (
+    DEFAULT_THRESHOLD,
+    aggregate_with_rollups,
+    record_rollups,
 )
 from netrun.llm.telemetry_models import LLMUsageRecord
 
@@ -186,8 +192,22 @@ def _grouped(
         yield key, row, values
 
 
-def aggregate_usage(queryset: QuerySet[LLMUsageRecord], query: MetricsQuery) -> AggregatedMetrics:
-    """``query`` over ``queryset``'s rows, computed by the database."""
+def aggregate_usage(
+    queryset: QuerySet[LLMUsageRecord],
+    query: MetricsQuery,
+    *,
+    rollup_threshold: int | None = DEFAULT_THRESHOLD,
+) -> AggregatedMetrics:
+    """``query`` over ``queryset``'s rows, computed by the database.
+
+    An unfiltered window whose whole UTC days hold ``rollup_threshold`` requests or more is
+    read from the rollups (:mod:`netrun.llm.telemetry.sinks.rollup`: exact totals,
+    percentiles within 1%); ``rollup_threshold=None`` always reads the records.
+    """
+    if rollup_threshold is not None:
+        rolled = aggregate_with_rollups(queryset, query, threshold=rollup_threshold)
+        if rolled is not None:
+            return rolled
     base = queryset.filter(
         created__gte=_db_datetime(query.since), created__lt=_db_datetime(query.until)
     ).order_by()
@@ -284,9 +304,10 @@ class DatabaseSink:
 
     def write(self, records: Sequence[LLMRequestMetrics]) -> None:
         try:
-            self.queryset().bulk_create(
-                [to_row(record) for record in records], batch_size=self.batch_size
-            )
+            rows = [to_row(record) for record in records]
+            with transaction.atomic(using=self.using):
+                self.queryset().bulk_create(rows, batch_size=self.batch_size)
+                record_rollups(rows, using=self.using)
         finally:
             if threading.current_thread().name == FLUSH_THREAD_NAME:
                 connections[self.using].close()
