@@ -31,7 +31,12 @@ from netrun.auth._request import bind_request_context, resolve_user
 from netrun.auth.audit import audit_failure
 from netrun.auth.authenticate import authenticate_token, bearer_token
 from netrun.auth.authz import check_tenant_access, require_roles
-from netrun.auth.exceptions import AuthenticationError, TokenRejectedError
+from netrun.auth.exceptions import (
+    CHALLENGE,
+    AuthenticationError,
+    TokenRejectedError,
+    with_challenge,
+)
 
 __all__ = [
     "JWTAuthentication",
@@ -40,18 +45,6 @@ __all__ = [
     "roles_required",
     "with_challenge",
 ]
-
-CHALLENGE = 'Bearer realm="api"'
-
-
-def with_challenge(error: AuthenticationError) -> AuthenticationError:
-    """Mark a 401 so netrun's DRF handler sends ``WWW-Authenticate`` (RFC 6750)."""
-    reason = (
-        "invalid_request" if getattr(error, "reason", "") == "malformed_header" else "invalid_token"
-    )
-    # netrun.errors.drf reads `auth_header` from the exception, as DRF's own handler does.
-    vars(error)["auth_header"] = f'{CHALLENGE}, error="{reason}"'
-    return error
 
 
 class JWTAuthentication(BaseAuthentication):

@@ -25,6 +25,7 @@ from netrun.errors import (
 )
 
 __all__ = [
+    "CHALLENGE",
     "AuthenticationError",
     "AuthorizationError",
     "PermissionDeniedError",
@@ -33,7 +34,11 @@ __all__ = [
     "TokenInvalidError",
     "TokenRejectedError",
     "failure_reason",
+    "with_challenge",
 ]
+
+#: The ``WWW-Authenticate`` challenge of a bearer-token API (RFC 6750).
+CHALLENGE = 'Bearer realm="api"'
 
 
 class TokenRejectedError(TokenInvalidError):
@@ -61,3 +66,13 @@ def failure_reason(error: BaseException) -> str:
     if isinstance(error, AuthenticationError):
         return "unauthenticated"
     return "error"
+
+
+def with_challenge(error: AuthenticationError) -> AuthenticationError:
+    """Mark a 401 so every renderer sends ``WWW-Authenticate`` with it (RFC 6750)."""
+    reason = (
+        "invalid_request" if getattr(error, "reason", "") == "malformed_header" else "invalid_token"
+    )
+    # DRF's convention: its handler, and netrun's, read `auth_header` from the exception.
+    vars(error)["auth_header"] = f'{CHALLENGE}, error="{reason}"'
+    return error

@@ -32,8 +32,7 @@ from django.http.response import HttpResponseBase
 from netrun.auth._request import end_request_context, resolve_user
 from netrun.auth.audit import audit_failure
 from netrun.auth.authenticate import authenticate_token, bearer_token
-from netrun.auth.drf import with_challenge
-from netrun.auth.exceptions import AuthenticationError, TokenRejectedError
+from netrun.auth.exceptions import AuthenticationError, TokenRejectedError, with_challenge
 from netrun.core.context import bind
 from netrun.errors import prefers_problem_json, render_error
 
@@ -62,7 +61,6 @@ def _error_response(request: HttpRequest, error: AuthenticationError) -> HttpRes
         error, problem=prefers_problem_json(request.headers.get("Accept"))
     )
     content_type = headers.pop("Content-Type")
-    headers["WWW-Authenticate"] = str(vars(error)["auth_header"])
     return JsonResponse(body, status=status, headers=headers, content_type=content_type)
 
 

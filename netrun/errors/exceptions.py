@@ -238,11 +238,20 @@ class MalformedRequestError(ValidationError):
 
 
 class AuthenticationError(NetrunException):
-    """No valid credentials were presented."""
+    """No valid credentials were presented.
+
+    An ``auth_header`` attribute (the ``WWW-Authenticate`` challenge, RFC 6750; DRF's
+    convention, set by :func:`netrun.auth.exceptions.with_challenge`) is sent with the 401 by
+    every renderer.
+    """
 
     status_code = 401
     error_code = "AUTHENTICATION_ERROR"
     default_message = "Authentication failed."
+
+    def response_headers(self) -> dict[str, str]:
+        challenge = vars(self).get("auth_header")
+        return {"WWW-Authenticate": str(challenge)} if challenge else {}
 
 
 class TokenExpiredError(AuthenticationError):

@@ -64,12 +64,24 @@ def test_valid_token_binds_context(api: TestClient, manager: JWTManager) -> None
     assert current_user_id() is None
 
 
-@pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer", "Basic abc"])
-def test_missing_or_bad_token_is_401_envelope(api: TestClient, header: str | None) -> None:
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        (None, "invalid_token"),
+        ("Bearer nope", "invalid_token"),
+        ("Bearer", "invalid_request"),
+        ("Basic abc", "invalid_token"),  # not a bearer token: none presented
+    ],
+)
+def test_missing_or_bad_token_is_401_envelope_with_challenge(
+    api: TestClient, header: str | None, reason: str
+) -> None:
     headers = {"Authorization": header} if header else {}
     response = api.get("/me", headers=headers)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "TOKEN_INVALID"
+    # RFC 6750, as the DRF and Django paths answer.
+    assert response.headers["WWW-Authenticate"] == f'Bearer realm="api", error="{reason}"'
 
 
 def test_roles_and_permissions_are_403(api: TestClient, manager: JWTManager) -> None:

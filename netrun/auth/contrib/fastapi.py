@@ -30,7 +30,7 @@ from starlette.requests import Request
 from netrun.auth.audit import audit_failure
 from netrun.auth.authenticate import authenticate_token, bearer_token
 from netrun.auth.authz import require_permissions, require_roles
-from netrun.auth.exceptions import AuthenticationError, TokenRejectedError
+from netrun.auth.exceptions import AuthenticationError, TokenRejectedError, with_challenge
 from netrun.auth.idp import JWKSVerifier
 from netrun.auth.tokens import JWTManager
 from netrun.core.context import bind
@@ -59,10 +59,12 @@ def require_auth(
                 raise TokenRejectedError("missing_token", "Authentication is required.")
         except TokenRejectedError as error:
             audit_failure(error)
+            with_challenge(error)
             raise
         try:
             claims = authenticate_token(token, manager=manager, idp=idp)
-        except AuthenticationError:
+        except AuthenticationError as error:
+            with_challenge(error)
             raise
         if wanted_roles:
             require_roles(claims, wanted_roles, require_all=require_all_roles)
