@@ -29,7 +29,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RULES", "TenantEscapePathScanner", "Violation", "to_json", "to_sarif", "to_text"]
+__all__ = [
+    "DEFAULT_EXCLUDES",
+    "RULES",
+    "TenantEscapePathScanner",
+    "Violation",
+    "to_json",
+    "to_sarif",
+    "to_text",
+]
 
 RULES: dict[str, str] = {
     "NR001": "Tenant-scoped model with an unscoped manager",
