@@ -251,26 +251,10 @@ def aggregate_records(
         buckets.setdefault(bucket_start(record.started, query.granularity), _Group()).add(record)
         if record.ttft_ms is not None:
             ttfts.append(record.ttft_ms)
-    p50, p95, p99 = total.percentiles()
     ttfts.sort()
-    return AggregatedMetrics(
-        since=query.since,
-        until=query.until,
-        granularity=query.granularity,
-        tenant_id=query.tenant_id,
-        total_requests=total.requests,
-        failed_requests=total.failed,
-        input_tokens=total.input_tokens,
-        cache_read_tokens=total.cache_read_tokens,
-        cache_write_tokens=total.cache_write_tokens,
-        output_tokens=total.output_tokens,
-        reasoning_tokens=total.reasoning_tokens,
-        total_cost_usd=total.cost,
-        unpriced_requests=total.unpriced,
-        latency_avg_ms=total.latency_sum / total.requests if total.requests else 0.0,
-        latency_p50_ms=p50,
-        latency_p95_ms=p95,
-        latency_p99_ms=p99,
+    return AggregatedMetrics.from_overall(
+        query,
+        total.breakdown(""),
         ttft_p50_ms=percentile(ttfts, 0.5),
         ttft_p95_ms=percentile(ttfts, 0.95),
         by_provider={key: group.breakdown(key) for key, group in sorted(providers.items())},

@@ -211,6 +211,32 @@ class AggregatedMetrics:
     #: ``True`` when the percentiles come from histograms (within 1%), not from every value.
     percentiles_estimated: bool = False
 
+    @classmethod
+    def from_overall(
+        cls, query: MetricsQuery, overall: Breakdown, **rest: Any
+    ) -> AggregatedMetrics:
+        """The report of ``query`` whose totals are the ``overall`` breakdown's."""
+        return cls(
+            since=query.since,
+            until=query.until,
+            granularity=query.granularity,
+            tenant_id=query.tenant_id,
+            total_requests=overall.requests,
+            failed_requests=overall.failed,
+            input_tokens=overall.input_tokens,
+            cache_read_tokens=overall.cache_read_tokens,
+            cache_write_tokens=overall.cache_write_tokens,
+            output_tokens=overall.output_tokens,
+            reasoning_tokens=overall.reasoning_tokens,
+            total_cost_usd=overall.cost_usd,
+            unpriced_requests=overall.unpriced_requests,
+            latency_avg_ms=overall.latency_avg_ms,
+            latency_p50_ms=overall.latency_p50_ms,
+            latency_p95_ms=overall.latency_p95_ms,
+            latency_p99_ms=overall.latency_p99_ms,
+            **rest,
+        )
+
     @property
     def successful_requests(self) -> int:
         return self.total_requests - self.failed_requests

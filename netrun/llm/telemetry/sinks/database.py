@@ -235,24 +235,9 @@ def aggregate_usage(
 
     trunc = Trunc("created", query.granularity, tzinfo=_UTC if settings.USE_TZ else None)
     series = base.annotate(bucket=trunc).values("bucket").annotate(**_totals()).order_by("bucket")
-    return AggregatedMetrics(
-        since=query.since,
-        until=query.until,
-        granularity=query.granularity,
-        tenant_id=query.tenant_id,
-        total_requests=overall.requests,
-        failed_requests=overall.failed,
-        input_tokens=overall.input_tokens,
-        cache_read_tokens=overall.cache_read_tokens,
-        cache_write_tokens=overall.cache_write_tokens,
-        output_tokens=overall.output_tokens,
-        reasoning_tokens=overall.reasoning_tokens,
-        total_cost_usd=overall.cost_usd,
-        unpriced_requests=overall.unpriced_requests,
-        latency_avg_ms=overall.latency_avg_ms,
-        latency_p50_ms=overall.latency_p50_ms,
-        latency_p95_ms=overall.latency_p95_ms,
-        latency_p99_ms=overall.latency_p99_ms,
+    return AggregatedMetrics.from_overall(
+        query,
+        overall,
         ttft_p50_ms=ttft[0],
         ttft_p95_ms=ttft[1],
         by_provider={

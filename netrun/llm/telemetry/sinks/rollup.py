@@ -415,24 +415,9 @@ class _Report:
 
     def metrics(self, query: MetricsQuery) -> AggregatedMetrics:
         overall = self.total.breakdown("")
-        return AggregatedMetrics(
-            since=query.since,
-            until=query.until,
-            granularity=query.granularity,
-            tenant_id=query.tenant_id,
-            total_requests=overall.requests,
-            failed_requests=overall.failed,
-            input_tokens=overall.input_tokens,
-            cache_read_tokens=overall.cache_read_tokens,
-            cache_write_tokens=overall.cache_write_tokens,
-            output_tokens=overall.output_tokens,
-            reasoning_tokens=overall.reasoning_tokens,
-            total_cost_usd=overall.cost_usd,
-            unpriced_requests=overall.unpriced_requests,
-            latency_avg_ms=overall.latency_avg_ms,
-            latency_p50_ms=overall.latency_p50_ms,
-            latency_p95_ms=overall.latency_p95_ms,
-            latency_p99_ms=overall.latency_p99_ms,
+        return AggregatedMetrics.from_overall(
+            query,
+            overall,
             ttft_p50_ms=self.ttft.percentile(0.5),
             ttft_p95_ms=self.ttft.percentile(0.95),
             by_provider={k: v.breakdown(k) for k, v in sorted(self.providers.items())},
