@@ -7,7 +7,8 @@ DEBUG on (``APP_ENVIRONMENT`` defaults to ``development``). With
 ``manage.py check --deploy`` is clean.
 
 Variables: APP_ENVIRONMENT, DJANGO_DEBUG, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS,
-DATABASE_URL, CACHE_URL, REDIS_URL, CELERY_BROKER_URL, CELERY_TASK_ALWAYS_EAGER,
+DATABASE_URL, DATABASE_OWNER_URL (PostgreSQL: the role that owns the tables and migrates),
+CACHE_URL, REDIS_URL, CELERY_BROKER_URL, CELERY_TASK_ALWAYS_EAGER,
 SECURE_HSTS_SECONDS, SECURE_SSL_REDIRECT, SECURE_PROXY_SSL_HEADER, EMAIL_URL, LOG_JSON,
 DJANGO_LOG_LEVEL, AUTH_JWT_PRIVATE_KEY(_FILE), CORS_PRESET, CORS_ALLOWED_ORIGINS,
 CSRF_TRUSTED_ORIGINS, API_RATE_USER, API_RATE_TENANT, API_RATE_LOGIN, OAUTH_<NAME>_CLIENT_ID /
@@ -197,6 +198,23 @@ if "DATABASE_URL" not in env:
 DATABASES = {
     "default": env.database_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
+# On PostgreSQL, tickets and comments also sit behind row-level security, the second tenant
+# wall under the ORM's (docs/apps/rbac.md). DATABASE_URL is then the app role (NOSUPERUSER
+# NOBYPASSRLS NOINHERIT, not the tables' owner) and DATABASE_OWNER_URL the role that owns the
+# tables and runs `manage.py migrate --database owner`. Without DATABASE_OWNER_URL the owner
+# alias is DATABASE_URL itself: that runs, and the RLS checks (`manage.py netrun_rls_check`,
+# `check --database default`, `netrun dogfood`) report it, since the app role then owns the
+# tables (netrun.rbac.E109) or is a superuser (E105) and no policy applies to it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _RLS_ENGINE = "netrun.rbac.db.backends.postgresql"
+    DATABASES["default"]["ENGINE"] = _RLS_ENGINE
+    DATABASES["owner"] = {
+        **env.database_url("DATABASE_OWNER_URL", default=env.str("DATABASE_URL")),
+        "ENGINE": _RLS_ENGINE,
+    }
+    DATABASE_ROUTERS = ["netrun.rbac.db.router.TenantRLSRouter"]
+    # The role the tenant policies are TO: the one DATABASE_URL logs in as.
+    NETRUN_RBAC_RLS_APP_ROLE = DATABASES["default"].get("USER") or None
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://netrun-example")}
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

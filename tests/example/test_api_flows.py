@@ -13,23 +13,26 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.example.test_example_project import ROOT, manage
 
+if TYPE_CHECKING:
+    from tests.example.conftest import RLSDatabase
+
 PASSWORD = "flows-demo-password-1"
 pytestmark = pytest.mark.slow
 
 
-def run_flows(env: dict[str, str]) -> dict[str, Any]:
-    manage("migrate", "--no-input", env=env)
+def run_flows(env: dict[str, str], *, migrate_database: str = "default") -> dict[str, Any]:
+    manage("migrate", "--database", migrate_database, "--no-input", env=env)
     seeded = manage("seed_demo", "--member-password", PASSWORD, env=env)
     assert f"username=alice password={PASSWORD} role=agent" in seeded.stdout
     assert f"username=gus password={PASSWORD} role=admin" in seeded.stdout
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "APP_"))}
-    for name in ("DATABASE_URL", "CACHE_URL", "REDIS_URL"):
+    for name in ("DATABASE_URL", "DATABASE_OWNER_URL", "CACHE_URL", "REDIS_URL"):
         base.pop(name, None)
     result = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "example" / "flows.py"), PASSWORD],
@@ -203,11 +206,13 @@ def test_cors_preset_comes_from_the_environment(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_flows_on_real_postgresql_and_redis(postgres_dsn: str, redis_url: str) -> None:
+def test_flows_on_real_postgresql_and_redis(rls_database: RLSDatabase, redis_url: str) -> None:
     import redis
 
+    # Migrated by the owner role, served by the app role: every flow runs under RLS too.
     flows = run_flows(
-        {"DATABASE_URL": postgres_dsn, "CACHE_URL": redis_url, "REDIS_URL": redis_url}
+        {**rls_database.env, "CACHE_URL": redis_url, "REDIS_URL": redis_url},
+        migrate_database="owner",
     )
     assert flows["list"]["titles"] == ["Welcome to Acme Corp"]
     assert flows["cross_tenant"]["detail_status"] == 404

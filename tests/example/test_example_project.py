@@ -14,10 +14,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.example.conftest import RLSDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,8 +48,8 @@ print(json.dumps({"health": health.json(), "health_status": health.status_code,
 
 def manage(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "APP_"))}
-    base.pop("DATABASE_URL", None)
-    base.pop("CACHE_URL", None)
+    for name in ("DATABASE_URL", "DATABASE_OWNER_URL", "CACHE_URL"):
+        base.pop(name, None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT, env={**base, **env}, capture_output=True, text=True, check=check, timeout=120,
@@ -74,6 +79,48 @@ def test_unknown_environment_is_refused_by_name() -> None:
         in result.stderr
     )
     assert "prod" not in result.stderr.replace("production", "")  # the bad value is not echoed
+
+
+DATABASES_PROBE = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "databases": {alias: [db["ENGINE"], db.get("USER", "")] for alias, db in settings.DATABASES.items()},
+    "routers": settings.DATABASE_ROUTERS,
+    "app_role": getattr(settings, "NETRUN_RBAC_RLS_APP_ROLE", None),
+}))
+"""
+RLS_ENGINE = "netrun.rbac.db.backends.postgresql"
+
+
+@pytest.mark.slow
+def test_only_postgresql_urls_turn_on_the_rls_backend_router_and_owner_alias(
+    tmp_path: Path,
+) -> None:
+    def databases(env: dict[str, str]) -> dict[str, Any]:
+        # `shell` may print a banner line (auto-imports) before the probe's own JSON line.
+        output = manage("shell", "-c", DATABASES_PROBE, env=env).stdout
+        found: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+        return found
+
+    # SQLite, the default: one alias, no router, nothing about RLS.
+    assert databases({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}) == {
+        "databases": {"default": ["django.db.backends.sqlite3", ""]},
+        "routers": [],
+        "app_role": None,
+    }
+    two_roles = {
+        "DATABASE_URL": "postgres://app@127.0.0.1:5432/helpdesk",
+        "DATABASE_OWNER_URL": "postgres://owner@127.0.0.1:5432/helpdesk",
+    }
+    assert databases(two_roles) == {
+        "databases": {"default": [RLS_ENGINE, "app"], "owner": [RLS_ENGINE, "owner"]},
+        "routers": ["netrun.rbac.db.router.TenantRLSRouter"],
+        "app_role": "app",
+    }
+    # Without DATABASE_OWNER_URL the owner alias is the app role: the RLS checks report it.
+    app_only = databases({"DATABASE_URL": two_roles["DATABASE_URL"]})
+    assert app_only["databases"] == {"default": [RLS_ENGINE, "app"], "owner": [RLS_ENGINE, "app"]}
 
 
 @pytest.mark.slow
@@ -106,18 +153,27 @@ def test_embedded_defaults_migrate_seed_and_serve(tmp_path: Path) -> None:
     assert login.stdout.strip().splitlines()[-1] == "True"
 
     # And `runserver`, as `make run` starts it, answers over real HTTP on loopback.
+    with serve(env) as url:
+        body = _get_when_up(f"{url}/health/")
+        assert json.loads(body)["status"] == "ok"
+        assert b'name="password"' in _get_when_up(f"{url}/admin/login/")
+
+
+@contextmanager
+def serve(env: dict[str, str]) -> Iterator[str]:
+    """``manage.py runserver`` on a free loopback port; yields its base URL."""
     with socket.socket() as probe_socket:
         probe_socket.bind(("127.0.0.1", 0))
         port = probe_socket.getsockname()[1]
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "APP_"))}
+    for name in ("DATABASE_URL", "DATABASE_OWNER_URL", "CACHE_URL"):
+        base.pop(name, None)
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT, env={**base, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        body = _get_when_up(f"http://127.0.0.1:{port}/health/")
-        assert json.loads(body)["status"] == "ok"
-        assert b'name="password"' in _get_when_up(f"http://127.0.0.1:{port}/admin/login/")
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -144,10 +200,11 @@ def _get_when_up(url: str, timeout: float = 30.0) -> bytes:
 
 @pytest.mark.slow
 def test_real_postgresql_and_redis_through_the_environment(
-    postgres_dsn: str, redis_url: str
+    rls_database: RLSDatabase, redis_url: str
 ) -> None:
-    env = {"DATABASE_URL": postgres_dsn, "CACHE_URL": redis_url}
-    manage("migrate", "--no-input", env=env)
+    # The owner role migrates; the app role (DATABASE_URL) seeds and serves.
+    env = {**rls_database.env, "CACHE_URL": redis_url}
+    manage("migrate", "--database", "owner", "--no-input", env=env)
     manage("seed_demo", env=env)
     probe = _probe(env)
     assert probe["health_status"] == 200
