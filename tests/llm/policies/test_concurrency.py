@@ -29,13 +29,22 @@ def assert_exact(ledger: BudgetLedger, admitted: int) -> None:
 
 def race_processes(factory: functools.partial[BudgetLedger]) -> int:
     context = multiprocessing.get_context("spawn")
-    # A Pool's task arguments are pickled; a Manager barrier pickles, a plain one does not.
-    with context.Pool(PROCESSES) as pool, context.Manager() as manager:
-        shared = manager.Barrier(PROCESSES)
-        results = pool.starmap(
-            race.process_main,
-            [(factory, CALLERS // PROCESSES, shared) for _ in range(PROCESSES)],
-        )
+    pool = context.Pool(PROCESSES)
+    try:
+        # A Pool's task arguments are pickled; a Manager barrier pickles, a plain one does not.
+        with context.Manager() as manager:
+            shared = manager.Barrier(PROCESSES)
+            results = pool.starmap(
+                race.process_main,
+                [(factory, CALLERS // PROCESSES, shared) for _ in range(PROCESSES)],
+            )
+        # Workers leave on their own: Pool.__exit__ would SIGTERM them, and a worker killed
+        # while it holds the task queue's lock can leave another waiting on it forever.
+        pool.close()
+        pool.join()
+    except BaseException:
+        pool.terminate()
+        raise
     return sum(results)
 
 
