@@ -98,16 +98,6 @@ class AnthropicAdapter(BaseLLMAdapter):
             self._async = anthropic.AsyncAnthropic(**self._client_kwargs())
         return self._async
 
-    def close(self) -> None:
-        if self._sync is not None:
-            self._sync.close()
-            self._sync = None
-
-    async def aclose(self) -> None:
-        if self._async is not None:
-            await self._async.close()
-            self._async = None
-
     # -------------------------------------------------------------- requests
 
     def _request(

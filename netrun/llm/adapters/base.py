@@ -402,11 +402,22 @@ class BaseLLMAdapter(ABC):
     def map_error(self, error: Exception) -> NetrunException | None:
         """The netrun error for a provider/SDK/HTTP exception, ``None`` for anything else."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook: adapters without clients skip it
-        """Close the sync HTTP client, if one was opened."""
+    #: The sync and async clients, opened on first use by adapters that talk HTTP.
+    _sync: Any = None
+    _async: Any = None
 
-    async def aclose(self) -> None:  # noqa: B027
-        """Close the async HTTP client, if one was opened."""
+    def close(self) -> None:
+        """Close the sync HTTP client, if one was opened."""
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    async def aclose(self) -> None:
+        """Close the async HTTP client, if one was opened (SDKs ``close()``, httpx ``aclose()``)."""
+        if self._async is not None:
+            closing = getattr(self._async, "aclose", None) or self._async.close
+            await closing()
+            self._async = None
 
     # ------------------------------------------------------------------ public API
 

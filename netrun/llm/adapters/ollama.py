@@ -70,16 +70,6 @@ class OllamaAdapter(BaseLLMAdapter):
             self._async = httpx.AsyncClient(**self._client_kwargs())
         return self._async
 
-    def close(self) -> None:
-        if self._sync is not None:
-            self._sync.close()
-            self._sync = None
-
-    async def aclose(self) -> None:
-        if self._async is not None:
-            await self._async.aclose()
-            self._async = None
-
     # -------------------------------------------------------------- requests
 
     @staticmethod

@@ -116,16 +116,6 @@ class OpenAIAdapter(BaseLLMAdapter):
             self._async = self._new_async_client()
         return self._async
 
-    def close(self) -> None:
-        if self._sync is not None:
-            self._sync.close()
-            self._sync = None
-
-    async def aclose(self) -> None:
-        if self._async is not None:
-            await self._async.close()
-            self._async = None
-
     # -------------------------------------------------------------- requests
 
     def _request(

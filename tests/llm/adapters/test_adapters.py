@@ -485,10 +485,14 @@ def test_close_and_aclose_release_the_http_clients(
     async def use_then_close() -> None:
         # An async HTTP client belongs to its event loop: use and close it in the same one.
         await adapter.achat("x")
+        assert adapter._async is not None
         await adapter.aclose()
+        assert adapter._async is None
 
     run(use_then_close())
+    assert adapter._sync is not None
     adapter.close()
+    assert adapter._sync is None
     adapter.chat("x")  # a new client is opened on demand
     assert len(stub.requests) == 3
 
