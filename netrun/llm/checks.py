@@ -21,6 +21,9 @@ ID                     Reported when
                        fresh project falls through to Ollama)
 ``netrun.llm.W002``    a ``NETRUN_LLM_PRICES`` row names a provider no adapter uses (a typo
                        would leave the row unused)
+``netrun.llm.W003``    a provider in ``NETRUN_LLM_PROVIDER_CHAIN`` (or the local provider)
+                       needs an SDK that is not installed (``openai``, ``anthropic``, ``httpx``
+                       for Ollama); the client skips it and the chain goes on
 =====================  ==========================================================================
 
 A row in error is left out of pricing; the rest of the table still applies.
@@ -39,7 +42,7 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from netrun.config import Source, get_settings
 from netrun.errors import NetrunException
-from netrun.llm.adapters import LOCAL_PROVIDERS, canonical_provider
+from netrun.llm.adapters import ADAPTER_CLASSES, LOCAL_PROVIDERS, canonical_provider
 from netrun.llm.conf import LLMConfig
 from netrun.llm.pricing import ModelPrice, normalize_provider
 
@@ -108,7 +111,7 @@ def check_offline_provider(
 def check_chain(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """E002, E003, E004, W001."""
+    """E002, E003, E004, W001, W003."""
     config = _config()
     if config is None:
         return []
@@ -134,7 +137,8 @@ def check_chain(
                 )
             )
             continue
-        missing = missing_settings(provider, config) if chain_is_set else []
+        needs = missing_settings(provider, config)
+        missing = needs if chain_is_set else []
         if missing:
             messages.append(
                 Warning(
@@ -146,7 +150,14 @@ def check_chain(
                     id="netrun.llm.W001",
                 )
             )
-    if config.local_provider and canonical_provider(config.local_provider) not in LOCAL_PROVIDERS:
+        # The seeds' default chain skips unconfigured providers silently; a configured one
+        # without its SDK is worth a warning either way.
+        if chain_is_set or not needs:
+            messages.extend(_missing_sdk(provider, name, CHAIN_SETTING))
+    local = canonical_provider(config.local_provider) if config.local_provider else None
+    if local in LOCAL_PROVIDERS:
+        messages.extend(_missing_sdk(str(local), str(config.local_provider), LOCAL_SETTING))
+    if config.local_provider and local not in LOCAL_PROVIDERS:
         messages.append(
             Error(
                 f"{LOCAL_SETTING} is {config.local_provider!r}; budget fallbacks need a local "
@@ -156,6 +167,22 @@ def check_chain(
             )
         )
     return messages
+
+
+def _missing_sdk(provider: str, name: str, setting: str) -> list[CheckMessage]:
+    adapter = ADAPTER_CLASSES[provider]
+    module = adapter.missing_sdk()
+    if module is None:
+        return []
+    return [
+        Warning(
+            f"The LLM provider {name!r} is in {setting} but its package {module!r} is not "
+            "installed; the client skips it.",
+            hint=f'pip install "netrun[{adapter.sdk_extra}]", or remove the provider from '
+            f"{setting}.",
+            id="netrun.llm.W003",
+        )
+    ]
 
 
 def check_prices(

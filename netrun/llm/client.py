@@ -129,6 +129,22 @@ def _need(value: object, variable: str, provider: str) -> None:
         )
 
 
+def _sdk_missing(adapter: type[BaseLLMAdapter] | BaseLLMAdapter) -> bool:
+    """Whether the adapter's SDK is not installed; logs the skip (``netrun.llm.W003``)."""
+    missing = adapter.missing_sdk()
+    if missing is None:
+        return False
+    hint = f'pip install "netrun[{adapter.sdk_extra}]"' if adapter.sdk_extra else "pip install"
+    logger.warning(
+        "llm_provider_skipped",
+        provider=adapter.provider,
+        missing_dependency=missing,
+        hint=hint,
+        result="skipped",
+    )
+    return True
+
+
 class _NoReservation:
     """Stands in for a reservation when the client has no enforcer."""
 
@@ -335,6 +351,8 @@ class LLMClient:
             provider = canonical_provider(name)
             if provider in adapters:
                 continue
+            if provider is not None and _sdk_missing(ADAPTER_CLASSES[provider]):
+                continue
             try:
                 adapters[str(provider)] = build_adapter(name, config)
             except ConfigurationError as error:
@@ -349,7 +367,9 @@ class LLMClient:
         local: BaseLLMAdapter | None = None
         local_name = canonical_provider(config.local_provider) if config.local_provider else None
         if local_name in LOCAL_PROVIDERS:
-            local = adapters.get(str(local_name)) or build_adapter(str(local_name), config)
+            local = adapters.get(str(local_name))
+            if local is None and not _sdk_missing(ADAPTER_CLASSES[str(local_name)]):
+                local = build_adapter(str(local_name), config)
         kwargs.setdefault("max_retries", config.max_retries)
         kwargs.setdefault("max_retry_wait", config.max_retry_wait)
         return cls(
@@ -401,9 +421,12 @@ class LLMClient:
                 if adapter.provider == wanted:
                     return [_Candidate(adapter, model or adapter.model, 0, None)]
             raise ValueError(f"provider {provider!r} is not in this client's chain")
+        # An adapter built by hand whose SDK is missing is skipped like a keyless one.
         candidates = [
             _Candidate(adapter, adapter.model, position, None)
-            for position, adapter in enumerate(self.adapters)
+            for position, adapter in enumerate(
+                adapter for adapter in self.adapters if not _sdk_missing(adapter)
+            )
         ]
         if candidates and model:
             # The model names the first provider's model; fallbacks use their own defaults.

@@ -53,6 +53,8 @@ class AnthropicAdapter(BaseLLMAdapter):
     """Claude models; the chain calls this provider ``claude`` or ``anthropic``."""
 
     provider: ClassVar[str] = "anthropic"
+    sdk_module: ClassVar[str | None] = "anthropic"
+    sdk_extra: ClassVar[str | None] = "anthropic"
 
     def __init__(
         self,

@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, ClassVar
 
+from netrun.core.deps import is_available
 from netrun.errors import BadGatewayError, NetrunException
 from netrun.llm.adapters.errors import LLMStreamInterruptedError
 from netrun.llm.types import (
@@ -338,6 +339,17 @@ class BaseLLMAdapter(ABC):
     provider: ClassVar[str] = "base"
     #: Extra key=value fields on every log line of this adapter.
     log_fields: ClassVar[Mapping[str, object]] = {}
+    #: The optional package the adapter talks through (``None``: nothing to install) and the
+    #: ``netrun[extra]`` that brings it; a chain skips the adapter when it is missing.
+    sdk_module: ClassVar[str | None] = None
+    sdk_extra: ClassVar[str | None] = None
+
+    @classmethod
+    def missing_sdk(cls) -> str | None:
+        """The name of the package this adapter needs and cannot import, else ``None``."""
+        if cls.sdk_module is None or is_available(cls.sdk_module):
+            return None
+        return cls.sdk_module
 
     def __init__(self, *, model: str, max_tokens: int = 1024, timeout: float = 60.0) -> None:
         if max_tokens < 1:

@@ -32,6 +32,8 @@ class OllamaAdapter(BaseLLMAdapter):
     """A model served by Ollama; ``api_key`` is only for a proxy that wants a bearer token."""
 
     provider: ClassVar[str] = "ollama"
+    sdk_module: ClassVar[str | None] = "httpx"
+    sdk_extra: ClassVar[str | None] = "llm"
 
     def __init__(
         self,

@@ -58,6 +58,8 @@ class OpenAIAdapter(BaseLLMAdapter):
     """OpenAI's Chat Completions API; ``base_url`` points it at a proxy or a stub."""
 
     provider: ClassVar[str] = "openai"
+    sdk_module: ClassVar[str | None] = "openai"
+    sdk_extra: ClassVar[str | None] = "openai"
     #: Response headers that carry the provider's request id, first found wins.
     request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
 
