@@ -1,8 +1,9 @@
 """Fixtures for the real servers on this machine: PostgreSQL and Redis on 127.0.0.1.
 
 Tests that need a server request ``postgres_dsn`` or ``redis_url`` and carry the matching
-marker (``-m postgres`` / ``-m redis`` select them). When the server is down the test is
-skipped on a developer's machine, and FAILS when ``CI=true``: CI never passes by skipping.
+marker (``-m postgres`` / ``-m redis`` select them). When the server (or its client
+package) is missing the test is skipped on a developer's machine, and FAILS when ``CI=true``:
+CI never passes by skipping (``tests/_require.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,16 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests._require import (  # the hooks register here: no skip passes under CI=true
+    pytest_make_collect_report,
+    pytest_runtest_makereport,
+    pytest_terminal_summary,
+    require_module,
+    unavailable,
+)
+
+__all__ = ["pytest_make_collect_report", "pytest_runtest_makereport", "pytest_terminal_summary"]
+
 POSTGRES_ADMIN_DSN = os.environ.get(
     "NETRUN_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -20,10 +31,7 @@ REDIS_URL = os.environ.get("NETRUN_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 
 def _unavailable(service: str, error: BaseException) -> None:
-    message = f"{service} is not reachable ({type(error).__name__}: {error})"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{message}; CI=true, so this is a failure, not a skip", pytrace=False)
-    pytest.skip(message)
+    unavailable(service, f"not reachable: {type(error).__name__}: {error}")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -39,7 +47,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The admin DSN of the PostgreSQL server, after checking it answers."""
-    psycopg = pytest.importorskip("psycopg")
+    psycopg = require_module("psycopg")
     try:
         with psycopg.connect(POSTGRES_ADMIN_DSN, connect_timeout=3) as conn:
             conn.execute("SELECT 1")
@@ -70,7 +78,7 @@ def postgres_dsn(postgres_server: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def redis_server() -> str:
     """The base URL of the Redis server, after checking it answers."""
-    redis = pytest.importorskip("redis")
+    redis = require_module("redis")
     try:
         client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
         client.ping()

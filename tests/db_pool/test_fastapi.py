@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from netrun.db_pool import AsyncDatabasePool, PoolConfig
+from tests._require import require_module
 from tests.db_pool.conftest import TENANT_A, RlsDatabase
 
-fastapi = pytest.importorskip("fastapi")
-testclient = pytest.importorskip("fastapi.testclient")
+fastapi = require_module("fastapi")
+testclient = require_module("fastapi.testclient")
 
 
 def test_lifespan_opens_the_pool_and_requests_get_tenant_scoped_connections(

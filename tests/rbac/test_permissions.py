@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from netrun.rbac.backends import CasbinBackend, DjangoPermissionBackend, Guardia
 from netrun.rbac.context import TenantTestContext
 from netrun.rbac.drf import HasObjectPermission, HasPermission, HasRole, IsTenantMember
 from netrun.rbac.models import Role
+from tests._require import require_module
 from tests.rbac.conftest import World
 from tests.rbac.testapp.models import Ticket
 
@@ -131,15 +133,19 @@ def test_casbin_backend_with_an_injected_enforcer() -> None:
     assert backend.has_perm(Subject(user_id=None, tenant_id="acme"), "x.y") is None
 
 
-def test_casbin_backend_loads_lazily_and_needs_casbin(tmp_path: Any) -> None:
-    from netrun.core.deps import MissingDependencyError, is_available
+def test_casbin_backend_without_pycasbin_names_the_missing_dependency(
+    hide_modules: Callable[..., None],
+) -> None:
+    from netrun.core.deps import MissingDependencyError
 
-    backend = CasbinBackend()
-    if not is_available("casbin"):
-        with pytest.raises(MissingDependencyError):
-            backend.has_perm(Subject(user_id="7", tenant_id="acme"), "helpdesk.x")
-        return
-    model = tmp_path / "model.conf"  # pragma: no cover - runs when pycasbin is installed
+    hide_modules("casbin")
+    with pytest.raises(MissingDependencyError):
+        CasbinBackend().has_perm(Subject(user_id="7", tenant_id="acme"), "helpdesk.x")
+
+
+def test_casbin_backend_loads_its_model_and_policy_lazily(tmp_path: Any) -> None:
+    require_module("casbin", install="pip install 'netrun[casbin]'")
+    model = tmp_path / "model.conf"
     model.write_text(
         "[request_definition]\nr = sub, dom, obj, act\n[policy_definition]\np = sub, dom, obj, act\n"
         "[role_definition]\ng = _, _, _\n[policy_effect]\ne = some(where (p.eft == allow))\n"

@@ -16,6 +16,7 @@ from netrun.rbac.testing import (
     assert_tenant_isolation,
     tenant_constraints,
 )
+from tests._require import require_module
 from tests.rbac.testapp.models import Note, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_plain_models_need_an_explicit_top_level_filter() -> None:
 
 
 def test_sqlalchemy_selects_when_installed() -> None:
-    sqlalchemy = pytest.importorskip("sqlalchemy")
+    sqlalchemy = require_module("sqlalchemy")
     table = sqlalchemy.table("users", sqlalchemy.column("tenant_id"), sqlalchemy.column("email"))
     query = sqlalchemy.select(table).where(table.c.tenant_id == "tenant-123", table.c.email == "x")
     assert_tenant_isolation(query, expected_tenant_id="tenant-123")
