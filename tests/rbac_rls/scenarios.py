@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
+import time
 from collections.abc import Callable
 
 import django
@@ -15,7 +17,13 @@ import django
 django.setup()
 
 from asgiref.sync import sync_to_async  # noqa: E402
-from django.db import close_old_connections, connection, transaction  # noqa: E402
+from django.db import (  # noqa: E402
+    IntegrityError,
+    close_old_connections,
+    connection,
+    connections,
+    transaction,
+)
 from django.test import AsyncClient, Client  # noqa: E402
 
 from netrun.core.context import tenant_context  # noqa: E402
@@ -220,6 +228,82 @@ def cross_tenant_context() -> None:
         with cross_tenant(reason="test: nested"):
             assert count() == 3
         assert count() == 0  # RESET ROLE at the block's end, not the transaction's
+
+
+@scenario
+def nested_integrity_error() -> None:
+    """Issue 21: an error in an inner atomic block is recovered as on Django's backend."""
+    for tenant in (A, None):
+        with tenant_context(tenant), transaction.atomic():
+            before = count()
+            try:
+                with transaction.atomic():
+                    Tenant.objects.create(slug="a", name="duplicate")
+            except IntegrityError:
+                pass
+            assert not connection.needs_rollback
+            assert count() == before  # the next query runs, with the tenant still applied
+        # Switching tenant right after the failed savepoint: written after the rollback.
+        with tenant_context(A), transaction.atomic():
+            with tenant_context(B):
+                try:
+                    with transaction.atomic():
+                        assert count() == 1
+                        Tenant.objects.create(slug="b", name="duplicate")
+                except IntegrityError:
+                    pass
+            assert not connection.needs_rollback
+            assert count() == 2
+
+
+def _lock_waiters() -> int:
+    with connections["owner"].cursor() as cursor:
+        # pg_locks is read afresh by every query (pg_stat_activity is a per-transaction
+        # snapshot, and hides other roles' wait events).
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return int(cursor.fetchone()[0])
+
+
+@scenario
+def get_or_create_race() -> None:
+    """Issue 21: the loser of a get_or_create race gets the winner's row, not an error."""
+    slug = f"race-{time.monotonic_ns()}"
+    inserted = threading.Event()
+    result: dict[str, object] = {}
+
+    def winner() -> None:
+        try:
+            with transaction.atomic():
+                Tenant.objects.create(slug=slug, name="winner")
+                inserted.set()
+                deadline = time.monotonic() + 20
+                # Commit once the loser's INSERT waits on the unique index.
+                while _lock_waiters() == 0 and time.monotonic() < deadline:
+                    time.sleep(0.02)
+        finally:
+            inserted.set()
+            connection.close()
+
+    def loser() -> None:
+        inserted.wait(20)
+        try:
+            with tenant_context(A), transaction.atomic():
+                obj, created = Tenant.objects.get_or_create(slug=slug, defaults={"name": "loser"})
+                result.update(name=obj.name, created=created, rows=count())
+                result["needs_rollback"] = connection.needs_rollback
+        except Exception as error:  # reported below, with its class
+            result["error"] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=winner), threading.Thread(target=loser)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert result == {"name": "winner", "created": False, "rows": 2, "needs_rollback": False}, (
+        result
+    )
 
 
 def main(names: list[str]) -> None:

@@ -9,6 +9,8 @@ from tests.rbac_rls.conftest import RLSEnv
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 NAMES = [
+    "nested_integrity_error",
+    "get_or_create_race",
     "requests",
     "async_requests",
     "tasks",
