@@ -20,7 +20,14 @@ from netrun.errors import TenantAccessDeniedError
 from netrun.rbac.models import Membership, Role, Tenant, same_tenant
 from netrun.rbac.scope import unscoped
 
-__all__ = ["MembershipAdmin", "RoleAdmin", "TenantAdmin", "TenantScopedAdmin", "member_tenant_ids"]
+__all__ = [
+    "MembershipAdmin",
+    "RoleAdmin",
+    "TenantAdmin",
+    "TenantScopedAdmin",
+    "member_tenant_ids",
+    "render_now",
+]
 
 if TYPE_CHECKING:
     ModelAdminBase = admin.ModelAdmin[Any]
@@ -40,6 +47,19 @@ def member_tenant_ids(request: HttpRequest) -> list[Any]:
     if bound is not None:
         return [t for t in ids if same_tenant(t, bound)]
     return ids
+
+
+def render_now(response: Any) -> Any:
+    """Render a ``TemplateResponse`` at once, while the caller's tenant context still holds.
+
+    The admin returns its pages unrendered; Django renders them after the view returned, when
+    the view's tenant context has exited and a lookup of a tenant-scoped row (the raw-ID
+    widget's label, a related object's ``__str__``) would find no tenant bound.
+    """
+    render = getattr(response, "render", None)
+    if render is not None and not getattr(response, "is_rendered", True):
+        render()
+    return response
 
 
 class _TenantFilteredAdmin(ModelAdminBase):
@@ -135,15 +155,22 @@ class TenantScopedAdmin(ModelAdminBase):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> Any:
-        # The form reads related managers (many-to-many fields): run it in the row's tenant.
+        # The form reads related managers (many-to-many fields) and the raw-ID widget looks
+        # its row up while the template renders: both run in the row's tenant.
         with self._tenant_of_id(request, object_id):
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            return render_now(super().changeform_view(request, object_id, form_url, extra_context))
 
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> Any:
         with self._tenant_of_id(request, object_id):
-            return super().delete_view(request, object_id, extra_context)
+            return render_now(super().delete_view(request, object_id, extra_context))
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        with self._tenant_of_id(request, object_id):
+            return render_now(super().history_view(request, object_id, extra_context))
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         with self._tenant_of(request, obj):
