@@ -34,13 +34,25 @@ def test_cost_weighted_hits_and_peeks(redis_url: str) -> None:
 
 
 def test_the_window_slides(redis_url: str) -> None:
+    """The oldest hit leaves first. Bounds come from the client's own measured intervals, so
+    the test holds however slowly a loaded machine runs it (Redis decides with its own clock)."""
+    period = 1.0
     limiter = RateLimiter("2/1s", RedisBackend(redis_url))
+    first_sent = time.monotonic()
     assert limiter.hit("k").allowed
+    first_done = time.monotonic()
     time.sleep(0.5)
+    second_sent = time.monotonic()
     assert limiter.hit("k").allowed
+    refused_sent = time.monotonic()
     refused = limiter.hit("k")
+    refused_done = time.monotonic()
     assert not refused.allowed
-    assert 0.3 < refused.retry_after <= 0.55  # the first hit leaves first
+    # retry_after = period - (server time of the refusal - server time of the FIRST hit).
+    assert refused.retry_after <= period - (refused_sent - first_done)
+    assert refused.retry_after >= period - (refused_done - first_sent)
+    # ... which is sooner than the second hit could free a unit.
+    assert refused.retry_after < period - (refused_done - second_sent)
     time.sleep(refused.retry_after + 0.05)
     assert limiter.hit("k").allowed
     assert not limiter.hit("k").allowed  # the second is still inside the window
@@ -48,11 +60,14 @@ def test_the_window_slides(redis_url: str) -> None:
 
 def test_keys_expire_after_the_window(redis_url: str) -> None:
     backend = RedisBackend(redis_url, prefix="t:")
+    sent = time.monotonic()
     RateLimiter("5/10s", backend).hit("k")
     client = redis.Redis.from_url(redis_url)
     ttls = [client.pttl(key) for key in client.keys("t:*")]
+    elapsed_ms = (time.monotonic() - sent) * 1000
     assert len(ttls) == 2
-    assert all(10_000 < ttl <= 11_000 for ttl in ttls)
+    # The script sets one period plus a second; only the time this test took has run off it.
+    assert all(11_000 - elapsed_ms <= ttl <= 11_000 for ttl in ttls)
     client.close()
 
 
@@ -144,45 +159,38 @@ def test_unreachable_redis_fails_open_or_closed_never_raises() -> None:
     assert not closed.hit("k").allowed
 
 
-# ---------------------------------------------------------------- accuracy across processes
+# ---------------------------------------------------------------- exactness across processes
 
 LIMIT = 50
 PROCESSES = 8
-WINDOW = 2
-RUN_FOR = 3.0
+ATTEMPTS = 40  # per process: 320 attempts on a limit of 50, all inside one window
 
 
-def _hammer(url: str, ready: Any, go: Any, deadline: Any, results: Any) -> None:
-    limiter = RateLimiter(f"{LIMIT}/{WINDOW}s", RedisBackend(url))
+def _hammer(url: str, ready: Any, go: Any, results: Any) -> None:
+    limiter = RateLimiter(f"{LIMIT}/1h", RedisBackend(url))
     limiter.hit("warm-up", 0)  # connect and load the script before the race starts
     ready.put(True)
-    go.wait(timeout=60)
-    admitted: list[float] = []
-    while time.time() < deadline.value:
-        if limiter.hit("shared").allowed:
-            admitted.append(time.time())
-    results.put(admitted)
+    go.wait(timeout=300)
+    results.put(sum(limiter.hit("shared").allowed for _ in range(ATTEMPTS)))
 
 
 @pytest.mark.slow
-def test_eight_processes_hammering_one_key_admit_exactly_the_limit_per_window(
-    redis_url: str,
-) -> None:
+def test_eight_processes_hammering_one_key_admit_exactly_the_limit(redis_url: str) -> None:
+    """Count-bounded, not time-bounded: the window (an hour) outlasts the run, so exactly the
+    limit may be admitted, and any check-then-act race would admit more."""
     context = multiprocessing.get_context("spawn")
     ready, results, go = context.Queue(), context.Queue(), context.Event()
-    deadline = context.Value("d", 0.0)
     workers = [
-        context.Process(target=_hammer, args=(redis_url, ready, go, deadline, results))
+        context.Process(target=_hammer, args=(redis_url, ready, go, results))
         for _ in range(PROCESSES)
     ]
     for worker in workers:
         worker.start()
     try:
         for _ in workers:
-            ready.get(timeout=60)  # spawned interpreters import at their own pace
-        deadline.value = time.time() + RUN_FOR  # one deadline for all: the run is 1.5 windows
+            ready.get(timeout=300)  # spawned interpreters import at their own pace
         go.set()
-        per_process = [results.get(timeout=60) for _ in workers]
+        per_process = [results.get(timeout=300) for _ in workers]
     finally:
         for worker in workers:
             worker.join(timeout=10)
@@ -190,10 +198,5 @@ def test_eight_processes_hammering_one_key_admit_exactly_the_limit_per_window(
                 worker.kill()
     assert all(worker.exitcode == 0 for worker in workers)
     assert sum(1 for admitted in per_process if admitted) > 1  # they really competed
-    stamps = sorted(stamp for admitted in per_process for stamp in admitted)
-    # Run for 1.5 windows: the limit in the first, the limit again once those hits left.
-    assert len(stamps) == 2 * LIMIT
-    # No interval of one window holds more than the limit. Stamps are the clients' clocks and
-    # the server's decides, so allow the time between a decision and its stamp.
-    for index in range(len(stamps) - LIMIT):
-        assert stamps[index + LIMIT] - stamps[index] >= WINDOW - 0.05
+    assert sum(per_process) == LIMIT
+    assert not RateLimiter(f"{LIMIT}/1h", RedisBackend(redis_url)).hit("shared").allowed
