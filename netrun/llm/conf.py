@@ -25,6 +25,10 @@ Field                       Environment (Django: ``NETRUN_LLM_``  Default
 ``ollama_base_url``         ``LLM_OLLAMA_BASE_URL``              ``"http://127.0.0.1:11434"``
 ``ollama_model``            ``LLM_OLLAMA_MODEL``                 ``"llama3.2"``
 ``max_output_tokens``       ``LLM_MAX_OUTPUT_TOKENS``            ``1024``
+``budget_ledger``           ``LLM_BUDGET_LEDGER``                ``"memory"``: the process's;
+                                                                 ``redis://...``,
+                                                                 ``postgresql://...``,
+                                                                 ``django[:alias]`` or a path
 ``timeout``                 ``LLM_TIMEOUT``                      ``60.0`` seconds per attempt
 ``max_retries``             ``LLM_MAX_RETRIES``                  ``2`` per provider
 ``max_retry_wait``          ``LLM_MAX_RETRY_WAIT``               ``30.0``: a longer Retry-After
@@ -98,6 +102,11 @@ class LLMConfig(BaseConfig):
     ollama_base_url: str = Field("http://127.0.0.1:11434", description="Ollama server URL.")
     ollama_model: str = Field("llama3.2", description="Default Ollama model.")
     max_output_tokens: int = Field(1024, ge=1, description="Default max_tokens of a call.")
+    budget_ledger: str = Field(
+        "memory",
+        description="Ledger every PolicyEnforcer shares by default: memory, a redis:// URL, a "
+        "postgresql:// DSN, django[:alias], or the dotted path of a ledger factory.",
+    )
     timeout: float = Field(60.0, gt=0, description="Seconds one attempt may take.")
     max_retries: int = Field(2, ge=0, le=10, description="Retries per provider.")
     max_retry_wait: float = Field(

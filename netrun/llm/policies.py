@@ -2,18 +2,38 @@
 
 ::
 
-    enforcer = PolicyEnforcer(tenant_policy, ledger=RedisLedger(url), rate_limit_backend=backend)
+    enforcer = PolicyEnforcer(tenant_policy)   # the process's shared ledger and limiter
     enforcer.validate_request(provider="openai", model="gpt-4o", estimated_tokens=2000,
                               reason="Customer support chatbot")        # check only
-    reservation = enforcer.reserve(provider="openai", model="gpt-4o",
-                                   estimated_input_tokens=1200, max_output_tokens=800,
+    reservation = enforcer.reserve(provider="openai", model="gpt-4o", messages=messages,
+                                   max_output_tokens=800,
                                    reason="Customer support chatbot")   # check and hold
     try:
-        response = call_the_model()
+        response = call_the_model(messages, max_tokens=800)
     except BaseException:
         reservation.release()
         raise
-    reservation.settle(response.usage)
+    reservation.settle(response.usage)      # whatever usage object the SDK returned
+
+Budgets hold across enforcers: one built per request shares, unless given ``ledger=`` and
+``rate_limit_backend=``, the process's ledger (:func:`netrun.llm.budgets.default_ledger`, the
+``budget_ledger`` setting: memory, Redis, PostgreSQL or the Django ORM) and the rate-limit
+backend ``netrun.ratelimit`` is configured with.
+
+A hold is an upper bound of what the call can cost, so concurrent calls cannot spend past a
+budget whatever the text: the prompt counts at its UTF-8 byte length
+(:func:`netrun.llm.types.prompt_token_bound`; every token of a byte-level BPE tokenizer
+covers at least a byte) priced at the dearest of the input, cache-read and cache-write
+prices, and the output at ``max_output_tokens``, which a reservation requires (send the same
+number as the call's ``max_tokens``). A provider reporting more than that is charged what
+it reports, and logged as ``llm_cost_above_reservation``.
+
+Settlement reads any usage an official SDK returns (:func:`netrun.llm.types.usage_from`);
+one it cannot read charges the whole hold and raises
+:class:`~netrun.llm.types.UsageShapeError`. A settlement the ledger refuses is retried, then
+kept in the process's outbox, which the next reservation (or
+:func:`drain_pending_settlements`, from a periodic task) writes: a settled cost is not lost
+while the process lives.
 
 Rules are checked in this order, and the first that refuses names itself in the error's
 ``details["rule"]`` and in the ``llm_policy_decision`` log line (which never holds the prompt):
@@ -48,10 +68,13 @@ Framework-neutral: no Django import.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import datetime as dt
 import fnmatch
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -63,6 +86,7 @@ from netrun.errors import (
     RateLimitExceededError,
     ServiceUnavailableError,
 )
+from netrun.llm.budgets._default import default_ledger
 from netrun.llm.budgets.base import (
     BudgetExhausted,
     BudgetLedger,
@@ -74,7 +98,6 @@ from netrun.llm.budgets.base import (
     to_micros,
     windows_for,
 )
-from netrun.llm.budgets.memory import MemoryLedger
 from netrun.llm.pricing import (
     CostTier,
     ModelPrice,
@@ -83,8 +106,9 @@ from netrun.llm.pricing import (
     model_aliases,
     normalize_provider,
 )
+from netrun.llm.types import ChatMessage, UsageShapeError, prompt_token_bound, usage_from
 from netrun.logging import get_logger
-from netrun.ratelimit import Backend, MemoryBackend, RateLimiter
+from netrun.ratelimit import Backend, RateLimiter
 
 __all__ = [
     "BudgetExceededError",
@@ -95,11 +119,14 @@ __all__ = [
     "ProviderPolicy",
     "Reservation",
     "TenantPolicy",
+    "drain_pending_settlements",
+    "pending_settlements",
 ]
 
 logger = get_logger(__name__)
 
 _Money = Decimal | float | int | str
+_MTOK = Decimal(1_000_000)
 
 
 def _money(value: _Money | None, name: str) -> Decimal | None:
@@ -115,6 +142,98 @@ def _positive(value: int | None, name: str) -> int | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         raise ValueError(f"{name} must be a positive integer or None, not {value!r}")
     return value
+
+
+def _tokens(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
+    return value
+
+
+#: Attempts of a settlement before it goes to the outbox, and the first pause between them.
+SETTLE_ATTEMPTS = 3
+SETTLE_BACKOFF = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingSettlement:
+    ledger: BudgetLedger
+    tenant_id: str
+    reservation_id: str
+    windows: tuple[BudgetWindow, ...]
+    actual: int
+
+
+class _Outbox:
+    """Settlements a ledger refused after the retries, written by the next drain."""
+
+    def __init__(self) -> None:
+        self._items: deque[_PendingSettlement] = deque()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, item: _PendingSettlement) -> None:
+        with self._lock:
+            self._items.append(item)
+
+    def drain(self) -> int:
+        """Write what can be written; return how many settlements are still pending."""
+        with self._lock:
+            items = list(self._items)
+            self._items.clear()
+        failed: list[_PendingSettlement] = []
+        for item in items:
+            try:
+                item.ledger.settle(item.tenant_id, item.reservation_id, item.windows, item.actual)
+            except Exception as error:
+                failed.append(item)
+                logger.warning(
+                    "llm_budget_settle_pending",
+                    tenant_id=item.tenant_id,
+                    actual_micros=item.actual,
+                    error=f"{type(error).__name__}: {error}",
+                )
+            else:
+                logger.info(
+                    "llm_budget_settle_recovered",
+                    tenant_id=item.tenant_id,
+                    actual_micros=item.actual,
+                )
+        if failed:
+            with self._lock:
+                self._items.extendleft(reversed(failed))
+        return len(self._items)
+
+    def drain_at_exit(self) -> None:
+        if self._items and self.drain():
+            for item in self._items:
+                # The last trace of this spend: the line an operator reconciles from.
+                logger.error(
+                    "llm_budget_settle_lost",
+                    tenant_id=item.tenant_id,
+                    reservation_id=item.reservation_id,
+                    actual_micros=item.actual,
+                )
+
+
+_outbox = _Outbox()
+atexit.register(_outbox.drain_at_exit)
+
+
+def pending_settlements() -> int:
+    """How many settled costs of this process wait in the outbox for their ledger."""
+    return len(_outbox)
+
+
+def drain_pending_settlements() -> int:
+    """Write the outbox's settlements to their ledgers; return how many are still pending.
+
+    The next reservation of any enforcer drains it too; call this from a periodic task in a
+    process that may go quiet while its ledger is down.
+    """
+    return _outbox.drain()
 
 
 class PolicyViolationError(PermissionDeniedError):
@@ -290,6 +409,7 @@ class Reservation:
             return True
 
     def _actual(self, usage: Any) -> int:
+        counts = usage_from(usage)  # first: an unreadable usage is refused even when unpriced
         if self.price is None:
             # Only tenants without budgets or cost rules get here; count it, loudly.
             logger.warning(
@@ -299,16 +419,35 @@ class Reservation:
                 model=self.model,
             )
             return 0
-        self.cost = self.price.usage_cost(usage)
-        return to_micros(self.cost)
+        self.cost = self.price.usage_cost(counts)
+        actual = to_micros(self.cost)
+        if counts.estimated:
+            # Counted locally (a stream abandoned before the provider's usage): the hold is
+            # the bound of what the provider bills, the local count is not.
+            actual = max(actual, self.amount_micros)
+            self.cost = from_micros(actual)
+        return actual
 
-    def settle(self, usage: Any) -> None:
-        """Replace the hold with the cost of ``usage`` (attributes read with 0 defaults)."""
-        if not self._close("settled"):
-            return
-        actual = self._actual(usage)
+    def _settlement(self, usage: Any) -> tuple[int, UsageShapeError | None]:
+        """The micro-dollars to charge for ``usage``, and the error to raise after charging."""
+        try:
+            actual = self._actual(usage)
+        except UsageShapeError as error:
+            logger.error(
+                "llm_usage_unreadable",
+                tenant_id=self.enforcer.policy.tenant_id,
+                provider=self.provider,
+                model=self.model,
+                charged_micros=self.amount_micros,
+                error=str(error),
+            )
+            self.cost = None if self.price is None else self.amount_usd
+            return self.amount_micros, error
         if actual > self.amount_micros:
-            logger.warning(
+            # The hold was not a bound of this call (tools or files sent besides the
+            # messages, or a provider counting differently): charged anyway, since it was
+            # billed, but the budget may now be passed.
+            logger.error(
                 "llm_cost_above_reservation",
                 tenant_id=self.enforcer.policy.tenant_id,
                 provider=self.provider,
@@ -316,7 +455,22 @@ class Reservation:
                 reserved_micros=self.amount_micros,
                 actual_micros=actual,
             )
+        return actual, None
+
+    def settle(self, usage: Any) -> None:
+        """Replace the hold with the cost of ``usage``: netrun's ``Usage`` or whatever usage
+        an official SDK returned (see :func:`~netrun.llm.types.usage_from`).
+
+        An unreadable usage charges the whole hold, then raises
+        :class:`~netrun.llm.types.UsageShapeError`: the call happened and must not look free.
+        A usage marked ``estimated`` (counted locally) is charged at least the hold.
+        """
+        if not self._close("settled"):
+            return
+        actual, error = self._settlement(usage)
         self.enforcer._settle(self, actual)
+        if error is not None:
+            raise error
 
     def release(self) -> None:
         """Give the hold back: the call failed or was cancelled before any usage."""
@@ -324,8 +478,13 @@ class Reservation:
             self.enforcer._release(self)
 
     async def asettle(self, usage: Any) -> None:
-        if self._close("settled"):
-            await asyncio.to_thread(self.enforcer._settle, self, self._actual(usage))
+        """:meth:`settle` with the ledger write in a worker thread."""
+        if not self._close("settled"):
+            return
+        actual, error = self._settlement(usage)
+        await asyncio.to_thread(self.enforcer._settle, self, actual)
+        if error is not None:
+            raise error
 
     async def arelease(self) -> None:
         if self._close("released"):
@@ -343,12 +502,14 @@ class Reservation:
 class PolicyEnforcer:
     """Checks calls against one :class:`TenantPolicy` and holds their worst-case cost.
 
-    Cheap to build (limiters are created on first use), so glue can build one per request
-    around a shared ``ledger`` and ``rate_limit_backend``. Defaults: an in-process
-    :class:`MemoryLedger` and :class:`~netrun.ratelimit.MemoryBackend`, right for one process;
-    pass the Redis or database ledger and the Redis backend when several processes serve the
-    same tenants. ``reservation_ttl`` (seconds) should exceed the longest call: a hold older
-    than that is presumed dead and its budget returned.
+    Cheap to build (limiters are created on first use), so glue can build one per request:
+    budgets and rate limits live in the ``ledger`` and ``rate_limit_backend``, which default
+    to the process's shared ones, :func:`netrun.llm.budgets.default_ledger` (the
+    ``budget_ledger`` setting: in-memory unless Redis, PostgreSQL or the Django ORM is
+    configured) and :func:`netrun.ratelimit.conf.get_backend` (``NETRUN_RATELIMIT_BACKEND``).
+    Several processes serving the same tenants need a Redis or database ledger and the Redis
+    backend. ``reservation_ttl`` (seconds) should exceed the longest call: a hold older than
+    that is presumed dead and its budget returned.
     """
 
     def __init__(
@@ -362,10 +523,12 @@ class PolicyEnforcer:
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.policy = policy
-        self.ledger = ledger if ledger is not None else MemoryLedger()
-        self.rate_limit_backend = (
-            rate_limit_backend if rate_limit_backend is not None else MemoryBackend()
-        )
+        self.ledger = ledger if ledger is not None else default_ledger()
+        if rate_limit_backend is None:
+            from netrun.ratelimit.conf import get_backend
+
+            rate_limit_backend = get_backend()
+        self.rate_limit_backend = rate_limit_backend
         # None: the current table at each lookup, so admin price changes apply at once.
         self._prices = prices
         self.reservation_ttl = reservation_ttl
@@ -567,10 +730,11 @@ class PolicyEnforcer:
 
         def worst_case(price: ModelPrice) -> Decimal:
             if max_output_tokens is not None:
-                return price.cost(input_tokens=estimated_tokens, output_tokens=max_output_tokens)
-            flat = price.for_prompt(tokens)  # the long-context prices if the split could reach them
-            per_mtok = max(flat.input_per_mtok, flat.output_per_mtok)
-            return per_mtok * tokens / Decimal(1_000_000)
+                return price.worst_case_cost(estimated_tokens, max_output_tokens)
+            # Any split is possible: every token at the dearest rate in force for a prompt
+            # that long (a long-context tier prices the output above its threshold too).
+            flat = price.for_prompt(tokens)
+            return max(price.worst_case_cost(tokens, 0), flat.output_per_mtok * tokens / _MTOK)
 
         price, cost = self._check(
             provider, model, tokens=tokens, worst_case=worst_case, reason=reason
@@ -597,30 +761,43 @@ class PolicyEnforcer:
         *,
         provider: str,
         model: str,
-        estimated_input_tokens: int,
         max_output_tokens: int,
+        estimated_input_tokens: int = 0,
+        messages: str | Sequence[ChatMessage] | None = None,
         reason: str | None = None,
     ) -> Reservation:
-        """Check every rule and hold the call's worst-case cost (list price) in the budgets.
+        """Check every rule and hold the most the call can cost (list price) in the budgets.
 
-        Raises :class:`PolicyViolationError`, :class:`RateLimitExceededError`,
+        The prompt counts as the larger of ``estimated_input_tokens`` (which must then be an
+        upper bound, not an average) and :func:`~netrun.llm.types.prompt_token_bound` of
+        ``messages``; the output as ``max_output_tokens``, the ``max_tokens`` the call must
+        send. Raises :class:`PolicyViolationError`, :class:`RateLimitExceededError`,
         :class:`BudgetExceededError`, or :class:`ServiceUnavailableError` when the ledger
         cannot be reached (budgets fail closed: an unverifiable budget is not spent).
         """
-        tokens = int(estimated_input_tokens) + int(max_output_tokens)
+        if max_output_tokens is None:
+            raise ValueError(
+                "max_output_tokens is required: a reservation must bound the call's output "
+                "(send the same number as the call's max_tokens)"
+            )
+        output = _tokens(max_output_tokens, "max_output_tokens")
+        prompt = _tokens(estimated_input_tokens, "estimated_input_tokens")
+        if messages is not None:
+            prompt = max(prompt, prompt_token_bound(messages))
+        tokens = prompt + output
         price, cost = self._check(
             provider,
             model,
             tokens=tokens,
-            worst_case=lambda p: p.cost(
-                input_tokens=estimated_input_tokens, output_tokens=max_output_tokens
-            ),
+            worst_case=lambda p: p.worst_case_cost(prompt, output),
             reason=reason,
         )
         self._rate_limits(provider, model, tokens)
         amount = 0 if cost is None else to_micros(cost)
         windows = self._current_windows()
         reservation_id = uuid.uuid4().hex
+        if len(_outbox):
+            _outbox.drain()  # settled costs first: they count before new holds
         try:
             self.ledger.reserve(
                 self.policy.tenant_id, reservation_id, windows, amount, self.reservation_ttl
@@ -661,8 +838,9 @@ class PolicyEnforcer:
         *,
         provider: str,
         model: str,
-        estimated_input_tokens: int,
         max_output_tokens: int,
+        estimated_input_tokens: int = 0,
+        messages: str | Sequence[ChatMessage] | None = None,
         reason: str | None = None,
     ) -> Reservation:
         """:meth:`reserve` in a worker thread, so a network ledger never blocks the loop."""
@@ -670,8 +848,9 @@ class PolicyEnforcer:
             lambda: self.reserve(
                 provider=provider,
                 model=model,
-                estimated_input_tokens=estimated_input_tokens,
                 max_output_tokens=max_output_tokens,
+                estimated_input_tokens=estimated_input_tokens,
+                messages=messages,
                 reason=reason,
             )
         )
@@ -722,21 +901,33 @@ class PolicyEnforcer:
             )
 
     def _settle(self, reservation: Reservation, actual: int) -> None:
-        try:
-            self.ledger.settle(self.policy.tenant_id, reservation.id, reservation.windows, actual)
-        except Exception as error:
-            # The call succeeded; losing its answer over bookkeeping would be worse. The hold
-            # expires after reservation_ttl, and this line says what went unrecorded.
-            logger.error(
-                "llm_budget_settle_failed",
-                tenant_id=self.policy.tenant_id,
-                provider=reservation.provider,
-                model=reservation.model,
-                actual_micros=actual,
-                error=f"{type(error).__name__}: {error}",
-            )
-            return
-        self._report_budget(reservation.windows)
+        tenant_id = self.policy.tenant_id
+        for attempt in range(SETTLE_ATTEMPTS):
+            try:
+                self.ledger.settle(tenant_id, reservation.id, reservation.windows, actual)
+            except Exception as error:
+                last = error
+                if attempt + 1 < SETTLE_ATTEMPTS:
+                    time.sleep(SETTLE_BACKOFF * 2**attempt)  # a lock or a blip passes
+            else:
+                if len(_outbox):
+                    _outbox.drain()  # the ledger answers again: write what waited
+                self._report_budget(reservation.windows)
+                return
+        # The call succeeded; losing its answer over bookkeeping would be worse, and losing
+        # its cost would let the budget be passed: the outbox keeps it for the next drain.
+        _outbox.add(
+            _PendingSettlement(self.ledger, tenant_id, reservation.id, reservation.windows, actual)
+        )
+        logger.error(
+            "llm_budget_settle_failed",
+            tenant_id=tenant_id,
+            provider=reservation.provider,
+            model=reservation.model,
+            actual_micros=actual,
+            pending=len(_outbox),
+            error=f"{type(last).__name__}: {last}",
+        )
 
     def _release(self, reservation: Reservation) -> None:
         try:

@@ -7,10 +7,10 @@
     cost_for("anthropic", "claude-sonnet-4-5", usage)   # Decimal("0.004215") or None
     default_price_table().lookup("openai", "gpt-4o-2024-08-06").input_per_mtok
 
-Usage is read by attribute with defaults, so any object works: ``input_tokens`` (uncached
-prompt tokens), ``cache_read_tokens``, ``cache_write_tokens`` and ``output_tokens``
-(reasoning included). That is Anthropic's convention; OpenAI's ``prompt_tokens`` include the
-cached ones, and the adapters subtract them before the usage reaches this module.
+Usage is read by :func:`netrun.llm.types.usage_from`: netrun's ``Usage`` or what an official
+SDK returns (OpenAI chat completions and Responses, Azure, Anthropic, streams' final usage,
+plain dicts), with OpenAI's cached tokens taken out of ``prompt_tokens``. A shape it does not
+know raises :class:`~netrun.llm.types.UsageShapeError`, never a cost of zero.
 
 An unknown model costs ``None``, never ``Decimal(0)``: a call that cannot be priced must not
 look free to a budget. Ollama (local) is free for every model.
@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from netrun.llm.types import usage_from
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -184,13 +186,26 @@ class ModelPrice:
         return total / _MILLION
 
     def usage_cost(self, usage: Any) -> Decimal:
-        """:meth:`cost` of a usage object read by attribute (missing ones count 0)."""
+        """:meth:`cost` of any usage :func:`~netrun.llm.types.usage_from` reads (an SDK's
+        object or dict); an unreadable one raises :class:`~netrun.llm.types.UsageShapeError`."""
+        counts = usage_from(usage)
         return self.cost(
-            input_tokens=int(getattr(usage, "input_tokens", 0) or 0),
-            output_tokens=int(getattr(usage, "output_tokens", 0) or 0),
-            cache_read_tokens=int(getattr(usage, "cache_read_tokens", 0) or 0),
-            cache_write_tokens=int(getattr(usage, "cache_write_tokens", 0) or 0),
+            input_tokens=counts.input_tokens,
+            output_tokens=counts.output_tokens,
+            cache_read_tokens=counts.cache_read_tokens,
+            cache_write_tokens=counts.cache_write_tokens,
         )
+
+    def worst_case_cost(self, prompt_tokens: int, output_tokens: int) -> Decimal:
+        """The most ``prompt_tokens`` + ``output_tokens`` can cost, however the provider
+        splits the prompt between full-price, cache-read and cache-write tokens (a cache
+        write costs more than an input token at Anthropic)."""
+        flat = self.for_prompt(prompt_tokens)
+        rates = [flat.input_per_mtok]
+        for rate in (flat.cache_read_per_mtok, flat.cache_write_per_mtok):
+            if rate is not None:
+                rates.append(rate)
+        return (prompt_tokens * max(rates) + output_tokens * flat.output_per_mtok) / _MILLION
 
 
 def _d(value: str) -> Decimal:

@@ -11,7 +11,13 @@ rate and nothing is billed twice::
 
 The providers count differently: OpenAI's ``prompt_tokens`` INCLUDES cached tokens
 (``prompt_tokens_details.cached_tokens``), Anthropic's ``input_tokens`` EXCLUDES cache reads
-and writes. :meth:`Usage.from_openai` and :meth:`Usage.from_anthropic` hide that.
+and writes. :meth:`Usage.from_openai` and :meth:`Usage.from_anthropic` hide that, and
+:func:`usage_from` reads whatever usage an official SDK returned (or a plain dict of it)
+and refuses, with :class:`UsageShapeError`, a shape it does not know.
+
+Before a call, :func:`prompt_token_bound` gives a count the provider's own cannot exceed
+(the UTF-8 length of the text: a byte-level BPE token covers at least one byte), which is
+what a budget reservation holds.
 
 Framework-neutral: no Django import.
 """
@@ -30,8 +36,11 @@ __all__ = [
     "Role",
     "StreamChunk",
     "Usage",
+    "UsageShapeError",
     "estimate_tokens",
     "normalize_messages",
+    "prompt_token_bound",
+    "usage_from",
 ]
 
 Role = Literal["system", "user", "assistant"]
@@ -82,6 +91,29 @@ def estimate_tokens(messages: str | Sequence[ChatMessage]) -> int:
         return math.ceil(len(messages) / CHARS_PER_TOKEN)
     return sum(
         TOKENS_PER_MESSAGE + math.ceil(len(message.content) / CHARS_PER_TOKEN)
+        for message in messages
+    )
+
+
+#: Tokens a provider adds around the whole prompt (the assistant reply's priming) on top of
+#: :data:`TOKENS_PER_MESSAGE`; OpenAI documents 3, taken with margin.
+TOKENS_PER_PROMPT = 8
+
+
+def prompt_token_bound(messages: str | Sequence[ChatMessage]) -> int:
+    """An upper bound of the prompt tokens of ``messages``, whatever the text.
+
+    GPT (tiktoken) and Claude tokenizers are byte-level BPE: every token covers at least one
+    byte of the UTF-8 text, so the byte length bounds the token count (CJK text is about
+    three bytes and one or two tokens a character; code more tokens per character than
+    prose). Role markers and separators add :data:`TOKENS_PER_MESSAGE` a message and
+    :data:`TOKENS_PER_PROMPT` once. Tools, images and files sent besides the messages are
+    not counted: a caller that sends them must add their own bound.
+    """
+    if isinstance(messages, str):
+        return TOKENS_PER_PROMPT + TOKENS_PER_MESSAGE + len(messages.encode("utf-8"))
+    return TOKENS_PER_PROMPT + sum(
+        TOKENS_PER_MESSAGE + len(message.role.encode("utf-8")) + len(message.content.encode())
         for message in messages
     )
 
@@ -169,6 +201,185 @@ class Usage:
             "reasoning_tokens": self.reasoning_tokens,
             "estimated": self.estimated,
         }
+
+
+class UsageShapeError(ValueError):
+    """A usage object :func:`usage_from` cannot read: unknown shape, or a bad token count.
+
+    A call whose usage cannot be read must not look free: the reservation that meets one
+    charges its whole hold (the worst case) before this is raised.
+    """
+
+
+def _has(usage: Any, name: str) -> bool:
+    if isinstance(usage, Mapping):
+        return name in usage
+    return hasattr(usage, name)
+
+
+def _get(usage: Any, name: str) -> Any:
+    if usage is None:
+        return None
+    if isinstance(usage, Mapping):
+        return usage.get(name)
+    return getattr(usage, name, None)
+
+
+def _count(usage: Any, name: str, *, required: bool = False) -> int:
+    value = _get(usage, name)
+    if value is None:
+        if required:
+            raise UsageShapeError(
+                f"usage of type {type(usage).__name__} has no {name!r}: the call's cost cannot "
+                "be computed"
+            )
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UsageShapeError(f"usage field {name!r} must be a non-negative int, not {value!r}")
+    return value
+
+
+def _openai_chat(usage: Any) -> Usage:
+    # Chat Completions (OpenAI, Azure OpenAI, a stream's final chunk with include_usage):
+    # prompt_tokens INCLUDES the cached ones.
+    prompt = _count(usage, "prompt_tokens", required=True)
+    details = _get(usage, "prompt_tokens_details")
+    read = _count(details, "cached_tokens")
+    write = _count(details, "cache_write_tokens")
+    if read + write > prompt:
+        raise UsageShapeError(
+            f"usage has {read + write} cached prompt tokens, more than its {prompt} prompt_tokens"
+        )
+    # Embeddings report no completion (total == prompt); a chat completion always does.
+    embedding = _get(usage, "completion_tokens") is None and _get(usage, "total_tokens") == prompt
+    return Usage.from_openai(
+        prompt_tokens=prompt,
+        completion_tokens=_count(usage, "completion_tokens", required=not embedding),
+        cached_tokens=read,
+        cache_write_tokens=write,
+        reasoning_tokens=_count(_get(usage, "completion_tokens_details"), "reasoning_tokens"),
+    )
+
+
+def _openai_responses(usage: Any) -> Usage:
+    # Responses API: input_tokens INCLUDES input_tokens_details.cached_tokens.
+    prompt = _count(usage, "input_tokens", required=True)
+    details = _get(usage, "input_tokens_details")
+    read = _count(details, "cached_tokens")
+    write = _count(details, "cache_write_tokens")
+    if read + write > prompt:
+        raise UsageShapeError(
+            f"usage has {read + write} cached input tokens, more than its {prompt} input_tokens"
+        )
+    return Usage.from_openai(
+        prompt_tokens=prompt,
+        completion_tokens=_count(usage, "output_tokens", required=True),
+        cached_tokens=read,
+        cache_write_tokens=write,
+        reasoning_tokens=_count(_get(usage, "output_tokens_details"), "reasoning_tokens"),
+    )
+
+
+def _anthropic(usage: Any) -> Usage:
+    # Messages API (and a stream's message_delta usage, which carries cumulative counts):
+    # input_tokens EXCLUDES cache reads and writes.
+    return Usage.from_anthropic(
+        input_tokens=_count(usage, "input_tokens", required=True),
+        output_tokens=_count(usage, "output_tokens", required=True),
+        cache_read_input_tokens=_count(usage, "cache_read_input_tokens"),
+        cache_creation_input_tokens=_count(usage, "cache_creation_input_tokens"),
+        thinking_tokens=_count(_get(usage, "output_tokens_details"), "thinking_tokens"),
+    )
+
+
+def _netrun(usage: Any) -> Usage:
+    # Usage.as_dict() and objects with netrun's four disjoint counts.
+    return Usage(
+        input_tokens=_count(usage, "input_tokens", required=True),
+        cache_read_tokens=_count(usage, "cache_read_tokens"),
+        cache_write_tokens=_count(usage, "cache_write_tokens"),
+        output_tokens=_count(usage, "output_tokens", required=True),
+        reasoning_tokens=_count(usage, "reasoning_tokens"),
+        estimated=_get(usage, "estimated") is True,
+    )
+
+
+def _gemini(usage: Any) -> Usage:
+    # google-genai usage_metadata: prompt_token_count includes the cached tokens, and the
+    # thoughts are billed as output besides candidates_token_count.
+    prompt = _count(usage, "prompt_token_count", required=True)
+    read = min(prompt, _count(usage, "cached_content_token_count"))
+    thoughts = _count(usage, "thoughts_token_count")
+    return Usage(
+        input_tokens=prompt - read,
+        cache_read_tokens=read,
+        output_tokens=_count(usage, "candidates_token_count") + thoughts,
+        reasoning_tokens=thoughts,
+    )
+
+
+def _ollama(usage: Any) -> Usage:
+    return Usage(
+        input_tokens=_count(usage, "prompt_eval_count", required=True),
+        output_tokens=_count(usage, "eval_count"),
+    )
+
+
+# (a field only this shape has, its reader), most specific first.
+_SHAPES = (
+    # netrun's names first: telemetry records carry them beside a ``prompt_tokens`` sum.
+    ("cache_read_tokens", _netrun),
+    ("cache_write_tokens", _netrun),
+    ("prompt_tokens", _openai_chat),
+    ("completion_tokens", _openai_chat),
+    ("cache_read_input_tokens", _anthropic),
+    ("cache_creation_input_tokens", _anthropic),
+    ("input_tokens_details", _openai_responses),
+    ("output_tokens_details", _openai_responses),
+    ("total_tokens", _openai_responses),
+    ("prompt_token_count", _gemini),
+    ("prompt_eval_count", _ollama),
+    ("input_tokens", _netrun),
+)
+
+
+def usage_from(usage: Any) -> Usage:
+    """``usage`` as netrun's :class:`Usage`, whatever official SDK (or dict) it came from.
+
+    Reads: :class:`Usage`; OpenAI and Azure OpenAI chat completions
+    (``prompt_tokens``, ``completion_tokens``, ``prompt_tokens_details.cached_tokens``,
+    ``completion_tokens_details.reasoning_tokens``), a stream's final chunk with
+    ``stream_options={"include_usage": True}``; the Responses API (``input_tokens`` including
+    ``input_tokens_details.cached_tokens``, ``output_tokens_details.reasoning_tokens``);
+    Anthropic (``input_tokens`` excluding ``cache_read_input_tokens`` and
+    ``cache_creation_input_tokens``), a stream's ``message_delta`` usage or final message;
+    Gemini's ``usage_metadata``; Ollama's ``prompt_eval_count``/``eval_count``; the same as
+    plain dicts; and an object whose ``usage`` attribute is one of these (a whole response,
+    a final stream chunk). Anything else raises :class:`UsageShapeError`, as does a count
+    that is missing, negative or not an int: a cost is never guessed as zero.
+    """
+    if isinstance(usage, Usage):
+        return usage
+    if usage is None:
+        raise UsageShapeError(
+            "usage is None: the provider reported none (a stream needs "
+            "stream_options={'include_usage': True} on OpenAI)"
+        )
+    for name, reader in _SHAPES:
+        if _has(usage, name):
+            return reader(usage)
+    inner = _get(usage, "usage")
+    if inner is not None and inner is not usage:
+        return usage_from(inner)
+    if _has(usage, "usage"):
+        raise UsageShapeError(
+            f"{type(usage).__name__}.usage is None: the provider reported no usage (a stream "
+            "needs stream_options={'include_usage': True} on OpenAI)"
+        )
+    raise UsageShapeError(
+        f"cannot read token usage from {type(usage).__name__}: expected an OpenAI, Azure, "
+        "Responses API, Anthropic, Gemini or Ollama usage (or a dict of one), or netrun's Usage"
+    )
 
 
 #: ``finish_reason`` values the adapters produce besides the provider's own ("stop",

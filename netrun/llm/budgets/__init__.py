@@ -5,12 +5,17 @@
 * :class:`~netrun.llm.budgets.sql.SQLLedger` - PostgreSQL through psycopg, framework-neutral.
 * :class:`~netrun.llm.budgets.django.DjangoLedger` - the Django ORM on any database.
 
+:func:`default_ledger` is the one every :class:`~netrun.llm.policies.PolicyEnforcer`
+built without ``ledger=`` shares: the process's ``MemoryLedger``, or the Redis, PostgreSQL
+or Django ledger the ``budget_ledger`` setting (``NETRUN_LLM_BUDGET_LEDGER``) names.
+
 The Redis, SQL and Django ledgers import their drivers only when built, so this package
 imports without them (and without Django).
 """
 
 from __future__ import annotations
 
+from netrun.llm.budgets._default import build_ledger, default_ledger, reset_default_ledger
 from netrun.llm.budgets.base import (
     BudgetExhausted,
     BudgetLedger,
@@ -30,7 +35,10 @@ __all__ = [
     "MemoryLedger",
     "Period",
     "WindowUsage",
+    "build_ledger",
+    "default_ledger",
     "from_micros",
+    "reset_default_ledger",
     "to_micros",
     "windows_for",
 ]

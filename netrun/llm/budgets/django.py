@@ -3,8 +3,13 @@
 The same protocol as :class:`~netrun.llm.budgets.sql.SQLLedger` (lock the tenant's
 :class:`~netrun.llm.models.BudgetAccount` row, sweep stale holds, check, hold), written with the
 ORM so it runs on any database Django supports. On PostgreSQL, MySQL and Oracle the lock is
-``SELECT ... FOR UPDATE``; SQLite ignores ``select_for_update`` and serialises writers with
-its database lock instead, which is exact for one file but not built for many writers.
+``SELECT ... FOR UPDATE``; the account row is created with ``INSERT ... ON CONFLICT DO
+NOTHING``, so the first calls of a tenant race without an ``IntegrityError``. SQLite has no
+row lock: each operation starts with a write, which takes the database's write lock before
+anything is read (waiting under the connection's busy timeout), and an operation that still
+meets "database is locked" is retried. For the development server's threads, give SQLite
+WAL and a busy timeout (``OPTIONS = {"init_command": "PRAGMA journal_mode=WAL", "timeout":
+20, "transaction_mode": "IMMEDIATE"}``).
 
 Import this module only once Django is set up (it imports the models).
 """
@@ -12,9 +17,10 @@ Import this module only once Django is set up (it imports the models).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -41,20 +47,48 @@ def _match(windows: Sequence[BudgetWindow]) -> Q:
 class DjangoLedger(BudgetLedger):
     """``using`` names the database alias (``"default"``)."""
 
+    #: Attempts of an operation that met SQLite's "database is locked" (another process
+    #: held the write lock past the connection's busy timeout).
+    LOCKED_ATTEMPTS = 5
+
     def __init__(self, using: str = "default") -> None:
         self.using = using
 
     def _lock(self, tenant_id: str) -> None:
         accounts = BudgetAccount.objects.using(self.using)
+        account = [BudgetAccount(tenant_id=tenant_id)]
+        if connections[self.using].vendor == "sqlite":
+            # SQLite has no row locks, and Python's sqlite3 begins the transaction only at
+            # the first write: reading first would check the budget outside any lock. This
+            # INSERT OR IGNORE is that write, so the connection holds the database's write
+            # lock (waiting for it under the busy timeout) until the transaction ends.
+            accounts.bulk_create(account, ignore_conflicts=True)
+            return
         locked = accounts.select_for_update().filter(tenant_id=tenant_id).values_list("pk")
         # list() runs the query; .exists() would drop the FOR UPDATE clause.
         if not list(locked):
+            # INSERT ... ON CONFLICT DO NOTHING: the racing first calls of a tenant never
+            # raise IntegrityError, so no transaction is left aborted, no savepoint needed.
+            accounts.bulk_create(account, ignore_conflicts=True)
+            list(locked.all())
+
+    def _atomic(self, operation: Callable[[], None]) -> None:
+        """Run ``operation`` in a transaction, again when SQLite says the database is locked."""
+        for attempt in range(self.LOCKED_ATTEMPTS):
             try:
                 with transaction.atomic(using=self.using):
-                    accounts.create(tenant_id=tenant_id)
-            except IntegrityError:
-                pass  # another process created it first; its row is what we lock below
-            list(locked.all())
+                    operation()
+                return
+            except OperationalError as error:
+                retry = (
+                    connections[self.using].vendor == "sqlite"
+                    and "locked" in str(error)
+                    and attempt + 1 < self.LOCKED_ATTEMPTS
+                    and not connections[self.using].in_atomic_block
+                )
+                if not retry:
+                    raise
+                time.sleep(0.05 * 2**attempt)
 
     def _drop(self, tenant_id: str, holds: Sequence[BudgetReservation]) -> None:
         spend = BudgetSpend.objects.using(self.using)
@@ -76,45 +110,49 @@ class DjangoLedger(BudgetLedger):
         amount: int,
         ttl: float,
     ) -> None:
+        self._atomic(lambda: self._reserve(tenant_id, reservation_id, windows, amount, ttl))
+
+    def _reserve(
+        self,
+        tenant_id: str,
+        reservation_id: str,
+        windows: Sequence[BudgetWindow],
+        amount: int,
+        ttl: float,
+    ) -> None:
         spend = BudgetSpend.objects.using(self.using)
-        with transaction.atomic(using=self.using):
-            self._lock(tenant_id)
-            now = timezone.now()
-            stale = BudgetReservation.objects.using(self.using).filter(
-                tenant_id=tenant_id, expires_at__lte=now
+        self._lock(tenant_id)
+        now = timezone.now()
+        stale = BudgetReservation.objects.using(self.using).filter(
+            tenant_id=tenant_id, expires_at__lte=now
+        )
+        self._drop(tenant_id, list(stale))
+        rows = {
+            (row.period, row.period_start): row
+            for row in spend.filter(_match(windows), tenant_id=tenant_id)
+        }
+        for window in windows:
+            row = rows.get((window.period.value, window.start))
+            usage = (
+                WindowUsage() if row is None else WindowUsage(row.spent_micros, row.reserved_micros)
             )
-            self._drop(tenant_id, list(stale))
-            rows = {
-                (row.period, row.period_start): row
-                for row in spend.filter(_match(windows), tenant_id=tenant_id)
-            }
-            for window in windows:
-                row = rows.get((window.period.value, window.start))
-                usage = (
-                    WindowUsage()
-                    if row is None
-                    else WindowUsage(row.spent_micros, row.reserved_micros)
+            if window.limit is not None and usage.spent + usage.reserved + amount > window.limit:
+                raise BudgetExhausted(window, usage)
+        for window in windows:
+            if (window.period.value, window.start) not in rows:
+                spend.create(
+                    tenant_id=tenant_id, period=window.period.value, period_start=window.start
                 )
-                if (
-                    window.limit is not None
-                    and usage.spent + usage.reserved + amount > window.limit
-                ):
-                    raise BudgetExhausted(window, usage)
-            for window in windows:
-                if (window.period.value, window.start) not in rows:
-                    spend.create(
-                        tenant_id=tenant_id, period=window.period.value, period_start=window.start
-                    )
-            spend.filter(_match(windows), tenant_id=tenant_id).update(
-                reserved_micros=F("reserved_micros") + amount, updated_at=now
-            )
-            BudgetReservation.objects.using(self.using).create(
-                id=reservation_id,
-                tenant_id=tenant_id,
-                amount_micros=amount,
-                windows=encode_windows(windows),
-                expires_at=now + dt.timedelta(seconds=ttl),
-            )
+        spend.filter(_match(windows), tenant_id=tenant_id).update(
+            reserved_micros=F("reserved_micros") + amount, updated_at=now
+        )
+        BudgetReservation.objects.using(self.using).create(
+            id=reservation_id,
+            tenant_id=tenant_id,
+            amount_micros=amount,
+            windows=encode_windows(windows),
+            expires_at=now + dt.timedelta(seconds=ttl),
+        )
 
     def _take(self, tenant_id: str, reservation_id: str) -> None:
         holds = list(
@@ -127,27 +165,33 @@ class DjangoLedger(BudgetLedger):
     def settle(
         self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int
     ) -> None:
+        self._atomic(lambda: self._settle(tenant_id, reservation_id, windows, actual))
+
+    def _settle(
+        self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int
+    ) -> None:
         spend = BudgetSpend.objects.using(self.using)
-        with transaction.atomic(using=self.using):
-            self._lock(tenant_id)
-            self._take(tenant_id, reservation_id)
-            now = timezone.now()
-            for window in windows:
-                updated = spend.filter(
-                    tenant_id=tenant_id, period=window.period.value, period_start=window.start
-                ).update(spent_micros=F("spent_micros") + actual, updated_at=now)
-                if not updated:
-                    spend.create(
-                        tenant_id=tenant_id,
-                        period=window.period.value,
-                        period_start=window.start,
-                        spent_micros=actual,
-                    )
+        self._lock(tenant_id)
+        self._take(tenant_id, reservation_id)
+        now = timezone.now()
+        for window in windows:
+            updated = spend.filter(
+                tenant_id=tenant_id, period=window.period.value, period_start=window.start
+            ).update(spent_micros=F("spent_micros") + actual, updated_at=now)
+            if not updated:
+                spend.create(
+                    tenant_id=tenant_id,
+                    period=window.period.value,
+                    period_start=window.start,
+                    spent_micros=actual,
+                )
 
     def release(self, tenant_id: str, reservation_id: str) -> None:
-        with transaction.atomic(using=self.using):
+        def operation() -> None:
             self._lock(tenant_id)
             self._take(tenant_id, reservation_id)
+
+        self._atomic(operation)
 
     def usage(self, tenant_id: str, window: BudgetWindow) -> WindowUsage:
         row = (

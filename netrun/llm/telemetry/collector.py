@@ -52,7 +52,7 @@ from netrun.llm.telemetry.records import (
 )
 from netrun.llm.telemetry.sinks.base import AggregationSource, TelemetrySink, sink_name
 from netrun.llm.telemetry.sinks.memory import InMemorySink
-from netrun.llm.types import AttemptInfo, LLMResponse
+from netrun.llm.types import AttemptInfo, LLMResponse, usage_from
 from netrun.logging import get_logger
 
 __all__ = [
@@ -160,13 +160,16 @@ class RequestTracker:
         metrics.reasoning_tokens = reasoning_tokens
 
     def set_usage(self, usage: Any) -> None:
-        """Token counts from a :class:`~netrun.llm.types.Usage` (or anything with its fields)."""
+        """Token counts from netrun's :class:`~netrun.llm.types.Usage` or any usage an official
+        SDK returns (see :func:`~netrun.llm.types.usage_from`); an unknown shape raises
+        :class:`~netrun.llm.types.UsageShapeError` rather than record a call as free."""
+        counts = usage_from(usage)
         self.set_tokens(
-            input_tokens=int(getattr(usage, "input_tokens", 0) or 0),
-            output_tokens=int(getattr(usage, "output_tokens", 0) or 0),
-            cache_read_tokens=int(getattr(usage, "cache_read_tokens", 0) or 0),
-            cache_write_tokens=int(getattr(usage, "cache_write_tokens", 0) or 0),
-            reasoning_tokens=int(getattr(usage, "reasoning_tokens", 0) or 0),
+            input_tokens=counts.input_tokens,
+            output_tokens=counts.output_tokens,
+            cache_read_tokens=counts.cache_read_tokens,
+            cache_write_tokens=counts.cache_write_tokens,
+            reasoning_tokens=counts.reasoning_tokens,
         )
 
     def first_token(self) -> None:

@@ -23,14 +23,12 @@ from netrun.llm.policies import (
     Reservation,
     TenantPolicy,
 )
+from netrun.llm.types import Usage
 from netrun.logging.testing import capture_logs
 
 NOW = dt.datetime(2025, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 
-class Usage:
-    def __init__(self, **counts: int) -> None:
-        self.__dict__.update(counts)
 
 
 def enforcer(rule: ProviderPolicy | None = None, **tenant: Any) -> PolicyEnforcer:

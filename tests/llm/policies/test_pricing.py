@@ -18,6 +18,7 @@ from netrun.llm.pricing import (
     model_aliases,
     normalize_provider,
 )
+from netrun.llm.types import UsageShapeError
 
 TODAY = dt.date(2025, 12, 1)
 
@@ -102,11 +103,14 @@ def test_snapshots_and_paths_match_their_base_model() -> None:
     assert normalize_provider("Azure") == "azure_openai"
 
 
-def test_a_plain_object_with_missing_attributes_counts_zero() -> None:
+def test_a_usage_missing_a_count_is_refused_not_priced_as_zero() -> None:
     class OnlyOutput:
         output_tokens = 1_000_000
 
-    assert cost_for("openai", "gpt-4o-mini", OnlyOutput(), at=TODAY) == Decimal("0.6")
+    with pytest.raises(UsageShapeError, match="cannot read token usage from OnlyOutput"):
+        cost_for("openai", "gpt-4o-mini", OnlyOutput(), at=TODAY)
+    with pytest.raises(UsageShapeError, match="'output_tokens'"):
+        cost_for("openai", "gpt-4o-mini", {"input_tokens": 5}, at=TODAY)
 
 
 def test_overrides_win_over_the_defaults() -> None:

@@ -1,0 +1,88 @@
+"""The ledger every :class:`~netrun.llm.policies.PolicyEnforcer` shares unless given one.
+
+An enforcer is cheap and often built per request; its budget must not be. The ledger is
+built once per distinct ``budget_ledger`` setting (``NETRUN_LLM_BUDGET_LEDGER`` /
+``LLM_BUDGET_LEDGER``) and shared by every enforcer of the process, so tenants' budgets hold
+across them (the ledgers key everything by tenant).
+
+Framework-neutral: no Django import here (``django`` loads the Django ledger lazily).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from netrun.llm.budgets.base import BudgetLedger
+from netrun.llm.budgets.memory import MemoryLedger
+
+__all__ = ["build_ledger", "default_ledger", "reset_default_ledger"]
+
+_SETTING = "NETRUN_LLM_BUDGET_LEDGER"
+_ledgers: dict[str, BudgetLedger] = {}
+_lock = threading.Lock()
+
+
+def _import(path: str) -> Callable[[], Any]:
+    module_name, _, attribute = path.rpartition(".")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise ImportError(f"{_SETTING} {path!r} cannot be imported: {error}") from error
+    if not callable(factory):
+        raise TypeError(f"{_SETTING} {path!r} is not a ledger class or factory")
+    return factory  # type: ignore[no-any-return]
+
+
+def build_ledger(spec: str) -> BudgetLedger:
+    """A new ledger for a ``budget_ledger`` value; errors name the setting."""
+    value = spec.strip()
+    scheme = value.partition(":")[0].lower()
+    ledger: Any
+    if value.lower() == "memory":
+        ledger = MemoryLedger()
+    elif scheme in ("redis", "rediss", "unix"):
+        from netrun.llm.budgets.redis import RedisLedger
+
+        ledger = RedisLedger(value)
+    elif scheme in ("postgres", "postgresql"):
+        from netrun.llm.budgets.sql import SQLLedger
+
+        ledger = SQLLedger(value)
+    elif scheme == "django":
+        from netrun.llm.budgets.django import DjangoLedger
+
+        ledger = DjangoLedger(value.partition(":")[2] or "default")
+    elif "." in value and "/" not in value:
+        ledger = _import(value)()
+    else:
+        raise ValueError(
+            f"{_SETTING} {spec!r} is not memory, a redis:// URL, a postgresql:// DSN, "
+            "django[:alias] or a dotted path"
+        )
+    if not isinstance(ledger, BudgetLedger):
+        raise TypeError(f"{_SETTING} {spec!r} built a {type(ledger).__name__}, not a BudgetLedger")
+    return ledger
+
+
+def default_ledger() -> BudgetLedger:
+    """The process's ledger for the current setting, built on first use."""
+    from netrun.llm.conf import conf
+
+    spec = conf.budget_ledger
+    with _lock:
+        ledger = _ledgers.get(spec)
+        if ledger is None:
+            ledger = _ledgers[spec] = build_ledger(spec)
+        return ledger
+
+
+def reset_default_ledger() -> None:
+    """Forget (and close) the shared ledgers: tests, or a process that forked."""
+    with _lock:
+        ledgers = list(_ledgers.values())
+        _ledgers.clear()
+    for ledger in ledgers:
+        ledger.close()

@@ -1,0 +1,28 @@
+"""Every LLM test starts from empty shared budgets and rate limits.
+
+A ``PolicyEnforcer`` built without ``ledger=`` / ``rate_limit_backend=`` shares the process's
+ledger and limiter backend; without this reset one test's spend would count in the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from netrun.llm import policies
+from netrun.llm.budgets import reset_default_ledger
+from netrun.ratelimit import conf as ratelimit_conf
+
+
+@pytest.fixture(autouse=True)
+def fresh_shared_budgets() -> Iterator[None]:
+    policies._outbox._items.clear()  # a test's broken ledger must not stay pending in the next
+    reset_default_ledger()
+    ratelimit_conf._backends.clear()
+    yield
+    reset_default_ledger()
+    for backend in ratelimit_conf._backends.values():
+        backend.close()
+    ratelimit_conf._backends.clear()
+    policies._outbox._items.clear()
