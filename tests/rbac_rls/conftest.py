@@ -8,6 +8,7 @@ Roles are cluster-wide, so their names are unique per run and they are dropped i
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -16,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests._require import unavailable
+from tests.rbac_rls.pgbouncer import PgBouncer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +37,7 @@ class RLSEnv:
         _base, _, tail = self.db_dsn.partition("@")
         return f"postgresql://{role}@{tail}"
 
-    def env(self, *, pool: bool = False) -> dict[str, str]:
+    def env(self, *, pool: bool = False, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
             DJANGO_SETTINGS_MODULE="tests.rbac_rls.settings",
@@ -43,15 +47,32 @@ class RLSEnv:
             NETRUN_RLS_CROSS_ROLE=self.cross,
             NETRUN_RLS_POOL="1" if pool else "0",
         )
+        env.update(extra or {})
         return env
 
+    def through(
+        self, bouncer: PgBouncer, *, scope: str, session_check: str = "auto"
+    ) -> dict[str, str]:
+        """Environment that sends the app alias through ``bouncer`` with a tenant scope."""
+        _base, _, tail = self.db_dsn.rpartition("/")
+        return {
+            "NETRUN_RLS_APP_DSN": bouncer.dsn(self.app, tail),
+            "NETRUN_RLS_POOLER": "1",
+            "NETRUN_RLS_SCOPE": scope,
+            "NETRUN_RLS_SESSION_CHECK": session_check,
+        }
+
     def run(
-        self, *args: str, pool: bool = False, check: bool = True
+        self,
+        *args: str,
+        pool: bool = False,
+        check: bool = True,
+        extra: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [sys.executable, *args],
             cwd=ROOT,
-            env=self.env(pool=pool),
+            env=self.env(pool=pool, extra=extra),
             capture_output=True,
             text=True,
             timeout=120,
@@ -62,9 +83,13 @@ class RLSEnv:
         return result
 
     def manage(
-        self, *args: str, pool: bool = False, check: bool = True
+        self,
+        *args: str,
+        pool: bool = False,
+        check: bool = True,
+        extra: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        return self.run("-m", "django", *args, pool=pool, check=check)
+        return self.run("-m", "django", *args, pool=pool, check=check, extra=extra)
 
     def admin_sql(self, *statements: str) -> None:
         import psycopg
@@ -122,3 +147,16 @@ def rls_env(postgres_server: str) -> Iterator[RLSEnv]:
 def fresh_rls_env(postgres_server: str) -> Iterator[RLSEnv]:
     """A migrated database of the test's own, for tests that break the setup."""
     yield from _create_env(postgres_server)
+
+
+@pytest.fixture(scope="module")
+def pgbouncer(rls_env: RLSEnv) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction mode, 2 server connections, in front of ``rls_env``."""
+    if shutil.which("pgbouncer") is None and not Path("/usr/sbin/pgbouncer").exists():
+        unavailable("pgbouncer", "not installed: apt-get install -y pgbouncer (.ci/run does)")
+    bouncer = PgBouncer(users=[rls_env.app, rls_env.owner, "postgres"], pool_size=2)
+    bouncer.start()
+    try:
+        yield bouncer
+    finally:
+        bouncer.stop()

@@ -7,6 +7,7 @@ Each prints ``PASS <name>`` or fails with an assertion. They read with raw SQL o
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
 import time
@@ -32,6 +33,9 @@ from netrun.rbac.db import cross_tenant  # noqa: E402
 from netrun.rbac.models import Tenant  # noqa: E402
 from netrun.rbac.scope import unscoped  # noqa: E402
 from tests.rbac_rls.rlsapp.models import Label, Project  # noqa: E402
+
+#: Through a transaction pooler each transaction may run on another server process.
+POOLER = os.environ.get("NETRUN_RLS_POOLER") == "1"
 
 A = "00000000-0000-0000-0000-00000000000a"
 B = "00000000-0000-0000-0000-00000000000b"
@@ -89,7 +93,8 @@ def requests() -> None:
     first = client.get("/count/", {"tenant": A}).json()
     second = client.get("/count/").json()
     assert first["rows"] == 2, first
-    assert second == {"rows": 0, "pid": first["pid"], "setting": ""}, (first, second)
+    assert (second["rows"], second["setting"]) == (0, ""), (first, second)
+    assert POOLER or second["pid"] == first["pid"], (first, second)
     third = client.get("/count/", {"tenant": B}).json()
     assert third["rows"] == 1, third
 
@@ -123,7 +128,7 @@ def tasks() -> None:
             assert count() == expected
         pids.add(pid())
         close_old_connections()  # task_postrun
-    assert len(pids) == 1, pids
+    assert POOLER or len(pids) == 1, pids
 
 
 @scenario

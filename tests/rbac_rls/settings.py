@@ -51,6 +51,15 @@ if os.environ.get("NETRUN_RLS_POOL") == "1":
         CONN_MAX_AGE=0,
         OPTIONS={"pool": {"min_size": 1, "max_size": 2, "timeout": 10, "reset": clear_tenant}},
     )
+elif os.environ.get("NETRUN_RLS_POOLER") == "1":
+    # Through PgBouncer in transaction mode: no server-side cursors (WITH HOLD cursors
+    # outlive the transaction, and so the server session), no prepared statements.
+    _app = _database(
+        os.environ["NETRUN_RLS_APP_DSN"],
+        CONN_MAX_AGE=600,
+        DISABLE_SERVER_SIDE_CURSORS=True,
+        OPTIONS={"prepare_threshold": None},
+    )
 else:
     _app = _database(os.environ["NETRUN_RLS_APP_DSN"], CONN_MAX_AGE=600)
 
@@ -58,3 +67,5 @@ DATABASES = {"default": _app, "owner": _database(os.environ["NETRUN_RLS_OWNER_DS
 DATABASE_ROUTERS = ["netrun.rbac.db.router.TenantRLSRouter"]
 NETRUN_RBAC_RLS_APP_ROLE = os.environ["NETRUN_RLS_APP_ROLE"]
 NETRUN_RBAC_RLS_CROSS_TENANT_ROLE = os.environ.get("NETRUN_RLS_CROSS_ROLE") or None
+NETRUN_RBAC_TENANT_SCOPE = os.environ.get("NETRUN_RLS_SCOPE") or "session"
+NETRUN_RBAC_TENANT_SESSION_CHECK = os.environ.get("NETRUN_RLS_SESSION_CHECK") or "auto"

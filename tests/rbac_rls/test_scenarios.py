@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.rbac_rls.conftest import RLSEnv
+from tests.rbac_rls.pgbouncer import PgBouncer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -47,3 +48,15 @@ def test_rls_check_passes_a_correct_setup(seeded: RLSEnv) -> None:
 def test_rls_migrations_are_up_to_date(seeded: RLSEnv) -> None:
     result = seeded.manage("netrun_rls_migrations", "rlsapp", "--check")
     assert "No RLS changes in rlsapp" in result.stdout
+
+
+@pytest.mark.parametrize("scope", ["transaction", "session"])
+def test_no_leak_through_pgbouncer_in_transaction_mode(
+    seeded: RLSEnv, pgbouncer: PgBouncer, scope: str
+) -> None:
+    """The attack suite through a real PgBouncer (transaction pooling, 2 server
+    connections): transaction scope, and session scope with its pooler check."""
+    result = seeded.run(
+        "-m", "tests.rbac_rls.scenarios", *NAMES, extra=seeded.through(pgbouncer, scope=scope)
+    )
+    assert result.stdout.split() == [w for n in NAMES for w in ("PASS", n)]
