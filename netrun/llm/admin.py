@@ -1,12 +1,22 @@
 """Admin for tenant LLM policies: provider rules inline, today's and this month's spend as
 progress bars; and price overrides. Every change made here is in the admin log (each object's
-"History")."""
+"History").
+
+Scoped like every tenant table: superusers see and change every tenant's policy and spend;
+other staff only those of the tenants they administer (``netrun.rbac``'s memberships, see
+:class:`netrun.rbac.admin.TenantIdScopedAdmin`), and cannot name another tenant. Without
+``netrun.rbac`` installed there is no way to know a staff user's tenant, so only superusers
+see these rows. Price overrides are global: staff may view them, superusers only change them.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -21,6 +31,33 @@ from netrun.llm.models import (
 )
 
 __all__ = ["BudgetSpendAdmin", "LLMPriceOverrideAdmin", "TenantPolicyRecordAdmin", "spend_bar"]
+
+
+class _SuperuserRowsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Without netrun.rbac no staff user has a tenant: closed to everyone but superusers."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.none()
+
+    def has_add_permission(self, request: HttpRequest, *args: Any, **kwargs: Any) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request, *args, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+
+# INSTALLED_APPS is fixed once the admin is autodiscovered (apps are ready by then).
+if TYPE_CHECKING or apps.is_installed("netrun.rbac"):
+    from netrun.rbac.admin import TenantIdScopedAdmin as TenantRowsAdmin
+else:
+    TenantRowsAdmin = _SuperuserRowsAdmin
 
 
 def spend_bar(spent: Decimal, limit: Decimal | None) -> SafeString:
@@ -43,7 +80,7 @@ class ProviderRuleInline(admin.StackedInline):  # type: ignore[type-arg]
 
 
 @admin.register(TenantPolicyRecord)
-class TenantPolicyRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TenantPolicyRecordAdmin(TenantRowsAdmin):
     list_display = ("tenant_id", "today", "this_month", "fallback_to_local", "updated_at")
     search_fields = ("tenant_id",)
     list_filter = ("fallback_to_local", "require_reason")
@@ -64,7 +101,7 @@ class TenantPolicyRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(BudgetSpend)
-class BudgetSpendAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BudgetSpendAdmin(TenantRowsAdmin):
     """Read-only: the ledger writes these rows; editing them by hand would falsify a budget."""
 
     list_display = ("tenant_id", "period", "period_start", "spent", "reserved", "updated_at")
@@ -80,13 +117,13 @@ class BudgetSpendAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def reserved(self, obj: BudgetSpend) -> Decimal:
         return obj.reserved_usd
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, *args: Any, **kwargs: Any) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -109,6 +146,17 @@ class LLMPriceOverrideAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("provider",)
     search_fields = ("model", "note")
     readonly_fields = ("updated",)
+
+    # A price override applies to every tenant: a tenant's staff must not change it.
+    def has_add_permission(self, request: HttpRequest, *args: Any, **kwargs: Any) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request, *args, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
     fieldsets = (
         (None, {"fields": ("provider", "model", "effective_from", "note", "updated")}),
         (

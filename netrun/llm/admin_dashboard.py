@@ -9,7 +9,8 @@ Query string filters: ``tenant``, ``provider``, ``model``, ``days`` (default 30)
 range ``since`` / ``until`` (``YYYY-MM-DD``, UTC, both days included), and ``granularity``
 (``hour``, ``day``, ``month``). An invalid value is named in a message on the page and its
 default used instead. Superusers see every tenant; other staff see only the tenant of the
-current context (``netrun.core.context``) and nothing without one.
+current context (``netrun.core.context``), else the one tenant they are a member of
+(``netrun.rbac``), and nothing otherwise.
 
 Totals, rates, percentiles and the breakdowns come from
 :func:`~netrun.llm.telemetry.sinks.database.aggregate_usage`; budgets, spend per provider and
@@ -28,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, Q, QuerySet, Sum
@@ -125,8 +127,9 @@ def _filters(
     user: Any = request.user
     tenant: str | None = values.get("tenant") or None
     if not getattr(user, "is_superuser", False):
-        # Staff of one tenant: the tenant comes from the context, never from the URL.
-        tenant = current_tenant_id()
+        # Staff of one tenant: the tenant comes from the context (TenantMiddleware checked
+        # the membership) or their only membership, never from the URL.
+        tenant = current_tenant_id() or _only_membership(request)
         if tenant is None:
             return form, None, errors
     until = (now or dt.datetime.now(_UTC)).astimezone(_UTC)
@@ -155,6 +158,15 @@ def _filters(
         granularity=granularity,
     )
     return form, query, errors
+
+
+def _only_membership(request: HttpRequest) -> str | None:
+    if not apps.is_installed("netrun.rbac"):
+        return None  # no memberships to read: staff need a tenant bound
+    from netrun.rbac.admin import member_tenant_ids
+
+    tenants = member_tenant_ids(request)
+    return str(tenants[0]) if len(tenants) == 1 else None
 
 
 def dashboard_query(request: HttpRequest, *, now: dt.datetime | None = None) -> MetricsQuery | None:

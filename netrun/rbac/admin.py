@@ -7,11 +7,14 @@ members of, and nothing else; their writes run inside the row's tenant.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -24,6 +27,7 @@ __all__ = [
     "MembershipAdmin",
     "RoleAdmin",
     "TenantAdmin",
+    "TenantIdScopedAdmin",
     "TenantScopedAdmin",
     "member_tenant_ids",
     "render_now",
@@ -101,6 +105,91 @@ class MembershipAdmin(_TenantFilteredAdmin):
 class RoleAdmin(_TenantFilteredAdmin):
     list_display = ("name", "tenant", "description")
     search_fields = ("name", "tenant__slug")
+
+
+class TenantIdScopedAdmin(ModelAdminBase):
+    """``ModelAdmin`` for a model that names its tenant in a plain field (``tenant_id``).
+
+    For tables keyed by a tenant ID string rather than a ``TenantScopedModel`` foreign key,
+    such as ``netrun.llm``'s policies, spend and usage. Superusers see and change every row.
+    Other staff see the rows of the tenants they administer (:func:`member_tenant_ids`) and
+    nothing else: the tenant field offers only those tenants, a save naming another tenant is
+    refused, and a row without a tenant (the field empty) is global, for superusers only.
+    """
+
+    #: The model field that holds the tenant ID.
+    tenant_id_field = "tenant_id"
+
+    def tenant_ids(self, request: HttpRequest) -> list[str] | None:
+        """The tenant IDs this user administers, ``None`` for every tenant (superusers)."""
+        if request.user.is_superuser:
+            return None
+        return [str(tenant) for tenant in member_tenant_ids(request)]
+
+    def owns(self, request: HttpRequest, obj: Any) -> bool:
+        """Whether the user may see and change ``obj`` (``None``: the model as a whole)."""
+        allowed = self.tenant_ids(request)
+        if allowed is None or obj is None:
+            return True
+        value = getattr(obj, self.tenant_id_field, None)
+        return bool(value) and any(same_tenant(value, tenant) for tenant in allowed)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        allowed = self.tenant_ids(request)
+        if allowed is None:
+            return queryset
+        # Stored IDs are strings: match a UUID in its hyphenated and its hex spelling.
+        spellings = {*allowed, *(_hex(tenant) for tenant in allowed)} - {""}
+        return cast(
+            "QuerySet[Any]",
+            queryset.filter(**{f"{self.tenant_id_field}__in": sorted(spellings)}),
+        )
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        allowed = self.tenant_ids(request)
+        if db_field.name != self.tenant_id_field or allowed is None:
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        names = {
+            str(pk): name
+            for pk, name in Tenant.objects.filter(pk__in=allowed).values_list("pk", "name")
+        }
+        return forms.ChoiceField(
+            choices=[(tenant, names.get(tenant, tenant)) for tenant in allowed],
+            label=db_field.verbose_name.capitalize(),
+            help_text="The tenants you administer.",
+        )
+
+    def has_add_permission(self, request: HttpRequest, *args: Any, **kwargs: Any) -> bool:
+        allowed = self.tenant_ids(request)
+        return super().has_add_permission(request, *args, **kwargs) and allowed != []
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_view_permission(request, obj) and self.owns(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self.owns(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self.owns(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The form offers only the user's tenants; this holds for any form a subclass builds.
+        if not self.owns(request, obj):
+            raise PermissionDenied("This row belongs to another tenant.")
+        super().save_model(request, obj, form, change)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        if any(not self.owns(request, obj) for obj in queryset):
+            raise PermissionDenied("Some of these rows belong to another tenant.")
+        super().delete_queryset(request, queryset)
+
+
+def _hex(tenant: str) -> str:
+    try:
+        return uuid.UUID(tenant).hex
+    except ValueError:
+        return ""
 
 
 class TenantScopedAdmin(ModelAdminBase):
