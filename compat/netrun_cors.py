@@ -1,9 +1,11 @@
-"""Deprecated: use ``netrun.cors``. This module re-exports it and warns once on import."""
+"""Deprecated since netrun 2.0: ``netrun_cors`` is ``netrun.cors`` (removed in 3.0).
+
+Every name, and every ``netrun_cors.<module>``, is read from ``netrun.cors`` and warns with a
+``DeprecationWarning`` from the importing line: see ``netrun.core._deprecation``.
+"""
 
 from __future__ import annotations
 
-from netrun.core._deprecation import warn_deprecated_module
-from netrun.cors import *  # noqa: F403 - the shim re-exports the whole public API
-from netrun.cors import __all__ as __all__
+from netrun.core._deprecation import shim
 
-warn_deprecated_module("netrun_cors", "netrun.cors")
+shim(__name__)

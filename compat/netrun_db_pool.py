@@ -1,9 +1,11 @@
-"""Deprecated: use ``netrun.db_pool``. This module re-exports it and warns once on import."""
+"""Deprecated since netrun 2.0: ``netrun_db_pool`` is ``netrun.db_pool`` (removed in 3.0).
+
+Every name, and every ``netrun_db_pool.<module>``, is read from ``netrun.db_pool`` and warns with a
+``DeprecationWarning`` from the importing line: see ``netrun.core._deprecation``.
+"""
 
 from __future__ import annotations
 
-from netrun.core._deprecation import warn_deprecated_module
-from netrun.db_pool import *  # noqa: F403 - the shim re-exports the whole public API
-from netrun.db_pool import __all__ as __all__
+from netrun.core._deprecation import shim
 
-warn_deprecated_module("netrun_db_pool", "netrun.db_pool")
+shim(__name__)

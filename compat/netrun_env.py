@@ -1,9 +1,11 @@
-"""Deprecated: use ``netrun.env``. This module re-exports it and warns once on import."""
+"""Deprecated since netrun 2.0: ``netrun_env`` is ``netrun.env`` (removed in 3.0).
+
+Every name, and every ``netrun_env.<module>``, is read from ``netrun.env`` and warns with a
+``DeprecationWarning`` from the importing line: see ``netrun.core._deprecation``.
+"""
 
 from __future__ import annotations
 
-from netrun.core._deprecation import warn_deprecated_module
-from netrun.env import *  # noqa: F403 - the shim re-exports the whole public API
-from netrun.env import __all__ as __all__
+from netrun.core._deprecation import shim
 
-warn_deprecated_module("netrun_env", "netrun.env")
+shim(__name__)

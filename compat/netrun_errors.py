@@ -1,9 +1,11 @@
-"""Deprecated: use ``netrun.errors``. This module re-exports it and warns once on import."""
+"""Deprecated since netrun 2.0: ``netrun_errors`` is ``netrun.errors`` (removed in 3.0).
+
+Every name, and every ``netrun_errors.<module>``, is read from ``netrun.errors`` and warns with a
+``DeprecationWarning`` from the importing line: see ``netrun.core._deprecation``.
+"""
 
 from __future__ import annotations
 
-from netrun.core._deprecation import warn_deprecated_module
-from netrun.errors import *  # noqa: F403 - the shim re-exports the whole public API
-from netrun.errors import __all__ as __all__
+from netrun.core._deprecation import shim
 
-warn_deprecated_module("netrun_errors", "netrun.errors")
+shim(__name__)

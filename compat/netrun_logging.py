@@ -1,9 +1,11 @@
-"""Deprecated: use ``netrun.logging``. This module re-exports it and warns once on import."""
+"""Deprecated since netrun 2.0: ``netrun_logging`` is ``netrun.logging`` (removed in 3.0).
+
+Every name, and every ``netrun_logging.<module>``, is read from ``netrun.logging`` and warns with a
+``DeprecationWarning`` from the importing line: see ``netrun.core._deprecation``.
+"""
 
 from __future__ import annotations
 
-from netrun.core._deprecation import warn_deprecated_module
-from netrun.logging import *  # noqa: F403 - the shim re-exports the whole public API
-from netrun.logging import __all__ as __all__
+from netrun.core._deprecation import shim
 
-warn_deprecated_module("netrun_logging", "netrun.logging")
+shim(__name__)

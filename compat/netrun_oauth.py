@@ -1,9 +1,11 @@
-"""Deprecated: use ``netrun.oauth``. This module re-exports it and warns once on import."""
+"""Deprecated since netrun 2.0: ``netrun_oauth`` is ``netrun.oauth`` (removed in 3.0).
+
+Every name, and every ``netrun_oauth.<module>``, is read from ``netrun.oauth`` and warns with a
+``DeprecationWarning`` from the importing line: see ``netrun.core._deprecation``.
+"""
 
 from __future__ import annotations
 
-from netrun.core._deprecation import warn_deprecated_module
-from netrun.oauth import *  # noqa: F403 - the shim re-exports the whole public API
-from netrun.oauth import __all__ as __all__
+from netrun.core._deprecation import shim
 
-warn_deprecated_module("netrun_oauth", "netrun.oauth")
+shim(__name__)

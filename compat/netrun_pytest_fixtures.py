@@ -1,9 +1,11 @@
-"""Deprecated: use ``netrun.pytest_fixtures``. This module re-exports it and warns once on import."""
+"""Deprecated since netrun 2.0: ``netrun_pytest_fixtures`` is ``netrun.pytest_fixtures`` (removed in 3.0).
+
+Every name, and every ``netrun_pytest_fixtures.<module>``, is read from ``netrun.pytest_fixtures`` and warns with a
+``DeprecationWarning`` from the importing line: see ``netrun.core._deprecation``.
+"""
 
 from __future__ import annotations
 
-from netrun.core._deprecation import warn_deprecated_module
-from netrun.pytest_fixtures import *  # noqa: F403 - the shim re-exports the whole public API
-from netrun.pytest_fixtures import __all__ as __all__
+from netrun.core._deprecation import shim
 
-warn_deprecated_module("netrun_pytest_fixtures", "netrun.pytest_fixtures")
+shim(__name__)
