@@ -51,6 +51,7 @@ from netrun.errors.hooks import (
     exception_listeners,
     log_exception_raised,
     remove_exception_listener,
+    report_exception,
 )
 from netrun.errors.rendering import (
     CORRELATION_ID_HEADER,
@@ -59,6 +60,8 @@ from netrun.errors.rendering import (
     RenderedError,
     accepts_json,
     as_netrun_exception,
+    is_parse_recursion,
+    loads_json,
     prefers_problem_json,
     render_error,
 )
@@ -100,9 +103,12 @@ __all__ = [
     "error_class_for_code",
     "error_class_for_status",
     "exception_listeners",
+    "is_parse_recursion",
     "iter_error_classes",
+    "loads_json",
     "log_exception_raised",
     "prefers_problem_json",
     "remove_exception_listener",
     "render_error",
+    "report_exception",
 ]

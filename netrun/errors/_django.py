@@ -10,11 +10,18 @@ from django.utils.log import log_response
 
 from netrun.errors.conf import conf
 from netrun.errors.exceptions import (
+    MalformedRequestError,
     NetrunException,
     PermissionDeniedError,
     ResourceNotFoundError,
 )
-from netrun.errors.rendering import RenderedError, accepts_json, prefers_problem_json, render_error
+from netrun.errors.rendering import (
+    RenderedError,
+    accepts_json,
+    is_parse_recursion,
+    prefers_problem_json,
+    render_error,
+)
 
 
 def client_wants_problem(request: HttpRequest) -> bool:
@@ -35,10 +42,13 @@ def django_error(exc: BaseException) -> NetrunException | None:
     The messages are the generic defaults: ``Http404("No Order matches ...")`` and
     ``PermissionDenied("not in group finance")`` describe the server's internals.
     BadRequest, SuspiciousOperation and the rest stay with Django, which logs security
-    events for them before calling ``handler400``.
+    events for them before calling ``handler400``. A ``RecursionError`` out of the JSON
+    decoder (a body of 2 KB of ``[``) is the client's malformed request, a 400.
     """
     if isinstance(exc, NetrunException):
         return exc
+    if is_parse_recursion(exc):
+        return MalformedRequestError("The JSON body is nested too deeply.")
     if isinstance(exc, Http404):
         return ResourceNotFoundError()
     if isinstance(exc, PermissionDenied):
@@ -47,7 +57,7 @@ def django_error(exc: BaseException) -> NetrunException | None:
 
 
 def render_for(request: HttpRequest, exc: BaseException) -> RenderedError:
-    return render_error(exc, problem=client_wants_problem(request), debug=False)
+    return render_error(exc, problem=client_wants_problem(request), debug=debug_enabled())
 
 
 def error_response(request: HttpRequest, exc: BaseException) -> HttpResponse:

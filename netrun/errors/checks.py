@@ -12,6 +12,11 @@ ID                           Reported when
                              ``"netrun.errors.drf.exception_handler"``: DRF views would answer
                              with DRF's own error format. Silence it with
                              ``SILENCED_SYSTEM_CHECKS`` if you wrap the handler on purpose.
+``netrun.errors.W002``       ``rest_framework`` is installed but
+                             ``REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"]`` is not
+                             ``"netrun.errors.drf.ContentNegotiation"`` (or a subclass): a client
+                             accepting only ``application/problem+json`` gets a 406 for every
+                             request, successes included.
 ===========================  =================================================================
 """
 
@@ -26,9 +31,15 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from netrun.errors.exceptions import NetrunException, iter_error_classes
 
-__all__ = ["check_drf_exception_handler", "check_error_codes", "check_settings"]
+__all__ = [
+    "check_drf_content_negotiation",
+    "check_drf_exception_handler",
+    "check_error_codes",
+    "check_settings",
+]
 
 DRF_HANDLER = "netrun.errors.drf.exception_handler"
+DRF_NEGOTIATION = "netrun.errors.drf.ContentNegotiation"
 
 
 def check_settings(
@@ -98,5 +109,31 @@ def check_drf_exception_handler(
             "answer errors in DRF's format instead of the Netrun envelope.",
             hint=f'Set REST_FRAMEWORK["EXCEPTION_HANDLER"] = "{DRF_HANDLER}".',
             id="netrun.errors.W001",
+        )
+    ]
+
+
+def check_drf_content_negotiation(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    if not apps.is_installed("rest_framework"):
+        return []
+    from django.utils.module_loading import import_string
+
+    from netrun.errors.drf import ContentNegotiation
+
+    configured = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_CONTENT_NEGOTIATION_CLASS")
+    try:
+        cls = import_string(configured) if isinstance(configured, str) else configured
+    except ImportError:
+        cls = None
+    if isinstance(cls, type) and issubclass(cls, ContentNegotiation):
+        return []
+    return [
+        Warning(
+            "DRF does not use Netrun's content negotiation: a client that accepts only "
+            "application/problem+json gets a 406 for every request, successes included.",
+            hint=f'Set REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"] = "{DRF_NEGOTIATION}".',
+            id="netrun.errors.W002",
         )
     ]

@@ -33,8 +33,11 @@ DRF's ``detail`` strings are kept, since DRF exceptions are written for clients.
 
 problem+json is answered when ``NETRUN_ERRORS_PROBLEM_JSON`` is on or the client's Accept
 ranks ``application/problem+json`` at least as high as ``application/json``. DRF negotiates
-a renderer before the view runs, so a client should list both (``Accept:
-application/problem+json, application/json``): one accepting *only* problem+json gets a 406.
+a renderer before the view runs, and no renderer produces problem+json for a success: with
+DRF's own negotiation a client accepting *only* problem+json gets a 406 for everything.
+:class:`ContentNegotiation` (``REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"]``, check
+``netrun.errors.W002``) answers such a client with JSON for successes and problem+json for
+errors.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
 from rest_framework import exceptions as drf
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -69,9 +73,14 @@ from netrun.errors.exceptions import (
     ValidationError,
     error_class_for_status,
 )
-from netrun.errors.rendering import PROBLEM_JSON_MEDIA_TYPE, render_error
+from netrun.errors.rendering import (
+    JSON_MEDIA_TYPE,
+    PROBLEM_JSON_MEDIA_TYPE,
+    parse_accept,
+    render_error,
+)
 
-__all__ = ["exception_handler", "to_netrun_exception"]
+__all__ = ["ContentNegotiation", "exception_handler", "to_netrun_exception"]
 
 # Checked in order: subclasses of one another would otherwise match their parent first.
 _DRF_CLASSES: tuple[tuple[type[drf.APIException], type[NetrunException]], ...] = (
@@ -154,7 +163,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
     drf_request = context.get("request")
     request: HttpRequest | None = getattr(drf_request, "_request", None)
     problem = request is not None and client_wants_problem(request)
-    status, headers, body = render_error(error or exc, problem=problem)
+    status, headers, body = render_error(error or exc, problem=problem, debug=debug_enabled())
     content_type = headers.pop("Content-Type")
     auth_header = getattr(exc, "auth_header", None)
     if auth_header:
@@ -172,3 +181,30 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
     if status >= 500 and request is not None:
         report_server_error(request, exc, response)
     return response
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, plus: ``application/problem+json`` in Accept is served JSON.
+
+    problem+json is the media type of *errors* (RFC 9457); a client that lists it alone
+    still gets its successes as ``application/json`` (the first renderer producing it),
+    and :func:`exception_handler` answers its errors as problem+json. Without this DRF
+    refuses such a client with a 406 before the view runs.
+    """
+
+    def select_renderer(
+        self, request: Any, renderers: Any, format_suffix: str | None = None
+    ) -> tuple[Any, str]:
+        try:
+            return super().select_renderer(request, renderers, format_suffix)  # type: ignore[no-any-return]
+        except drf.NotAcceptable:
+            accept = request.META.get("HTTP_ACCEPT")
+            if not any(
+                media_type == PROBLEM_JSON_MEDIA_TYPE and quality > 0
+                for media_type, quality in parse_accept(accept)
+            ):
+                raise
+            for renderer in renderers:
+                if renderer.media_type == JSON_MEDIA_TYPE:
+                    return renderer, JSON_MEDIA_TYPE
+            raise

@@ -59,7 +59,6 @@ from http import HTTPStatus
 from typing import Any, ClassVar
 
 from netrun.core.context import current_correlation_id, new_correlation_id
-from netrun.errors.hooks import notify_exception_raised
 
 __all__ = [
     "AuthenticationError",
@@ -141,7 +140,6 @@ class NetrunException(Exception):
         # generated ID behind for the next, unrelated piece of work in the same context.
         self.correlation_id = correlation_id or current_correlation_id() or new_correlation_id()
         super().__init__(self.message)
-        notify_exception_raised(self)
 
     def __str__(self) -> str:
         return self.message
@@ -155,7 +153,7 @@ class NetrunException(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         # Exceptions pickle as cls(*args) by default, which would lose details, the
         # correlation ID and any per-instance status across a process boundary (Celery
-        # results, multiprocessing) and log exception_raised a second time.
+        # results, multiprocessing).
         return (_restore, (type(self), dict(self.__dict__)))
 
     @property

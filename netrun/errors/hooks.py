@@ -1,29 +1,28 @@
-"""Who hears about a ``NetrunException`` when one is constructed.
+"""Who hears about a ``NetrunException`` when it is handled.
 
-The seeds want every Netrun error logged as ``exception_raised`` through netrun.logging. But
-netrun.errors is level 0 and netrun.logging level 1: a static import would be a layering
-violation (and a cycle, since netrun.logging formats Netrun errors). So the dependency is
-inverted and soft:
+Constructing an exception has no side effect: a caught and handled error logs nothing. The
+``exception_raised`` event is emitted where an error is *handled*: by :func:`report_exception`,
+which every renderer of netrun.errors calls (:func:`netrun.errors.render_error`, so the DRF
+handler, the Django middleware and error views, the FastAPI handlers), and the Celery
+``task_failure`` receiver of :mod:`netrun.errors.celery`. One error is reported once, however
+many layers render it.
 
-* :func:`notify_exception_raised` calls every registered *listener* with the new exception.
-  Another package (or a test, or an error tracker) subscribes with
-  :func:`add_exception_listener` and leaves with :func:`remove_exception_listener`.
-* One listener is registered out of the box: :func:`log_exception_raised`. It looks up
-  ``netrun.logging.get_logger`` at call time (``importlib``, guarded by
-  :func:`netrun.core.deps.is_available`) and, when it exists, logs::
+:func:`report_exception` calls every registered *listener* with the error. Another package (or
+a test, or an error tracker) subscribes with :func:`add_exception_listener` and leaves with
+:func:`remove_exception_listener`. One listener is registered out of the box:
+:func:`log_exception_raised`. netrun.errors is level 0 and netrun.logging level 1, so it looks
+up ``netrun.logging.get_logger`` at call time (a soft dependency, guarded by
+:func:`netrun.core.deps.is_available`) and, when it exists, logs::
 
-      get_logger("netrun.errors").warning(
-          "exception_raised", error_code=..., status_code=..., correlation_id=...
-      )
+    get_logger("netrun.errors").warning(
+        "exception_raised", error_code=..., status_code=..., correlation_id=...
+    )
 
-  When netrun.logging or its ``get_logger`` is missing it does nothing: there is no fallback
-  to the standard library's loggers, so nothing is logged twice once netrun.logging routes
-  those through structlog. netrun.logging can replace it with its own listener by removing
-  this one.
+When netrun.logging is missing it does nothing (no fallback to the standard library's
+loggers, so nothing is logged twice once netrun.logging routes those through structlog).
 
-A listener that raises never replaces the exception being constructed: the failure becomes a
-:class:`RuntimeWarning`. Listeners that construct Netrun errors themselves are not notified
-again (no recursion).
+A listener that raises never replaces the response being built: the failure becomes a
+:class:`RuntimeWarning`. Listeners that report errors themselves are not notified again.
 
 This module is framework-neutral: it imports nothing from Django, DRF or FastAPI.
 """
@@ -35,27 +34,28 @@ import sys
 import warnings
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from netrun.core.deps import is_available
-
-if TYPE_CHECKING:
-    from netrun.errors.exceptions import NetrunException
+from netrun.errors.exceptions import NetrunException
 
 __all__ = [
     "ExceptionListener",
     "add_exception_listener",
     "exception_listeners",
     "log_exception_raised",
-    "notify_exception_raised",
     "remove_exception_listener",
+    "report_exception",
 ]
 
-#: A callable told about each new ``NetrunException``; its return value is ignored.
-ExceptionListener = Callable[["NetrunException"], object]
+#: A callable told about each handled ``NetrunException``; its return value is ignored.
+ExceptionListener = Callable[[NetrunException], object]
 
 _LOGGING_MODULE = "netrun.logging"
 _LOGGER_NAME = "netrun.errors"
+# Set on an error once reported; an instance attribute, so it survives pickling (a Celery
+# result re-raised in the caller is not reported a second time).
+_REPORTED = "_netrun_reported"
 
 _notifying: ContextVar[bool] = ContextVar("netrun_errors_notifying", default=False)
 
@@ -77,7 +77,7 @@ _listeners: list[ExceptionListener] = [log_exception_raised]
 
 
 def add_exception_listener(listener: ExceptionListener) -> None:
-    """Call ``listener(exc)`` for every ``NetrunException`` constructed from now on.
+    """Call ``listener(exc)`` for every ``NetrunException`` handled from now on.
 
     Adding the same listener twice has no effect.
     """
@@ -96,17 +96,18 @@ def exception_listeners() -> tuple[ExceptionListener, ...]:
     return tuple(_listeners)
 
 
-def notify_exception_raised(exc: NetrunException) -> None:
-    """Tell every listener about ``exc``; called by ``NetrunException.__init__``."""
-    if _notifying.get():
-        return
+def report_exception(exc: NetrunException) -> bool:
+    """Tell every listener that ``exc`` is being handled; False when it was reported before."""
+    if vars(exc).get(_REPORTED) or _notifying.get():
+        return False
+    vars(exc)[_REPORTED] = True
     token = _notifying.set(True)
     try:
         for listener in tuple(_listeners):
             try:
                 listener(exc)
             except Exception as error:
-                # A broken listener must not replace the error being built: warn instead.
+                # A broken listener must not replace the response being built: warn instead.
                 warnings.warn(
                     f"netrun.errors exception listener {listener!r} failed: "
                     f"{type(error).__name__}: {error}",
@@ -115,13 +116,13 @@ def notify_exception_raised(exc: NetrunException) -> None:
                 )
     finally:
         _notifying.reset(token)
+    return True
 
 
 class _LoggingBridge:
     """Finds ``netrun.logging.get_logger`` at call time and keeps the logger it made.
 
-    Nothing is cached while netrun.logging is missing or still importing (it may import
-    netrun.errors itself, so it can be half-initialised when the first error is built).
+    Nothing is cached while netrun.logging is missing or still importing.
     """
 
     def __init__(self) -> None:

@@ -12,6 +12,8 @@ so the envelope's correlation ID is the request's)::
 * Django's ``Http404`` and ``PermissionDenied`` become the envelope when the client wants
   JSON (Accept, or a path under ``NETRUN_ERRORS_JSON_PATH_PREFIXES``); otherwise Django's
   handlers answer with HTML as usual.
+* A ``RecursionError`` out of the JSON decoder (a deeply nested body) becomes the 400
+  ``MALFORMED_REQUEST`` envelope, whatever the Accept header.
 * Any other exception becomes the generic 500 envelope when the client wants JSON and
   ``DEBUG`` is off; it is still sent to ``got_request_exception`` and logged with its
   traceback. With ``DEBUG`` on, or for HTML clients, Django handles it (technical 500 page
@@ -38,7 +40,8 @@ from netrun.errors._django import (
     error_response,
     report_server_error,
 )
-from netrun.errors.exceptions import NetrunException
+from netrun.errors.exceptions import MalformedRequestError, NetrunException
+from netrun.errors.rendering import is_parse_recursion
 
 __all__ = ["ErrorEnvelopeMiddleware"]
 
@@ -75,6 +78,9 @@ class ErrorEnvelopeMiddleware:
         # got_request_exception receivers read).
         if isinstance(exception, NetrunException):
             error: BaseException = exception
+        elif is_parse_recursion(exception):
+            # The client's body, whatever its Accept says: a 400, never a 500 with a traceback.
+            error = MalformedRequestError("The JSON body is nested too deeply.")
         elif isinstance(exception, (BadRequest, SuspiciousOperation)):
             # Django logs these to django.security and answers 400 through handler400.
             return None

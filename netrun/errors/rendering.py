@@ -10,12 +10,16 @@ This module is framework-neutral: it imports nothing from Django, DRF or FastAPI
 
 from __future__ import annotations
 
+import json
+from types import TracebackType
 from typing import Any, NamedTuple
 
 from netrun.errors.exceptions import (
     InternalServerError,
+    MalformedRequestError,
     NetrunException,
 )
+from netrun.errors.hooks import report_exception
 
 __all__ = [
     "CORRELATION_ID_HEADER",
@@ -24,6 +28,8 @@ __all__ = [
     "RenderedError",
     "accepts_json",
     "as_netrun_exception",
+    "is_parse_recursion",
+    "loads_json",
     "parse_accept",
     "prefers_problem_json",
     "render_error",
@@ -71,19 +77,76 @@ def render_error(
 ) -> RenderedError:
     """Render ``exc`` as the Netrun envelope, or as RFC 9457 problem+json with ``problem=True``.
 
+    This is where an error counts as handled: the rendered error is reported once
+    (:func:`netrun.errors.hooks.report_exception`, the ``exception_raised`` log line).
+    Without ``debug``, a 5xx carries its error code and its class's generic
+    ``default_message`` only, never the instance's message or details: a server error's text
+    describes the server (a model name, a host).
+
     Headers always include ``Content-Type`` and ``X-Correlation-ID`` (the same ID as in the
     body), plus the error's own ``response_headers()`` (``Retry-After`` for rate limits that
     know when to retry, ``RateLimit-*`` from netrun.ratelimit). ``instance`` is the
     problem's ``instance`` member (ignored for the envelope).
     """
     error = as_netrun_exception(exc, debug=debug)
+    report_exception(error)
     body = error.to_problem(instance=instance) if problem else error.to_dict()
+    if error.status_code >= 500 and not debug:
+        _generic(body, error, problem=problem)
     headers = {
         **error.response_headers(),
         "Content-Type": PROBLEM_JSON_MEDIA_TYPE if problem else JSON_MEDIA_TYPE,
         CORRELATION_ID_HEADER: error.correlation_id,
     }
     return RenderedError(error.status_code, headers, body)
+
+
+def _generic(body: dict[str, Any], error: NetrunException, *, problem: bool) -> None:
+    # The class's default message is written for clients; the instance's is not.
+    target = body if problem else body["error"]
+    target["detail" if problem else "message"] = type(error).default_message
+    target["details"] = {}
+
+
+# ------------------------------------------------------------------------- parsing
+
+_JSON_MODULES = frozenset({"json", "json.decoder", "json.scanner"})
+_PARSER_MODULE_PREFIXES = ("rest_framework.parsers",)
+
+
+def _frames(tb: TracebackType | None) -> Any:
+    while tb is not None:
+        yield tb.tb_frame
+        tb = tb.tb_next
+
+
+def is_parse_recursion(exc: BaseException) -> bool:
+    """True for a ``RecursionError`` raised while decoding JSON (a hostile nested body).
+
+    The traceback says where: a frame of the standard ``json`` decoder or of a DRF parser.
+    Any other ``RecursionError`` is a server bug and stays a 500.
+    """
+    if not isinstance(exc, RecursionError):
+        return False
+    for frame in _frames(exc.__traceback__):
+        module = str(frame.f_globals.get("__name__", ""))
+        if module in _JSON_MODULES or module.startswith(_PARSER_MODULE_PREFIXES):
+            return True
+    return False
+
+
+def loads_json(data: str | bytes | bytearray) -> Any:
+    """``json.loads`` for request bodies: any undecodable input is a 400 ``MALFORMED_REQUEST``.
+
+    Broken JSON, bytes that are not UTF-8 and nesting deep enough to exhaust the recursion
+    limit (``[[[[...``) all raise :class:`~netrun.errors.MalformedRequestError`, never a 500.
+    """
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise MalformedRequestError("The JSON body is nested too deeply.") from None
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
+        raise MalformedRequestError("The body is not valid JSON.") from None
 
 
 # ------------------------------------------------------------------------- negotiation

@@ -7,7 +7,10 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client, override_settings
 
-DRF_SETTINGS = {"EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler"}
+DRF_SETTINGS = {
+    "EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "netrun.errors.drf.ContentNegotiation",
+}
 MIDDLEWARE_PATH = "netrun.errors.middleware.ErrorEnvelopeMiddleware"
 
 

@@ -135,12 +135,21 @@ def test_exceptions_map_to_their_netrun_class(
     assert "hunter2" not in response.content.decode()
 
 
-def test_api_exception_with_structured_detail_keeps_it_in_details(quiet_client: Client) -> None:
+def test_a_5xx_api_exception_with_structured_detail_is_generic(quiet_client: Client) -> None:
     response = quiet_client.get("/drf/api-exception-dict/")
     assert response.status_code == 500
     error = error_of(response)
     assert error["code"] == "INTERNAL_SERVER_ERROR"
-    assert error["details"] == {"detail": {"reason": "x"}}
+    assert error["message"] == "An internal server error occurred."
+    assert error["details"] == {}
+
+
+def test_a_4xx_api_exception_keeps_its_structured_detail() -> None:
+    from rest_framework import exceptions as drf
+
+    error = to_netrun_exception(drf.ValidationError({"reason": "x"}))
+    assert error is not None
+    assert error.details == {"fields": {"reason": "x"}}
 
 
 def test_method_not_allowed_is_405_with_allow(client: Client) -> None:

@@ -1,13 +1,15 @@
-"""The soft logging hook: listeners, and exception_raised through netrun.logging."""
+"""The soft logging hook: listeners, and exception_raised through netrun.logging when handled."""
 
 from __future__ import annotations
 
 import importlib
+import pickle
 import sys
 import types
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 import netrun.logging
 from netrun.errors import (
@@ -19,6 +21,7 @@ from netrun.errors import (
     hooks,
     log_exception_raised,
     remove_exception_listener,
+    report_exception,
 )
 
 
@@ -48,10 +51,16 @@ def test_the_logging_bridge_is_registered_out_of_the_box() -> None:
     assert log_exception_raised in exception_listeners()
 
 
-def test_constructing_an_error_logs_exception_raised_through_netrun_logging(
+def test_constructing_an_error_logs_nothing(recorded: list[RecordingLogger]) -> None:
+    ConflictError("Order 7 already exists.")
+    assert recorded == []
+
+
+def test_reporting_an_error_logs_exception_raised_through_netrun_logging(
     recorded: list[RecordingLogger],
 ) -> None:
     exc = ConflictError(correlation_id="cid-log")
+    assert report_exception(exc) is True
     assert [logger.name for logger in recorded] == ["netrun.errors"]
     assert recorded[0].events == [
         (
@@ -62,9 +71,25 @@ def test_constructing_an_error_logs_exception_raised_through_netrun_logging(
     ]
 
 
+def test_an_error_is_reported_once(recorded: list[RecordingLogger]) -> None:
+    exc = ConflictError()
+    assert report_exception(exc) is True
+    assert report_exception(exc) is False
+    assert len(recorded[0].events) == 1
+
+
+def test_the_reported_mark_survives_pickling(recorded: list[RecordingLogger]) -> None:
+    exc = ConflictError()
+    report_exception(exc)
+    clone = pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes
+    fresh = pickle.loads(pickle.dumps(ConflictError()))  # noqa: S301 - our own bytes
+    assert report_exception(clone) is False
+    assert report_exception(fresh) is True
+
+
 def test_the_logger_is_made_once_per_get_logger(recorded: list[RecordingLogger]) -> None:
-    ValidationError()
-    ValidationError()
+    report_exception(ValidationError())
+    report_exception(ValidationError())
     assert len(recorded) == 1
     assert len(recorded[0].events) == 2
 
@@ -74,7 +99,7 @@ def test_nothing_is_logged_when_netrun_logging_has_no_get_logger(
 ) -> None:
     monkeypatch.delattr(netrun.logging, "get_logger", raising=False)
     assert hooks._bridge.logger() is None
-    ValidationError()  # must not fail
+    report_exception(ValidationError())  # must not fail
 
 
 def test_netrun_logging_is_imported_on_first_use(
@@ -88,7 +113,7 @@ def test_netrun_logging_is_imported_on_first_use(
 
     monkeypatch.delitem(sys.modules, "netrun.logging")
     monkeypatch.setattr(importlib, "import_module", fake_import)
-    ValidationError()
+    report_exception(ValidationError())
     assert imported == ["netrun.logging"]
     assert recorded[0].events[0][1] == "exception_raised"
 
@@ -112,15 +137,10 @@ def test_nothing_is_logged_when_importing_netrun_logging_fails(
     assert hooks._bridge.logger() is None
 
 
-@pytest.mark.skipif(
-    not callable(getattr(netrun.logging, "get_logger", None)),
-    reason="netrun.logging.get_logger is not there yet",
-)
 def test_the_real_netrun_logging_receives_exception_raised() -> None:
-    from structlog.testing import capture_logs
-
+    exc = ConflictError()
     with capture_logs() as logs:
-        exc = ConflictError()
+        report_exception(exc)
     events = [entry for entry in logs if entry.get("event") == "exception_raised"]
     assert events, logs
     assert events[0]["error_code"] == "CONFLICT"
@@ -133,10 +153,11 @@ def test_listeners_are_added_once_called_and_removed() -> None:
     add_exception_listener(seen.append)
     try:
         exc = ValidationError()
+        report_exception(exc)
     finally:
         remove_exception_listener(seen.append)
     remove_exception_listener(seen.append)  # removing twice is harmless
-    ValidationError()
+    report_exception(ValidationError())
     assert seen == [exc]
 
 
@@ -146,8 +167,9 @@ def test_a_failing_listener_warns_instead_of_replacing_the_error() -> None:
 
     add_exception_listener(broken)
     try:
+        exc = ConflictError("still me")
         with pytest.warns(RuntimeWarning, match="listener bug"):
-            exc = ConflictError("still me")
+            assert report_exception(exc) is True
     finally:
         remove_exception_listener(broken)
     assert exc.message == "still me"
@@ -158,11 +180,11 @@ def test_a_listener_building_errors_is_not_notified_again() -> None:
 
     def rebuilding(exc: NetrunException) -> None:
         calls.append(exc.error_code)
-        ValidationError()
+        report_exception(ValidationError())
 
     add_exception_listener(rebuilding)
     try:
-        ConflictError()
+        report_exception(ConflictError())
     finally:
         remove_exception_listener(rebuilding)
     assert calls == ["CONFLICT"]

@@ -18,6 +18,7 @@ any ``NetrunException``                         itself
 ``RequestValidationError``                      ``ValidationError``: 400, not FastAPI's 422,
                                                 so DRF and FastAPI agree; per-field messages
                                                 in ``details["fields"]``, never the input
+``RecursionError`` from the JSON decoder         ``MalformedRequestError`` (400)
 any other ``Exception``                         generic ``InternalServerError`` (500)
 ==============================================  ===========================================
 
@@ -41,11 +42,12 @@ from starlette.responses import JSONResponse, Response
 
 from netrun.errors.exceptions import (
     HTTPError,
+    MalformedRequestError,
     NetrunException,
     ValidationError,
     error_class_for_status,
 )
-from netrun.errors.rendering import prefers_problem_json, render_error
+from netrun.errors.rendering import is_parse_recursion, prefers_problem_json, render_error
 
 __all__ = ["install_exception_handlers", "to_netrun_exception"]
 
@@ -79,6 +81,8 @@ def to_netrun_exception(exc: BaseException) -> NetrunException | None:
     """The Netrun error a FastAPI exception is answered with; ``None`` when unknown."""
     if isinstance(exc, NetrunException):
         return exc
+    if is_parse_recursion(exc):
+        return MalformedRequestError("The JSON body is nested too deeply.")
     if isinstance(exc, RequestValidationError):
         return ValidationError(details={"fields": _validation_fields(exc)})
     if isinstance(exc, HTTPException):
@@ -99,7 +103,8 @@ def install_exception_handlers(app: Starlette, *, problem_json: bool = False) ->
     async def handle(request: Request, exc: Exception) -> Response:
         error = to_netrun_exception(exc)
         problem = problem_json or prefers_problem_json(request.headers.get("accept"))
-        status, headers, body = render_error(error or exc, problem=problem)
+        debug = bool(getattr(request.app, "debug", False))
+        status, headers, body = render_error(error or exc, problem=problem, debug=debug)
         content_type = headers.pop("Content-Type")
         extra = getattr(exc, "headers", None)
         if isinstance(exc, HTTPException) and extra:
