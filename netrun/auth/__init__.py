@@ -38,6 +38,7 @@ from netrun.auth.denylist import Denylist, MemoryDenylist, RedisDenylist
 from netrun.auth.exceptions import (
     AuthenticationError,
     AuthorizationError,
+    AuthUnavailableError,
     PermissionDeniedError,
     TenantAccessDeniedError,
     TokenExpiredError,
@@ -55,9 +56,13 @@ from netrun.auth.tokens import (
     reset_jwt_manager,
 )
 
+# netrun-auth 1.2 re-exported the 429 of netrun-errors (the seeds): keep importing it here.
+from netrun.errors import RateLimitExceededError
+
 __all__ = [
     "ALGORITHMS",
     "AuthConfig",
+    "AuthUnavailableError",
     "AuthenticationError",
     "AuthorizationError",
     "CasbinAuthorizer",
@@ -68,6 +73,7 @@ __all__ = [
     "KeyRing",
     "MemoryDenylist",
     "PermissionDeniedError",
+    "RateLimitExceededError",
     "RedisDenylist",
     "TenantAccessDeniedError",
     "TokenExpiredError",

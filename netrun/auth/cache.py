@@ -4,6 +4,9 @@ production, so a revocation on one worker is seen by all of them.
 ``claim`` uses ``cache.add``, which is atomic on Redis and Memcached (``SET NX``); on the
 local-memory cache it is atomic within one process only, which is all that cache shares.
 
+A cache that cannot be reached raises :class:`~netrun.auth.AuthUnavailableError` (503), not
+``redis.exceptions.ConnectionError``.
+
 Django glue: the framework-neutral interface is :class:`netrun.auth.denylist.Denylist`.
 """
 
@@ -13,7 +16,7 @@ from collections.abc import Sequence
 
 from django.core.cache import caches
 
-from netrun.auth.denylist import Denylist
+from netrun.auth.denylist import Denylist, store_unavailable_guard
 
 __all__ = ["CacheDenylist"]
 
@@ -31,12 +34,15 @@ class CacheDenylist(Denylist):
         return caches[self.alias]
 
     def deny(self, key: str, ttl: int) -> None:
-        self._cache.set(self.prefix + key, 1, timeout=max(ttl, 1))
+        with store_unavailable_guard():
+            self._cache.set(self.prefix + key, 1, timeout=max(ttl, 1))
 
     def any_denied(self, keys: Sequence[str]) -> bool:
         if not keys:
             return False
-        return bool(self._cache.get_many([self.prefix + key for key in keys]))
+        with store_unavailable_guard():
+            return bool(self._cache.get_many([self.prefix + key for key in keys]))
 
     def claim(self, key: str, ttl: int) -> bool:
-        return bool(self._cache.add(self.prefix + key, 1, timeout=max(ttl, 1)))
+        with store_unavailable_guard():
+            return bool(self._cache.add(self.prefix + key, 1, timeout=max(ttl, 1)))

@@ -25,6 +25,8 @@ Field (variable / Django setting)        Default                Meaning
 ``denylist_cache_alias``                 ``"default"``          Django cache of ``cache``
 ``denylist_redis_url``                   ``None``               Redis of ``redis``
 ``denylist_key_prefix``                  ``"netrun:auth:"``     prefix of denylist keys
+``denylist_fail_open``                   ``False``              accept access tokens unchecked
+                                                                while the denylist is down
 ``user_id_field``                        ``"pk"``               user field ``sub`` is matched to
 ``stateless_users``                      ``False``              build users from claims, no query
 ``idp_jwks_url`` / ``idp_issuer`` /      ``None``               external IdP (Entra ID, ...)
@@ -94,6 +96,11 @@ class AuthConfig(BaseConfig):
     denylist_cache_alias: str = Field("default", description="Django cache of the denylist.")
     denylist_redis_url: str | None = Field(None, description="Redis URL of the redis denylist.")
     denylist_key_prefix: str = Field("netrun:auth:", description="Prefix of denylist keys.")
+    denylist_fail_open: bool = Field(
+        False,
+        description="While the denylist store is down, accept access tokens without the "
+        "revocation check (refresh and revoke still fail closed).",
+    )
     user_id_field: str = Field("pk", description="User model field matched to sub.")
     stateless_users: bool = Field(False, description="Users from claims, no database query.")
     idp_jwks_url: str | None = Field(None, description="JWKS URL of an external IdP.")

@@ -14,6 +14,10 @@ an entry only needs to outlive the token it blocks. Three operations are all a
 :class:`RedisDenylist` is shared by every worker. Under Django, ``netrun.auth.cache.CacheDenylist``
 uses a Django cache (Redis in production).
 
+When the store cannot be reached (Redis down, a timeout), every operation raises
+:class:`~netrun.auth.AuthUnavailableError` (503), never the driver's own exception: the
+:class:`~netrun.auth.JWTManager` then decides, per feature, whether to fail open or closed.
+
 Framework-neutral: no Django import.
 """
 
@@ -22,10 +26,31 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+from netrun.auth.exceptions import AuthUnavailableError
+
 __all__ = ["Denylist", "MemoryDenylist", "RedisDenylist"]
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    """What a store outage looks like: socket errors, and redis-py's own when installed."""
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - redis is a dependency of the [redis] extras
+        return (OSError,)
+    return (OSError, RedisError)
+
+
+@contextmanager
+def store_unavailable_guard() -> Iterator[None]:
+    """Turn a store outage inside the block into :class:`AuthUnavailableError`."""
+    try:
+        yield
+    except _store_errors() as error:
+        raise AuthUnavailableError(details={"store_error": type(error).__name__}) from error
 
 
 class Denylist(ABC):
@@ -101,10 +126,15 @@ class RedisDenylist(Denylist):
         self._prefix = prefix
 
     def deny(self, key: str, ttl: int) -> None:
-        self._client.set(self._prefix + key, b"1", ex=max(ttl, 1))
+        with store_unavailable_guard():
+            self._client.set(self._prefix + key, b"1", ex=max(ttl, 1))
 
     def any_denied(self, keys: Sequence[str]) -> bool:
-        return bool(keys) and int(self._client.exists(*(self._prefix + key for key in keys))) > 0
+        if not keys:
+            return False
+        with store_unavailable_guard():
+            return int(self._client.exists(*(self._prefix + key for key in keys))) > 0
 
     def claim(self, key: str, ttl: int) -> bool:
-        return bool(self._client.set(self._prefix + key, b"1", ex=max(ttl, 1), nx=True))
+        with store_unavailable_guard():
+            return bool(self._client.set(self._prefix + key, b"1", ex=max(ttl, 1), nx=True))

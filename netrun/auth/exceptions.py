@@ -19,6 +19,7 @@ from netrun.errors import (
     AuthenticationError,
     AuthorizationError,
     PermissionDeniedError,
+    ServiceUnavailableError,
     TenantAccessDeniedError,
     TokenExpiredError,
     TokenInvalidError,
@@ -26,6 +27,7 @@ from netrun.errors import (
 
 __all__ = [
     "CHALLENGE",
+    "AuthUnavailableError",
     "AuthenticationError",
     "AuthorizationError",
     "PermissionDeniedError",
@@ -49,6 +51,23 @@ class TokenRejectedError(TokenInvalidError):
     def __init__(self, reason: str, message: str | None = None, **extra: Any) -> None:
         self.reason = reason
         super().__init__(message, **extra)
+
+
+class AuthUnavailableError(ServiceUnavailableError):
+    """``AUTH_UNAVAILABLE`` (503): the denylist's store (Redis) cannot be reached.
+
+    Raised where netrun.auth fails closed: verifying a token (unless
+    ``NETRUN_AUTH_DENYLIST_FAIL_OPEN``), refreshing, revoking. Clients retry after
+    ``Retry-After`` seconds; it is never a 500.
+    """
+
+    error_code = "AUTH_UNAVAILABLE"
+    default_message = "Authentication is temporarily unavailable; retry shortly."
+    #: Seconds a client should wait before retrying.
+    retry_after = 5
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 def failure_reason(error: BaseException) -> str:

@@ -13,7 +13,8 @@
 A request with ``Authorization: Bearer <token>`` is verified: ``request.user`` becomes the
 token's user, ``request.auth`` its claims, and the user and tenant are bound in
 :mod:`netrun.core.context` for exactly the duration of the view (a ``with`` block around
-``get_response``). A bad token is answered with the 401 envelope at once. A request without
+``get_response``). A bad token is answered with the 401 envelope at once; a denylist that
+cannot be reached (Redis down) with the 503 ``AUTH_UNAVAILABLE`` envelope, never a 500. A request without
 a bearer token passes through untouched (sessions still work).
 
 DRF views behind it reuse its result instead of verifying again, and the bindings DRF's
@@ -32,9 +33,14 @@ from django.http.response import HttpResponseBase
 from netrun.auth._request import end_request_context, resolve_user
 from netrun.auth.audit import audit_failure
 from netrun.auth.authenticate import authenticate_token, bearer_token
-from netrun.auth.exceptions import AuthenticationError, TokenRejectedError, with_challenge
+from netrun.auth.exceptions import (
+    AuthenticationError,
+    AuthUnavailableError,
+    TokenRejectedError,
+    with_challenge,
+)
 from netrun.core.context import bind
-from netrun.errors import prefers_problem_json, render_error
+from netrun.errors import NetrunException, prefers_problem_json, render_error
 
 __all__ = ["JWTAuthenticationMiddleware"]
 
@@ -55,8 +61,9 @@ def _authenticate(request: HttpRequest) -> Result | None:
     return resolve_user(claims), claims
 
 
-def _error_response(request: HttpRequest, error: AuthenticationError) -> HttpResponseBase:
-    with_challenge(error)
+def _error_response(request: HttpRequest, error: NetrunException) -> HttpResponseBase:
+    if isinstance(error, AuthenticationError):
+        with_challenge(error)
     status, headers, body = render_error(
         error, problem=prefers_problem_json(request.headers.get("Accept"))
     )
@@ -93,7 +100,7 @@ class JWTAuthenticationMiddleware:
             return self.__acall__(request)
         try:
             result = _authenticate(request)
-        except AuthenticationError as error:
+        except (AuthenticationError, AuthUnavailableError) as error:
             return _error_response(request, error)
         get_response = cast(GetResponse, self.get_response)
         try:
@@ -108,7 +115,7 @@ class JWTAuthenticationMiddleware:
         try:
             # Verification may reach the denylist cache and the user table: off the loop.
             result = await sync_to_async(_authenticate)(request)
-        except AuthenticationError as error:
+        except (AuthenticationError, AuthUnavailableError) as error:
             return _error_response(request, error)
         get_response = cast(AsyncGetResponse, self.get_response)
         try:

@@ -21,6 +21,13 @@ family of the one it replaced. A refresh token is spent on first use (an atomic 
 the denylist). Presenting a spent one again means it was copied: the whole family is revoked,
 so the thief's and the victim's tokens (access tokens included) stop working together.
 
+When the denylist's store is down (Redis stopped), the manager fails closed by default:
+verification, refresh and revocation raise :class:`~netrun.auth.AuthUnavailableError` (503
+``AUTH_UNAVAILABLE`` with ``Retry-After``), never a 500. ``denylist_fail_open=True`` accepts
+access tokens without the revocation check during the outage (a revoked token then works
+until it expires); refresh and revoke always fail closed, since single use of a refresh
+token and a revocation cannot be promised without the store.
+
 Framework-neutral: no Django import.
 """
 
@@ -41,7 +48,7 @@ import jwt.exceptions
 
 from netrun.auth.conf import AuthConfig
 from netrun.auth.denylist import Denylist, MemoryDenylist
-from netrun.auth.exceptions import TokenExpiredError, TokenRejectedError
+from netrun.auth.exceptions import AuthUnavailableError, TokenExpiredError, TokenRejectedError
 from netrun.auth.keys import KeyRing, key_ring_from_config, valid_kid
 from netrun.config import get_settings
 from netrun.errors import ConfigurationError
@@ -336,7 +343,15 @@ class JWTManager:
         family = claims.get("fam")
         if family:
             keys.append(f"fam:{family}")
-        return self.denylist.any_denied(keys)
+        try:
+            return self.denylist.any_denied(keys)
+        except AuthUnavailableError as error:
+            store_error = error.details.get("store_error")
+            if not self.config.denylist_fail_open:
+                logger.error("auth_denylist_unavailable", result="refused", error=store_error)
+                raise
+            logger.warning("auth_denylist_unavailable", result="accepted", error=store_error)
+            return False
 
     # ------------------------------------------------------------------------- refresh / revoke
 
@@ -344,6 +359,8 @@ class JWTManager:
         """Spend ``refresh_token`` and return a new pair of the same family.
 
         A refresh token presented a second time revokes its whole family and is refused.
+        Without the denylist's store it raises :class:`~netrun.auth.AuthUnavailableError`:
+        single use cannot be promised, so nothing is issued.
         """
         claims = self.decode(refresh_token, token_type=REFRESH)
         jti, family = str(claims["jti"]), str(claims.get("fam") or claims["jti"])
