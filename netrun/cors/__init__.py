@@ -13,7 +13,8 @@ Level 3. Pick a preset, list the origins, and never write ``CORS_*`` by hand::
 
 The same settings come from ``CORS_PRESET``, ``CORS_ALLOWED_ORIGINS``, ... environment
 variables. Per-view policies: :func:`cors_policy`. FastAPI:
-``netrun.cors.contrib.fastapi.add_cors(app, config)``.
+``netrun.cors.contrib.fastapi.add_cors(app, config)``, or the seeds' ASGI middleware
+``app.add_middleware(netrun.cors.CORSMiddleware, config=...)`` (:mod:`netrun.cors.asgi`).
 
 This module imports without Django installed or configured; the policy core
 (:mod:`netrun.cors.policy`, :mod:`netrun.cors.origins`, :mod:`netrun.cors.presets`) never
@@ -23,6 +24,7 @@ imports a web framework. The Django glue is referenced by dotted path:
 
 from __future__ import annotations
 
+from netrun.cors.asgi import CORSMiddleware
 from netrun.cors.conf import CORSConfig
 from netrun.cors.decorators import cors_policy
 from netrun.cors.origins import (
@@ -60,6 +62,7 @@ __all__ = [
     "PRESETS",
     "PRESET_NAMES",
     "CORSConfig",
+    "CORSMiddleware",
     "CorsPolicy",
     "Decision",
     "DecisionLogger",
