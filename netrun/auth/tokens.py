@@ -122,7 +122,8 @@ def unverified_header(token: str) -> dict[str, Any]:
         raise TokenRejectedError("malformed")
     try:
         header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
+        # RecursionError: a header of 3 KB of "[" is hostile input, not a server error.
         raise TokenRejectedError("malformed") from None
     if not isinstance(header, dict):
         raise TokenRejectedError("malformed")

@@ -199,3 +199,11 @@ def test_key_of_another_algorithm_family_is_never_used(rsa_keys: KeyPair, ec_key
         _claims(), rsa_keys.private_pem, "RS256", headers={"kid": es.key_ring.active.kid}
     )
     assert _reason(es, token) == "algorithm_not_allowed"
+
+
+def test_a_deeply_nested_header_is_malformed_not_a_recursion_error(manager: JWTManager) -> None:
+    head = base64.urlsafe_b64encode(b"[" * 3000).rstrip(b"=").decode()
+    assert len(head) <= 4096  # under the header size limit: the decoder does see it
+    with pytest.raises(TokenRejectedError) as caught:
+        manager.verify(f"{head}.e30.c2ln")
+    assert caught.value.reason == "malformed"
