@@ -5,7 +5,13 @@ the same objects for the life of the process; reconfiguring changes what they po
 keeps ``cache_logger_on_first_use`` (the fast path) correct for loggers that were already used,
 and lets :func:`netrun.logging.testing.capture_logs` swap the processors of every logger.
 
-Two modes:
+Three modes:
+
+* **closed default** (no configuration at all): the first :func:`get_logger` of a process in
+  which nobody configured structlog installs netrun's chain, redaction included, rendering
+  console lines to ``sys.stderr`` at ``INFO``. A plain script or a FastAPI service never
+  prints a secret because a set-up call was forgotten. A structlog configuration the project
+  made itself, before or after, is left in charge.
 
 * **netrun owns the output** (:func:`configure_logging`): structlog renders straight to a
   stream, without the stdlib round trip; a handler with :class:`~.formatters.NetrunFormatter`
@@ -37,6 +43,7 @@ from netrun.core.context import (
     current_user_id,
 )
 from netrun.logging._context import _process_id as process_id
+from netrun.logging.access import install_access_filters
 from netrun.logging.formatters import NetrunFormatter, renderer
 from netrun.logging.redaction import Redactor
 
@@ -47,6 +54,7 @@ __all__ = [
     "get_logger",
     "is_configured",
     "logging_state",
+    "owns_structlog",
     "reset_logging",
 ]
 
@@ -74,7 +82,8 @@ def parse_level(level: str | int) -> int:
 
 @dataclass
 class _State:
-    mode: str | None = None  # None (not configured), "netrun" or "stdlib"
+    # None (nothing installed), "default" (the closed default), "netrun" or "stdlib"
+    mode: str | None = None
     level: int = logging.NOTSET
     stream: IO[str] | None = None
     handler: logging.Handler | None = None
@@ -90,7 +99,13 @@ _processors: list[Processor] = []
 
 def _write_line(line: Any = None, *rest: Any) -> bool:
     stream = _state.stream
-    if stream is None or not isinstance(line, str):
+    if stream is None:
+        if _state.mode != "default":
+            return False
+        # Read at write time, like the stdlib's last-resort handler, so a redirected or
+        # captured stderr gets the line.
+        stream = sys.stderr
+    if not isinstance(line, str):
         return False
     with _write_lock:
         stream.write(line + "\n")
@@ -221,6 +236,8 @@ def _install(processors: Iterable[Processor]) -> None:
         context_class=dict,
         cache_logger_on_first_use=True,
     )
+    # Access lines (runserver, uvicorn, gunicorn) carry URLs: redacted in every mode.
+    install_access_filters()
 
 
 def _enricher(app_name: str | None, environment: str | None) -> Processor:
@@ -346,6 +363,21 @@ def configure_structlog_for_stdlib(
     )
 
 
+def _install_default() -> None:
+    """The closed default: netrun's chain, redaction included, to ``sys.stderr``."""
+    _state.mode = "default"
+    _state.level = logging.INFO
+    _state.stream = None
+    _state.options = {}
+    _install([*_event_chain(None, None, Redactor()), renderer(False)])
+
+
+def owns_structlog() -> bool:
+    """True when structlog runs netrun's processor list (configured by netrun or its default),
+    not a configuration the project made itself."""
+    return bool(structlog.get_config()["processors"] is _processors)
+
+
 def _remove_handler() -> None:
     if _state.handler is not None:
         logging.getLogger().removeHandler(_state.handler)
@@ -365,11 +397,12 @@ def reset_logging() -> None:
 
 def is_configured() -> bool:
     """True after :func:`configure_logging` or :func:`configure_structlog_for_stdlib`."""
-    return _state.mode is not None
+    return _state.mode in ("netrun", "stdlib")
 
 
 def logging_state() -> dict[str, Any]:
-    """What netrun configured: ``mode`` (``None``, ``"netrun"``, ``"stdlib"``) and options."""
+    """What netrun configured: ``mode`` (``None``, ``"default"``, ``"netrun"``,
+    ``"stdlib"``) and options."""
     return {"mode": _state.mode, **_state.options}
 
 
@@ -377,8 +410,11 @@ def get_logger(name: str | None = None, **initial_values: Any) -> NetrunBoundLog
     """A structlog logger for ``name``; without a name, for the calling module.
 
     Events carry ``logger=<name>``. Module-level use is cheap: nothing is built until the
-    first event.
+    first event. When nothing configured structlog yet, netrun's closed default is installed
+    first, so events are redacted even if :func:`configure_logging` is never called.
     """
+    if not structlog.is_configured():
+        _install_default()
     if name is None:
         # sys._getframe is the cheap way to ask for the caller's module; it exists in CPython
         # and PyPy, and the fallback keeps other interpreters working.

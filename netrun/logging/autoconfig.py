@@ -14,7 +14,7 @@ from netrun.core.deps import is_available
 from netrun.logging._config import (
     configure_logging,
     configure_structlog_for_stdlib,
-    is_configured,
+    owns_structlog,
     parse_level,
 )
 from netrun.logging._context import set_process_correlation_id
@@ -38,9 +38,10 @@ def setup_from_settings() -> None:
             log_level=level,
             extra_sensitive_keys=extra_keys,
         )
-    elif not structlog.is_configured() or is_configured():
-        # LOGGING stays in charge; structlog events still get context and redaction. A
-        # structlog configuration the project made itself is left alone.
+    elif not structlog.is_configured() or owns_structlog():
+        # LOGGING stays in charge; structlog events still get context and redaction (this
+        # replaces netrun's closed default too). A structlog configuration the project made
+        # itself is left alone.
         configure_structlog_for_stdlib(
             app_name=conf.APP_NAME,
             environment=conf.ENVIRONMENT,

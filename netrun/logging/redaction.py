@@ -6,7 +6,9 @@ Two rules, applied to every event:
   ``cookie``, ...) is replaced by ``"[REDACTED]"``, at any depth of dicts, lists and tuples.
   Matching is case-insensitive and substring-aware (``db_password``, ``X-Api-Key`` and
   ``Set-Cookie`` all match), with an allow-list for the harmless keys an LLM suite logs all
-  the time (``prompt_tokens``, ``max_tokens``, ...).
+  the time (``prompt_tokens``, ``max_tokens``, ...). A key that is sensitive only because it
+  says "token" and ends in ``tokens`` (``cache_read_tokens``) names a count: an integer
+  under it is kept, anything else (a list of tokens, a string) is redacted.
 * **Values.** Any string, wherever it appears (the event name, a nested value, a formatted
   traceback), has bearer tokens, JWTs, ``sk-`` / ``sk-ant-`` API keys and the password of a
   URL's credentials (``postgresql://user:***@host/db``) replaced.
@@ -95,6 +97,9 @@ _KEY_CACHE_LIMIT: Final = 4096
 _PLAIN: Final = 0
 _SENSITIVE: Final = 1
 _TRUSTED: Final = 2
+# Sensitive only through "token" and ending in "tokens" (cache_read_tokens): an int is a
+# count and is kept; any other value may be a list of real tokens and is redacted.
+_COUNT: Final = 3
 # Keys whose values netrun's own processors generate (levels, timestamps, logger names,
 # nothing a caller passes can end up there.
 _TRUSTED_KEYS: Final = ("level", "log_level", "timestamp", "logger")
@@ -137,10 +142,11 @@ class Redactor:
 
     Instances are structlog processors (``redactor(logger, method_name, event_dict)``) and can
     also clean any value with :meth:`redact`. ``sensitive_keys`` replaces the default list;
-    ``extra_sensitive_keys`` adds to it; ``safe_keys`` replaces the allow-list.
+    ``extra_sensitive_keys`` adds to it; ``safe_keys`` replaces the allow-list, and with it
+    the default rule that keeps integer counts under ``*tokens`` keys.
     """
 
-    __slots__ = ("_key_cache", "safe_keys", "sensitive_keys")
+    __slots__ = ("_counts", "_key_cache", "safe_keys", "sensitive_keys")
 
     def __init__(
         self,
@@ -156,16 +162,27 @@ class Redactor:
         self.safe_keys: frozenset[str] = frozenset(
             _normalise(key) for key in (DEFAULT_SAFE_KEYS if safe_keys is None else safe_keys)
         )
+        self._counts = safe_keys is None
         # Key -> _PLAIN / _SENSITIVE / _TRUSTED. The keys netrun itself fills with values it
         # generates are trusted and skipped.
         self._key_cache: dict[str, int] = dict.fromkeys(_TRUSTED_KEYS, _TRUSTED)
 
     def _classify(self, key: str) -> int:
         normalised = _normalise(key)
-        sensitive = normalised not in self.safe_keys and any(
-            term in normalised for term in self.sensitive_keys
-        )
-        kind = _SENSITIVE if sensitive else _PLAIN
+        if normalised in self.safe_keys:
+            kind = _PLAIN
+        else:
+            terms = [term for term in self.sensitive_keys if term in normalised]
+            if not terms:
+                kind = _PLAIN
+            elif (
+                self._counts
+                and normalised.endswith("tokens")
+                and all(term == "token" for term in terms)
+            ):
+                kind = _COUNT
+            else:
+                kind = _SENSITIVE
         # Keys are few and repeat on every event; the cap only guards against events that
         # use unbounded user data as keys.
         if len(self._key_cache) < _KEY_CACHE_LIMIT:
@@ -199,8 +216,13 @@ class Redactor:
 
     def _redact_mapping(self, mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
         changed: dict[Any, Any] | None = None
+        cache = self._key_cache
         for key, item in mapping.items():
-            if isinstance(key, str) and self.is_sensitive_key(key):
+            kind = _PLAIN
+            if isinstance(key, str):
+                cached = cache.get(key)
+                kind = self._classify(key) if cached is None else cached
+            if kind == _SENSITIVE or (kind == _COUNT and item.__class__ is not int):
                 new: Any = REDACTED if item is not None else None
             else:
                 new = self.redact(item)
@@ -237,7 +259,10 @@ class Redactor:
                     new = self.redact(value)
                     if new is not value:
                         event_dict[key] = new
-            elif kind == _SENSITIVE and value is not None:
+            elif kind == _SENSITIVE:
+                if value is not None:
+                    event_dict[key] = REDACTED
+            elif kind == _COUNT and value is not None and value.__class__ is not int:
                 event_dict[key] = REDACTED
         return event_dict
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from netrun.logging import get_logger
-from netrun.logging.redaction import REDACTED, Redactor, redact_text
+from netrun.logging import configure_logging, get_logger
+from netrun.logging.redaction import DEFAULT_SENSITIVE_KEYS, REDACTED, Redactor, redact_text
 from tests.logging.conftest import JsonStream
 
 
@@ -215,6 +215,128 @@ def test_no_generated_secret_survives_in_the_rendered_json(
 
     line = json_logs.getvalue()
     assert line
-    assert secret not in line
+    # The values the event carried; keys and what netrun generates (a timestamp, the logger
+    # name) can spell a short generated "secret" ("timestam") without leaking anything.
+    generated = {"timestamp", "logger", "level", "app", "environment", "correlation_id"}
+    values = [value for key, value in json.loads(line).items() if key not in generated]
+    payload = json.dumps(values, ensure_ascii=False)
+    assert secret not in payload
     # Also not in the escaped form JSON would give a non-ASCII or quoted secret.
-    assert json.dumps(secret)[1:-1] not in line
+    assert json.dumps(secret)[1:-1] not in json.dumps(values)
+
+
+# ----------------------------------------------------------------- every term netrun claims
+
+# One key per sensitive term, holding that term and no other, so removing the term from
+# DEFAULT_SENSITIVE_KEYS fails exactly its case. The list is pinned here on purpose: a term
+# added to the module without a test here fails the completeness test below.
+KEY_FOR_TERM = {
+    "password": "db_password",
+    "passwd": "PASSWD",
+    "passphrase": "ssh_passphrase",
+    "secret": "client_secret",
+    "token": "token",
+    "api_key": "X-Api-Key",
+    "apikey": "apikey",
+    "authorization": "Authorization",
+    "auth_header": "proxy_auth_header",
+    "cookie": "Set-Cookie",
+    "session": "sessionid",
+    "private_key": "private_key_pem",
+    "credential": "aws_credential",
+    "signature": "webhook_signature",
+    "dsn": "sentry_dsn",
+}
+
+
+def test_every_claimed_sensitive_term_has_a_case() -> None:
+    assert set(KEY_FOR_TERM) == set(DEFAULT_SENSITIVE_KEYS)
+
+
+@pytest.mark.parametrize(("term", "key"), sorted(KEY_FOR_TERM.items()))
+def test_each_sensitive_term_redacts_on_its_own(term: str, key: str) -> None:
+    others = [other for other in DEFAULT_SENSITIVE_KEYS if other != term]
+    assert not Redactor(others).is_sensitive_key(key)  # only this term catches the key
+    event = {key: "value-that-must-not-print", "nested": [{key: "x"}], "user": "ada"}
+    assert redact(event) == {key: REDACTED, "nested": [{key: REDACTED}], "user": "ada"}
+    # ... and through a logger and a real renderer, not only the processor.
+    stream = JsonStream()
+    configure_logging(stream=stream)
+    get_logger("terms").info("event", **{key: "value-that-must-not-print"})
+    assert stream.named("event")[0][key] == REDACTED
+    assert "value-that-must-not-print" not in stream.getvalue()
+
+
+# One sample per value pattern of redaction.py, with the text around it that must survive.
+VALUE_PATTERNS = {
+    "bearer": ("auth: Bearer abcdefgh12345678", "auth: Bearer [REDACTED]"),
+    "bearer_upper": ("auth: BEARER abcdefgh12345678", "auth: BEARER [REDACTED]"),
+    "jwt": (
+        "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln!",
+        f"jwt {REDACTED}!",
+    ),
+    "unsigned_jwt": ("jwt eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. ok", f"jwt {REDACTED} ok"),
+    "sk_key": ("key sk-abcdefghijkl ok", f"key {REDACTED} ok"),
+    "url_credentials": ("dsn mysql://root:pw@db/x ok", "dsn mysql://root:***@db/x ok"),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), list(VALUE_PATTERNS.values()), ids=list(VALUE_PATTERNS)
+)
+def test_each_value_pattern_redacts_inside_any_string(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+    assert redact({"detail": text, "items": [text]}) == {"detail": expected, "items": [expected]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sk-abcdefghijk",  # one character short of a key
+        "scheme://host/path@v2",  # an "@" without credentials before it
+        "eyJnotajwt",  # no dots
+    ],
+)
+def test_value_patterns_do_not_fire_on_near_misses(text: str) -> None:
+    assert redact_text(text) == text
+
+
+# ----------------------------------------------------------------- token counts vs tokens
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["cache_read_tokens", "cache_write_tokens", "thinking_tokens", "estimated_input_tokens"],
+)
+def test_token_counts_are_kept_but_a_list_of_tokens_is_not(key: str) -> None:
+    assert redact({key: 12}) == {key: 12}
+    assert redact({"usage": {key: 7}}) == {"usage": {key: 7}}
+    assert redact({key: ["t0k3n-value"]}) == {key: REDACTED}
+    assert redact({key: "12"}) == {key: REDACTED}
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["token", "access_token", "refresh_token", "id_token", "csrftoken", "refresh_tokens"],
+)
+def test_real_tokens_stay_redacted_whatever_their_type(key: str) -> None:
+    assert redact({key: "abc"}) == {key: REDACTED}
+    if not key.endswith("tokens"):
+        assert redact({key: 123456}) == {key: REDACTED}  # a numeric one-time token
+    assert redact({key: ["abc"]}) == {key: REDACTED}
+
+
+def test_a_count_key_that_also_names_another_secret_stays_redacted() -> None:
+    assert redact({"password_tokens": 3}) == {"password_tokens": REDACTED}
+
+
+def test_netruns_own_llm_response_event_logs_its_cache_token_counts(
+    json_logs: JsonStream,
+) -> None:
+    from netrun.llm.adapters.offline import OfflineAdapter
+
+    OfflineAdapter().chat("hello")
+    [event] = json_logs.named("llm_response")
+    assert event["cache_read_tokens"] == 0
+    assert event["cache_write_tokens"] == 0
+    assert isinstance(event["input_tokens"], int)
