@@ -47,8 +47,16 @@ def one_call(enforcer: PolicyEnforcer) -> bool:
     return True
 
 
-def race_threads(enforcer: PolicyEnforcer, threads: int, barrier: Any = None) -> int:
-    """Start ``threads`` callers together; return how many were admitted."""
+def race_threads(
+    enforcer: PolicyEnforcer,
+    threads: int,
+    barrier: Any = None,
+    thread_done: Callable[[], None] | None = None,
+) -> int:
+    """Start ``threads`` callers together; return how many were admitted.
+
+    ``thread_done`` runs in each caller's thread as it ends (the Django ledger's callers
+    return their connection to the pool there)."""
     start = threading.Barrier(threads)
     results: list[bool] = []
     errors: list[BaseException] = []
@@ -62,6 +70,9 @@ def race_threads(enforcer: PolicyEnforcer, threads: int, barrier: Any = None) ->
             with lock:
                 errors.append(error)
             return
+        finally:
+            if thread_done is not None:
+                thread_done()
         with lock:
             results.append(admitted)
 
@@ -80,10 +91,68 @@ def race_threads(enforcer: PolicyEnforcer, threads: int, barrier: Any = None) ->
 
 def process_main(ledger_factory: Callable[[], BudgetLedger], threads: int, barrier: Any) -> int:
     ledger = ledger_factory()
+    done = close_django_connections if getattr(ledger, "using", None) == DJANGO_ALIAS else None
     try:
-        return race_threads(make_enforcer(ledger), threads, barrier)
+        return race_threads(make_enforcer(ledger), threads, barrier, done)
     finally:
         ledger.close()
+
+
+DJANGO_ALIAS = "budget_race"
+#: Connections of one process's pool: 200 threads share them, and PostgreSQL (shared with
+#: other test runs) allows 100 in all.
+DJANGO_POOL_SIZE = 4
+
+
+def django_database(dsn: str) -> dict[str, Any]:
+    """Django settings of an alias on ``dsn``, through a psycopg pool (Django 5.1+)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(dsn)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": parts.username or "",
+        "PASSWORD": parts.password or "",
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "ATOMIC_REQUESTS": False,
+        "AUTOCOMMIT": True,
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": False,
+        "OPTIONS": {"pool": {"min_size": 1, "max_size": DJANGO_POOL_SIZE, "timeout": 120}},
+        "TIME_ZONE": None,
+        "TEST": {"NAME": None, "CHARSET": None, "COLLATION": None, "MIGRATE": True, "MIRROR": None},
+    }
+
+
+def add_django_alias(dsn: str) -> None:
+    """Point :data:`DJANGO_ALIAS` at ``dsn`` (setting Django up in a spawned process)."""
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    import django
+    from django.db import connections
+
+    django.setup()
+    connections.settings[DJANGO_ALIAS] = django_database(dsn)
+
+
+def close_django_connections() -> None:
+    from django.db import connections
+
+    connections[DJANGO_ALIAS].close()  # back to the pool
+
+
+def django_ledger(dsn: str) -> BudgetLedger:
+    """The Django ORM ledger on PostgreSQL at ``dsn`` (already migrated)."""
+    from django.db import connections
+
+    if DJANGO_ALIAS not in connections.settings:
+        add_django_alias(dsn)
+    from netrun.llm.budgets.django import DjangoLedger
+
+    return DjangoLedger(DJANGO_ALIAS)
 
 
 def redis_ledger(url: str) -> BudgetLedger:

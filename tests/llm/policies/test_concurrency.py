@@ -1,5 +1,6 @@
 """200 concurrent callers against a budget for exactly 37 calls: exactly 37 are admitted and
-the spend never passes the budget, for every ledger, with threads and with processes."""
+the spend never passes the budget, for every ledger (memory, Redis, PostgreSQL through
+psycopg, and the Django ORM on PostgreSQL), with threads and with processes."""
 
 from __future__ import annotations
 
@@ -83,3 +84,18 @@ def test_sql_ledger_threads(sql_ledger: BudgetLedger) -> None:
 def test_sql_ledger_processes(sql_ledger: BudgetLedger, postgres_dsn: str) -> None:
     admitted = race_processes(functools.partial(race.sql_ledger, postgres_dsn))
     assert_exact(sql_ledger, admitted)
+
+
+def test_django_ledger_postgres(django_pg: BudgetLedger) -> None:
+    # 200 threads, each with its own Django connection (from a pool of 8) and transaction:
+    # only SELECT ... FOR UPDATE on the tenant's account row keeps them from overspending.
+    admitted = race.race_threads(
+        race.make_enforcer(django_pg), CALLERS, thread_done=race.close_django_connections
+    )
+    assert_exact(django_pg, admitted)
+
+
+@pytest.mark.slow
+def test_django_ledger_postgres_processes(django_pg: BudgetLedger, postgres_dsn: str) -> None:
+    admitted = race_processes(functools.partial(race.django_ledger, postgres_dsn))
+    assert_exact(django_pg, admitted)

@@ -1,5 +1,6 @@
 """The ledger contract, the same tests on every ledger: memory, Redis, PostgreSQL (psycopg)
-and the Django ORM (SQLite here; PostgreSQL in test_django_ledger_postgres)."""
+and the Django ORM on SQLite and on PostgreSQL (whose race is
+test_concurrency.py::test_django_ledger_postgres)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ NOW = dt.datetime(2025, 6, 30, 23, 30, tzinfo=dt.timezone.utc)
         "redis",
         "sql",
         pytest.param("django", marks=pytest.mark.django_db(transaction=True)),
+        "django_postgres",
     ]
 )
 def ledger(request: pytest.FixtureRequest) -> Iterator[BudgetLedger]:
@@ -45,6 +47,9 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[BudgetLedger]:
         sql = SQLLedger(request.getfixturevalue("postgres_dsn"), max_connections=2)
         sql.create_tables()
         built = sql
+    elif request.param == "django_postgres":
+        yield request.getfixturevalue("django_pg")  # the fixture closes it
+        return
     else:
         from netrun.llm.budgets.django import DjangoLedger
 
