@@ -29,8 +29,6 @@ from netrun.logging.testing import capture_logs
 NOW = dt.datetime(2025, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 
-
-
 def enforcer(rule: ProviderPolicy | None = None, **tenant: Any) -> PolicyEnforcer:
     rules = {} if rule is None else {rule.provider: rule}
     policy = TenantPolicy(tenant_id="acme", provider_policies=rules, **tenant)
@@ -165,7 +163,16 @@ def test_rate_limits_are_per_tenant_and_provider() -> None:
         rate_limit_backend=backend,
     )
     reserve(a).release()
-    reserve(b).release()
+    reserve(b).release()  # b's minute is its own: a's request does not count against it
+    # The second request of a's minute is refused by RPM, as a rate limit (429), not a policy.
+    with pytest.raises(RateLimitExceededError) as refused:
+        reserve(a)
+    assert refused.value.details["rule"] == "rate_limit_rpm"
+    assert refused.value.details["tenant_id"] == "a"
+    assert refused_rule(lambda: reserve(b)) == "rate_limit_rpm"
+    # Per provider: a's limit on openai says nothing about another provider.
+    other = reserve(a, provider="anthropic", model="claude-haiku-4-5")
+    other.release()
 
 
 # ---------------------------------------------------------------------- budgets
