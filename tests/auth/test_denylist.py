@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+from collections import Counter
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -121,3 +124,40 @@ def test_get_jwt_manager_is_cached_and_follows_settings() -> None:
         second = get_jwt_manager()
         assert second is not first
         assert second.config.access_token_lifetime == 60
+
+
+#: The race of refresh-token single use across workers: processes, trials.
+RACE_PROCESSES = 8
+RACE_TRIALS = 20
+
+
+def _claim_race(url: str, trials: int, barrier: Any, results: Any) -> None:
+    """One worker: claim the trial's key together with the others, report whether it won."""
+    denylist = RedisDenylist(url=url, prefix="race:")
+    denylist.any_denied(["warm-up"])  # connected before the first start signal
+    for trial in range(trials):
+        barrier.wait(timeout=120)
+        results.put((trial, denylist.claim(f"used:{trial}", 60)))
+
+
+def test_redis_claim_has_exactly_one_winner_across_processes(redis_url: str) -> None:
+    """Single use of a refresh token across workers: SET NX, never EXISTS-then-SET."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(RACE_PROCESSES)
+    results = context.Queue()
+    workers = [
+        context.Process(target=_claim_race, args=(redis_url, RACE_TRIALS, barrier, results))
+        for _ in range(RACE_PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        outcomes = [results.get(timeout=120) for _ in range(RACE_PROCESSES * RACE_TRIALS)]
+    finally:
+        for worker in workers:
+            worker.join(timeout=60)
+    assert [worker.exitcode for worker in workers] == [0] * RACE_PROCESSES
+    wins = Counter(trial for trial, won in outcomes if won)
+    assert {trial: wins[trial] for trial in range(RACE_TRIALS)} == dict.fromkeys(
+        range(RACE_TRIALS), 1
+    )
