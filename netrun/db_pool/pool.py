@@ -5,6 +5,11 @@ Both wrap psycopg_pool and add what a multi-tenant service needs:
 * ``connection()`` writes the current tenant (``netrun.core.context``) on the session when a
   connection is handed out and clears it when it comes back, also after a failed
   transaction, so nothing of one borrower's tenant reaches the next (see ``_tenant``);
+* ``tenant_scope="transaction"`` (PgBouncer and other poolers in transaction mode): nothing is
+  written on the session; each ``connection()`` block is one transaction that starts with
+  ``set_config('netrun.tenant_id', %s, true)``. In session scope a pooler in front is
+  detected and each block then reads the tenant back, refusing (``ConfigurationError``) a
+  server session that holds another;
 * the tenant write doubles as the pool's liveness check: a connection killed by a server
   restart fails it, is discarded, and the borrower gets another one, without a process
   restart and without an extra round trip;
@@ -24,14 +29,21 @@ from contextlib import asynccontextmanager, contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from netrun.core.context import current_tenant_id
 from netrun.db_pool import _registry
 from netrun.db_pool._metrics import Counters, PoolHealth, PoolMetrics
 from netrun.db_pool._redact import redact_error, redact_url
 from netrun.db_pool._tenant import (
+    TENANT_SCOPES,
     apply_tenant,
     apply_tenant_async,
+    behind_pooler,
     clear_tenant,
     clear_tenant_async,
+    set_tenant_local,
+    set_tenant_local_async,
+    verify_tenant,
+    verify_tenant_async,
 )
 from netrun.db_pool.conf import PoolConfig
 from netrun.errors import ConfigurationError, ServiceUnavailableError
@@ -54,7 +66,13 @@ class _PoolBase:
         config: PoolConfig,
         *,
         connection_kwargs: Mapping[str, Any] | None = None,
+        tenant_scope: str = "session",
     ) -> None:
+        if tenant_scope not in TENANT_SCOPES:
+            raise ConfigurationError(
+                f"tenant_scope must be one of {', '.join(TENANT_SCOPES)}; got {tenant_scope!r}."
+            )
+        self.tenant_scope = tenant_scope
         self.config = config
         self.name = config.pool_name
         self._kwargs = dict(connection_kwargs or {})
@@ -154,9 +172,13 @@ class DatabasePool(_PoolBase):
     """
 
     def __init__(
-        self, config: PoolConfig, *, connection_kwargs: Mapping[str, Any] | None = None
+        self,
+        config: PoolConfig,
+        *,
+        connection_kwargs: Mapping[str, Any] | None = None,
+        tenant_scope: str = "session",
     ) -> None:
-        super().__init__(config, connection_kwargs=connection_kwargs)
+        super().__init__(config, connection_kwargs=connection_kwargs, tenant_scope=tenant_scope)
         self._pool: ConnectionPool[Connection[Any]] | None = None
 
     @property
@@ -187,9 +209,13 @@ class DatabasePool(_PoolBase):
             min_size=self.config.min_size,
             max_size=self.config.max_size,
         )
-        pool: ConnectionPool[Connection[Any]] = ConnectionPool(
-            check=apply_tenant, reset=clear_tenant, **self._pool_arguments()
-        )
+        if self.tenant_scope == "transaction":
+            # Nothing on the session: the check only proves the connection alive.
+            pool: ConnectionPool[Connection[Any]] = ConnectionPool(
+                check=ConnectionPool.check_connection, **self._pool_arguments()
+            )
+        else:
+            pool = ConnectionPool(check=apply_tenant, reset=clear_tenant, **self._pool_arguments())
         try:
             pool.open(wait=self.config.min_size > 0, timeout=self.config.timeout)
             # A probe, so that min_size=0 also proves the URL and credentials now.
@@ -232,7 +258,16 @@ class DatabasePool(_PoolBase):
         self._counters.acquired(time.perf_counter() - started)
         try:
             with conn:
-                yield conn
+                if self.tenant_scope == "transaction":
+                    with conn.transaction():
+                        set_tenant_local(conn, current_tenant_id())
+                        yield conn
+                elif behind_pooler(conn):
+                    with conn.transaction():
+                        verify_tenant(conn, current_tenant_id())
+                        yield conn
+                else:
+                    yield conn
         finally:
             pool.putconn(conn)
             self._counters.released()
@@ -275,9 +310,13 @@ class AsyncDatabasePool(_PoolBase):
     """
 
     def __init__(
-        self, config: PoolConfig, *, connection_kwargs: Mapping[str, Any] | None = None
+        self,
+        config: PoolConfig,
+        *,
+        connection_kwargs: Mapping[str, Any] | None = None,
+        tenant_scope: str = "session",
     ) -> None:
-        super().__init__(config, connection_kwargs=connection_kwargs)
+        super().__init__(config, connection_kwargs=connection_kwargs, tenant_scope=tenant_scope)
         self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
 
     @property
@@ -308,9 +347,15 @@ class AsyncDatabasePool(_PoolBase):
             min_size=self.config.min_size,
             max_size=self.config.max_size,
         )
-        pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
-            check=apply_tenant_async, reset=clear_tenant_async, **self._pool_arguments()
-        )
+        pool: AsyncConnectionPool[AsyncConnection[Any]]
+        if self.tenant_scope == "transaction":
+            pool = AsyncConnectionPool(
+                check=AsyncConnectionPool.check_connection, **self._pool_arguments()
+            )
+        else:
+            pool = AsyncConnectionPool(
+                check=apply_tenant_async, reset=clear_tenant_async, **self._pool_arguments()
+            )
         try:
             await pool.open(wait=self.config.min_size > 0, timeout=self.config.timeout)
             async with pool.connection(timeout=self.config.timeout) as conn:
@@ -347,7 +392,16 @@ class AsyncDatabasePool(_PoolBase):
         self._counters.acquired(time.perf_counter() - started)
         try:
             async with conn:
-                yield conn
+                if self.tenant_scope == "transaction":
+                    async with conn.transaction():
+                        await set_tenant_local_async(conn, current_tenant_id())
+                        yield conn
+                elif behind_pooler(conn):
+                    async with conn.transaction():
+                        await verify_tenant_async(conn, current_tenant_id())
+                        yield conn
+                else:
+                    yield conn
         finally:
             await pool.putconn(conn)
             self._counters.released()

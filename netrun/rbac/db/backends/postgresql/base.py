@@ -249,7 +249,10 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
                     conn.execute(SET_TENANT_LOCAL_SQL, (wanted,))
                 self.netrun_transaction_tenant = wanted
                 return
-            row = conn.execute(("BEGIN; " if begin else "") + VERIFY_TENANT_SQL).fetchone()
+            cursor = conn.execute(("BEGIN; " if begin else "") + VERIFY_TENANT_SQL)
+            if begin:
+                cursor.nextset()  # past BEGIN's result, to the SELECT's
+            row = cursor.fetchone()
         found = "" if row is None else str(row[0])
         if found != wanted:
             logger.error(
