@@ -92,6 +92,10 @@ class LLMUsageHourly(models.Model):
         db_table = "netrun_llm_usage_hourly"
         verbose_name = "LLM usage per hour"
         verbose_name_plural = "LLM usage per hour"
+        indexes = [
+            # Row-level security compares tenant_id on every read: an index must start with it.
+            models.Index(fields=["tenant_id", "hour"], name="netrun_llm_hourly_tenant_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["hour", "tenant_id", "provider", "model"],

@@ -10,12 +10,15 @@ from collections.abc import Callable
 
 __all__ = [
     "CROSS_TENANT_POLICY",
+    "FLOOR_POLICY",
     "SET_TENANT_SQL",
     "TENANT_POLICY",
     "TENANT_SETTING",
     "current_tenant_expr",
     "disable_statements",
     "enable_statements",
+    "floor_predicate",
+    "quote_literal",
     "through_predicate",
 ]
 
@@ -27,6 +30,9 @@ SET_TENANT_SQL = "SELECT set_config('netrun.tenant_id', %s, false)"
 TENANT_POLICY = "netrun_tenant_isolation"
 #: The role-scoped policy of :func:`netrun.rbac.db.cross_tenant`.
 CROSS_TENANT_POLICY = "netrun_cross_tenant"
+#: The RESTRICTIVE policy every tenant table gets: ANDed with every permissive policy, so a
+#: permissive policy added later (``USING (true)``) cannot widen what a tenant sees.
+FLOOR_POLICY = "netrun_tenant_floor"
 
 Quote = Callable[[str], str]
 
@@ -39,6 +45,23 @@ def current_tenant_expr(sql_type: str) -> str:
     turn an unset, reset or cleared value into ``NULL``, which matches no row.
     """
     return f"(SELECT nullif(current_setting('{TENANT_SETTING}', true), '')::{sql_type})"
+
+
+def quote_literal(value: str) -> str:
+    """``value`` as an SQL string literal (role names from settings, never user input)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def floor_predicate(predicate: str, cross_tenant_role: str | None) -> str:
+    """The restrictive floor: the tenant predicate, or being the cross-tenant role.
+
+    The floor applies to ``PUBLIC`` (every role, whatever policy is added for it later); the
+    cross-tenant role passes it only while it is the current role (``SET LOCAL ROLE`` inside
+    :func:`netrun.rbac.db.cross_tenant`), never through membership alone.
+    """
+    if not cross_tenant_role:
+        return predicate
+    return f"({predicate}) OR current_user = {quote_literal(cross_tenant_role)}"
 
 
 def through_predicate(
@@ -68,8 +91,10 @@ def enable_statements(
     app_role: str | None,
     cross_tenant_role: str | None = None,
 ) -> list[str]:
-    """ENABLE and FORCE RLS on ``table``, with the tenant policy (and the cross-tenant one)."""
+    """ENABLE and FORCE RLS on ``table``: the tenant policy, its restrictive floor, and the
+    cross-tenant policy when a cross-tenant role is set."""
     qtable = quote(table)
+    floor = floor_predicate(predicate, cross_tenant_role)
     to_role = quote(app_role) if app_role else "PUBLIC"
     statements = [
         f"ALTER TABLE {qtable} ENABLE ROW LEVEL SECURITY",
@@ -78,6 +103,9 @@ def enable_statements(
         f"DROP POLICY IF EXISTS {quote(TENANT_POLICY)} ON {qtable}",
         f"CREATE POLICY {quote(TENANT_POLICY)} ON {qtable} AS PERMISSIVE FOR ALL TO {to_role} "
         f"USING ({predicate}) WITH CHECK ({predicate})",
+        f"DROP POLICY IF EXISTS {quote(FLOOR_POLICY)} ON {qtable}",
+        f"CREATE POLICY {quote(FLOOR_POLICY)} ON {qtable} AS RESTRICTIVE FOR ALL TO PUBLIC "
+        f"USING ({floor}) WITH CHECK ({floor})",
         f"DROP POLICY IF EXISTS {quote(CROSS_TENANT_POLICY)} ON {qtable}",
     ]
     if cross_tenant_role:
@@ -95,6 +123,7 @@ def disable_statements(quote: Quote, table: str) -> list[str]:
     qtable = quote(table)
     return [
         f"DROP POLICY IF EXISTS {quote(CROSS_TENANT_POLICY)} ON {qtable}",
+        f"DROP POLICY IF EXISTS {quote(FLOOR_POLICY)} ON {qtable}",
         f"DROP POLICY IF EXISTS {quote(TENANT_POLICY)} ON {qtable}",
         f"ALTER TABLE {qtable} NO FORCE ROW LEVEL SECURITY",
         f"ALTER TABLE {qtable} DISABLE ROW LEVEL SECURITY",

@@ -9,7 +9,10 @@
         operations = [EnableRLS("ticket")]
 
 ``EnableRLS`` covers the model's table and its auto-created many-to-many tables; its reverse
-is ``DisableRLS`` (and the other way round). ``manage.py netrun_rls_migrations <app_label>``
+is ``DisableRLS`` (and the other way round). Each table gets the permissive tenant policy and a
+RESTRICTIVE floor with the same predicate, so a permissive policy added later cannot widen it.
+``tenant_field`` names a foreign key to the tenant model or a plain column holding the tenant
+ID as text (netrun's own LLM tables: ``EnableRLS("BudgetSpend", tenant_field="tenant_id")``). ``manage.py netrun_rls_migrations <app_label>``
 writes these migrations for every ``tenant_rls = True`` model not yet covered. Both are no-ops
 on databases other than PostgreSQL, so the same migrations run on SQLite in development.
 """
@@ -25,12 +28,47 @@ from django.db.migrations.state import ProjectState
 from netrun.rbac.db import _sql
 from netrun.rbac.db import conf as rls_conf
 
-__all__ = ["DisableRLS", "EnableRLS", "rls_tables"]
+__all__ = ["OWN_TENANT_TABLES", "DisableRLS", "EnableRLS", "own_tenant_models", "rls_tables"]
+
+#: netrun's own tenant-bearing models, ``(app_label, model_name, tenant_field)``: their apps'
+#: migrations enable row-level security on them, and the RLS checks validate them whenever
+#: their app is installed.
+OWN_TENANT_TABLES: tuple[tuple[str, str, str], ...] = (
+    ("netrun_rbac", "Role", "tenant"),
+    ("netrun_llm", "TenantPolicyRecord", "tenant_id"),
+    ("netrun_llm", "BudgetAccount", "tenant_id"),
+    ("netrun_llm", "BudgetSpend", "tenant_id"),
+    ("netrun_llm", "BudgetReservation", "tenant_id"),
+    ("netrun_llm", "LLMUsageRecord", "tenant_id"),
+    ("netrun_llm", "LLMUsageHourly", "tenant_id"),
+)
+
+# Plain columns compare as text: a cast to varchar(n) would truncate a longer setting.
+_TEXT_TYPES = frozenset({"CharField", "TextField", "SlugField"})
 
 
-def _tenant_column(model: Any, tenant_field: str) -> tuple[str, Any, Any]:
+def own_tenant_models() -> list[tuple[Any, str]]:
+    """``(model, tenant_field)`` of :data:`OWN_TENANT_TABLES` whose app is installed."""
+    from django.apps import apps
+
+    found = []
+    for app_label, model_name, tenant_field in OWN_TENANT_TABLES:
+        try:
+            found.append((apps.get_model(app_label, model_name), tenant_field))
+        except LookupError:
+            continue
+    return found
+
+
+def _tenant_column(model: Any, tenant_field: str, connection: Any) -> tuple[str, str]:
+    """``(column, sql_type)`` of the tenant: a foreign key's target type, or a plain column's."""
     field = model._meta.get_field(tenant_field)
-    return field.column, field.target_field, field
+    target = getattr(field, "target_field", None)
+    if target is not None:
+        return field.column, str(target.rel_db_type(connection))
+    if field.get_internal_type() in _TEXT_TYPES:
+        return field.column, "text"
+    return field.column, str(field.db_type(connection))
 
 
 def rls_tables(
@@ -40,8 +78,7 @@ def rls_tables(
 
     Works on historical models (a migration's state) and on real ones.
     """
-    column, target, _ = _tenant_column(model, tenant_field)
-    sql_type = target.rel_db_type(connection)
+    column, sql_type = _tenant_column(model, tenant_field, connection)
     quote = connection.ops.quote_name
     tables = [(model._meta.db_table, f"{quote(column)} = {_sql.current_tenant_expr(sql_type)}")]
     for m2m in model._meta.local_many_to_many:
@@ -55,18 +92,11 @@ def rls_tables(
             if not getattr(fk, "many_to_one", False) or related is None:
                 continue
             try:
-                _tenant_column(related, tenant_field)
+                r_column, r_type = _tenant_column(related, tenant_field, connection)
             except Exception:  # noqa: S112 - an end without a tenant needs no condition
                 continue
-            r_column, r_target, _ = _tenant_column(related, tenant_field)
             sides.append(
-                (
-                    fk.column,
-                    related._meta.db_table,
-                    related._meta.pk.column,
-                    r_column,
-                    r_target.rel_db_type(connection),
-                )
+                (fk.column, related._meta.db_table, related._meta.pk.column, r_column, r_type)
             )
         tables.append((through._meta.db_table, _sql.through_predicate(quote, sides)))
     return tables
@@ -145,7 +175,8 @@ class _RLSOperation(Operation):
 
 
 class EnableRLS(_RLSOperation):
-    """ENABLE + FORCE row-level security on a model's tables, with the tenant policy."""
+    """ENABLE + FORCE row-level security on a model's tables: the tenant policy, its
+    restrictive floor, and the cross-tenant policy when a cross-tenant role is set."""
 
     _enable = True
 

@@ -1,7 +1,10 @@
 """Validation of the row-level security setup, as a list of problems and as system checks.
 
 :func:`validate_rls_policies` asks the database (the catalogs, never the migrations) whether
-each tenant table is really protected for the role the app connects as.
+each tenant table is really protected for the role the app connects as. The tenant tables are
+those of every ``tenant_rls`` model plus netrun's own (``OWN_TENANT_TABLES`` of
+:mod:`netrun.rbac.db.operations`: the LLM ledger, policy and usage tables, custom roles) whose
+app is installed.
 
 ==================  ===================  ==================================================
 Code                System check ID      Reported when
@@ -17,10 +20,13 @@ Code                System check ID      Reported when
 ``owner``           ``netrun.rbac.E109``  the app role owns a tenant table
 ``missing_table``   ``netrun.rbac.E110``  a tenant table does not exist
 ``no_role``         ``netrun.rbac.E111``  the app role does not exist
+``no_floor``        ``netrun.rbac.E112``  no RESTRICTIVE policy on ``netrun.tenant_id``: an
+                                          added permissive policy would widen access
 ``unindexed``       ``netrun.rbac.W101``  no index starts with the tenant column
 ``view``            ``netrun.rbac.W102``  a view over a tenant table lacks security_invoker
 ``matview``         ``netrun.rbac.W103``  a materialized view reads a tenant table
 ``unique``          ``netrun.rbac.W104``  a unique constraint leaves out the tenant column
+``extra_policy``    ``netrun.rbac.W105``  a permissive policy not netrun's (the floor bounds it)
 ==================  ===================  ==================================================
 """
 
@@ -52,10 +58,12 @@ CHECK_IDS = {
     "owner": "netrun.rbac.E109",
     "missing_table": "netrun.rbac.E110",
     "no_role": "netrun.rbac.E111",
+    "no_floor": "netrun.rbac.E112",
     "unindexed": "netrun.rbac.W101",
     "view": "netrun.rbac.W102",
     "matview": "netrun.rbac.W103",
     "unique": "netrun.rbac.W104",
+    "extra_policy": "netrun.rbac.W105",
 }
 
 
@@ -79,6 +87,9 @@ class RLSProblem:
         return f"{self.check_id} {self.obj}: {self.message}"
 
 
+_NETRUN_POLICIES = frozenset({_sql.TENANT_POLICY, _sql.CROSS_TENANT_POLICY})
+
+
 @dataclass(frozen=True)
 class _Table:
     name: str
@@ -86,12 +97,14 @@ class _Table:
 
 
 def _tenant_tables(connection: Any) -> list[_Table]:
-    from netrun.rbac.db.operations import rls_tables
+    from netrun.rbac.db.operations import own_tenant_models, rls_tables
     from netrun.rbac.registry import tenant_scoped_models
 
     tables: list[_Table] = []
-    for model in tenant_scoped_models(rls_only=True):
-        field_name = getattr(model, "tenant_field_name", "tenant")
+    models = [
+        (m, getattr(m, "tenant_field_name", "tenant")) for m in tenant_scoped_models(rls_only=True)
+    ]
+    for model, field_name in [*models, *own_tenant_models()]:
         column = model._meta.get_field(field_name).column
         for table, _predicate in rls_tables(model, connection, tenant_field=field_name):
             # A many-to-many table has no tenant column: its policy joins the parents.
@@ -162,14 +175,41 @@ def _table_problems(cursor: Any, table: _Table, role: str) -> list[RLSProblem]:
         problems.append(RLSProblem("owner", table.name, f"the app role {role} owns the table"))
     policies = _rows(
         cursor,
-        "SELECT policyname, cmd, roles::text[], coalesce(qual, ''), with_check "
+        "SELECT policyname, cmd, roles::text[], coalesce(qual, ''), with_check, permissive "
         "FROM pg_policies WHERE schemaname = (SELECT n.nspname FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = %s) AND tablename = %s",
         [oid, table.name],
     )
-    tenant_policies = [
-        p for p in policies if _sql.TENANT_SETTING in p[3] and (role in p[2] or "public" in p[2])
+    applies = [p for p in policies if role in p[2] or "public" in p[2]]
+    tenant_policies = [p for p in applies if _sql.TENANT_SETTING in p[3]]
+    floors = [
+        p
+        for p in tenant_policies
+        if p[5] == "RESTRICTIVE" and p[1] == "ALL" and p[4] and _sql.TENANT_SETTING in p[4]
     ]
+    if tenant_policies and not floors:
+        problems.append(
+            RLSProblem(
+                "no_floor",
+                table.name,
+                f"no RESTRICTIVE policy for {role} reads {_sql.TENANT_SETTING}: a permissive "
+                "policy added later widens access (re-run EnableRLS to add the floor)",
+            )
+        )
+    for name, _cmd, _roles, _qual, _check, permissive in policies:
+        if permissive == "PERMISSIVE" and name not in _NETRUN_POLICIES:
+            problems.append(
+                RLSProblem(
+                    "extra_policy",
+                    table.name,
+                    f"permissive policy {name} is not netrun's: "
+                    + (
+                        "the restrictive floor bounds it to the current tenant"
+                        if floors
+                        else "it widens what every role it names can see"
+                    ),
+                )
+            )
     if not tenant_policies:
         problems.append(
             RLSProblem(
@@ -178,7 +218,7 @@ def _table_problems(cursor: Any, table: _Table, role: str) -> list[RLSProblem]:
                 f"no policy for {role} reads {_sql.TENANT_SETTING}",
             )
         )
-    for name, cmd, _roles, _qual, with_check in policies:
+    for name, cmd, _roles, _qual, with_check, _permissive in policies:
         if cmd in ("ALL", "INSERT", "UPDATE") and with_check is None:
             problems.append(
                 RLSProblem(

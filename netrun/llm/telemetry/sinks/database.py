@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Abs, Least, RowNumber, Trunc
 from django.utils import timezone
 
+from netrun.core.context import tenant_context
 from netrun.llm.telemetry.aggregation import PERCENTILES, interpolate
 from netrun.llm.telemetry.collector import FLUSH_THREAD_NAME
 from netrun.llm.telemetry.records import (
@@ -270,6 +272,24 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if timezone.is_aware(moment) else moment.replace(tzinfo=_UTC)
 
 
+def _tenant_scope(tenant_id: str, using: str) -> AbstractContextManager[object]:
+    """Bind ``tenant_id`` for a write; rows without a tenant go through ``cross_tenant()``.
+
+    Only on netrun's row-level security backend with a cross-tenant role configured: there,
+    nothing else may write a row that belongs to no tenant.
+    """
+    if tenant_id:
+        return tenant_context(tenant_id)
+    connection = connections[using]
+    if hasattr(connection, "netrun_sync_tenant") and getattr(
+        settings, "NETRUN_RBAC_RLS_CROSS_TENANT_ROLE", None
+    ):
+        from netrun.rbac.db import cross_tenant
+
+        return cross_tenant(reason="llm telemetry without a tenant", using=using)
+    return tenant_context(None)
+
+
 class DatabaseSink:
     """Writes records as :class:`~netrun.llm.telemetry_models.LLMUsageRecord` rows.
 
@@ -290,9 +310,16 @@ class DatabaseSink:
     def write(self, records: Sequence[LLMRequestMetrics]) -> None:
         try:
             rows = [to_row(record) for record in records]
+            groups: dict[str, list[LLMUsageRecord]] = {}
+            for row in rows:
+                groups.setdefault(row.tenant_id, []).append(row)
             with transaction.atomic(using=self.using):
-                self.queryset().bulk_create(rows, batch_size=self.batch_size)
-                record_rollups(rows, using=self.using)
+                # One tenant at a time, bound: under PostgreSQL row-level security the flush
+                # thread may only write the rows of the tenant its session names.
+                for tenant_id, group in groups.items():
+                    with _tenant_scope(tenant_id, self.using):
+                        self.queryset().bulk_create(group, batch_size=self.batch_size)
+                        record_rollups(group, using=self.using)
         finally:
             if threading.current_thread().name == FLUSH_THREAD_NAME:
                 connections[self.using].close()
