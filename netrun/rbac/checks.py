@@ -10,6 +10,16 @@ ID                    Reported when
 ``netrun.rbac.E005``  ``TenantMiddleware`` comes before ``AuthenticationMiddleware``
 ``netrun.rbac.E006``  a backend of ``NETRUN_RBAC_BACKENDS`` cannot be imported (or casbin
                       is configured but not installed)
+``netrun.rbac.E007``  ``NETRUN_RBAC_TENANT_SCOPE`` is not ``"session"`` or ``"transaction"``
+``netrun.rbac.E008``  ``NETRUN_RBAC_TENANT_SESSION_CHECK`` is not ``"auto"``, ``"always"`` or
+                      ``"off"``
+``netrun.rbac.E009``  transaction scope, and an alias on the RLS backend keeps server-side
+                      cursors (``DISABLE_SERVER_SIDE_CURSORS`` is not ``True``): a ``WITH
+                      HOLD`` cursor outlives its transaction, so a transaction pooler serves
+                      its rows on another client's server session
+``netrun.rbac.W007``  session scope with ``NETRUN_RBAC_TENANT_SESSION_CHECK = "off"``: nothing
+                      notices a transaction pooler, which serves one tenant's queries with
+                      another tenant's setting
 ``netrun.rbac.E101``  row-level security, when the database is PostgreSQL and reachable:
 -- ``W104``           a tenant table without RLS, FORCE, a policy or ``WITH CHECK``; an
                       app role that is superuser, BYPASSRLS, can become or inherits a
@@ -26,7 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error
+from django.core.checks import CheckMessage, Error, Warning
 from django.core.checks import register as register_check
 from django.utils.module_loading import import_string
 
@@ -38,6 +48,7 @@ __all__ = [
     "check_middleware",
     "check_strategies",
     "check_tenant_model",
+    "check_tenant_scope",
     "register",
 ]
 
@@ -160,6 +171,63 @@ def check_backends(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     return errors
 
 
+RLS_ENGINE = "netrun.rbac.db.backends.postgresql"
+
+
+def check_tenant_scope(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from netrun.rbac.db.conf import SESSION_CHECKS, TENANT_SCOPES
+
+    scope = getattr(settings, "NETRUN_RBAC_TENANT_SCOPE", "session")
+    check = getattr(settings, "NETRUN_RBAC_TENANT_SESSION_CHECK", "auto")
+    messages: list[CheckMessage] = []
+    if scope not in TENANT_SCOPES:
+        messages.append(
+            Error(
+                f"NETRUN_RBAC_TENANT_SCOPE must be one of {', '.join(TENANT_SCOPES)}; "
+                f"got {scope!r}.",
+                hint='"transaction" behind a pooler in transaction mode (PgBouncer, RDS Proxy, '
+                'Supavisor, pgcat), "session" otherwise.',
+                id="netrun.rbac.E007",
+            )
+        )
+    if check not in SESSION_CHECKS:
+        messages.append(
+            Error(
+                f"NETRUN_RBAC_TENANT_SESSION_CHECK must be one of {', '.join(SESSION_CHECKS)}; "
+                f"got {check!r}.",
+                id="netrun.rbac.E008",
+            )
+        )
+    databases: dict[str, dict[str, Any]] = getattr(settings, "DATABASES", {})
+    rls_aliases = [alias for alias, entry in databases.items() if entry.get("ENGINE") == RLS_ENGINE]
+    if scope == "transaction":
+        for alias in rls_aliases:
+            if databases[alias].get("DISABLE_SERVER_SIDE_CURSORS") is not True:
+                messages.append(
+                    Error(
+                        f"DATABASES[{alias!r}] keeps server-side cursors in transaction scope: "
+                        "QuerySet.iterator() outside a transaction declares a WITH HOLD "
+                        "cursor, which outlives its transaction and so its tenant, and a "
+                        "transaction pooler fetches from it on any client's behalf.",
+                        hint=f"Set DATABASES[{alias!r}]['DISABLE_SERVER_SIDE_CURSORS'] = True.",
+                        obj=f"DATABASES[{alias!r}]",
+                        id="netrun.rbac.E009",
+                    )
+                )
+    elif scope == "session" and check == "off" and rls_aliases:
+        messages.append(
+            Warning(
+                'NETRUN_RBAC_TENANT_SESSION_CHECK = "off": a session-scoped connection never '
+                "checks that the server session still holds its tenant. Behind a pooler in "
+                "transaction mode, queries then run with another tenant's setting.",
+                hint='Keep "auto" (free without a pooler), or set NETRUN_RBAC_TENANT_SCOPE = '
+                '"transaction" behind a transaction pooler.',
+                id="netrun.rbac.W007",
+            )
+        )
+    return messages
+
+
 def register() -> None:
     for check in (
         check_tenant_model,
@@ -167,5 +235,6 @@ def register() -> None:
         check_strategies,
         check_middleware,
         check_backends,
+        check_tenant_scope,
     ):
         register_check(check, "netrun_rbac")
