@@ -104,7 +104,8 @@ def openai_stream_final_chunk(stub: StubLLMServer) -> Any:
                 stream_options={"include_usage": True},
             )
         )
-    assert chunks[-1].usage is not None and chunks[0].usage is None
+    assert chunks[-1].usage is not None
+    assert chunks[0].usage is None
     return chunks[-1]  # the final chunk: its usage is the whole call's
 
 
@@ -193,7 +194,8 @@ def test_settle_charges_what_a_real_sdk_call_reports(
     enforcer, reservation = held(provider, model)
     reservation.settle(usage)
     assert spent(enforcer) == round(micros) > 0
-    assert reservation.cost is not None and reservation.cost * 1_000_000 == round(micros)
+    assert reservation.cost is not None
+    assert reservation.cost * 1_000_000 == round(micros)
 
 
 def test_telemetry_records_the_tokens_and_cost_of_every_sdk_usage(stub: StubLLMServer) -> None:
@@ -222,7 +224,8 @@ def test_telemetry_records_the_tokens_and_cost_of_every_sdk_usage(stub: StubLLMS
             stub_usage.cache_write_tokens,
             stub_usage.output_tokens,
         )
-        assert record.cost_usd is not None and record.cost_usd * 1_000_000 == round(micros)
+        assert record.cost_usd is not None
+        assert record.cost_usd * 1_000_000 == round(micros)
 
 
 # ---------------------------------------------------------------------- SDK types, built
