@@ -24,11 +24,17 @@ class NetrunLlmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from netrun.llm.checks import check_chain, check_offline_provider, check_prices
+        from netrun.llm.checks import (
+            check_chain,
+            check_metrics_token,
+            check_offline_provider,
+            check_prices,
+        )
 
         checks.register(check_offline_provider)
         checks.register(check_chain)
         checks.register(check_prices)
+        checks.register(check_metrics_token, checks.Tags.security, checks.Tags.urls)
         # Admin and settings price overrides: the price source of the enforcer and the
         # telemetry collector, and the receivers that drop its cache on a change.
         import netrun.llm.pricing_django

@@ -24,6 +24,9 @@ ID                     Reported when
 ``netrun.llm.W003``    a provider in ``NETRUN_LLM_PROVIDER_CHAIN`` (or the local provider)
                        needs an SDK that is not installed (``openai``, ``anthropic``, ``httpx``
                        for Ollama); the client skips it and the chain goes on
+``netrun.llm.W004``    the metrics view is routed while ``DEBUG`` is off and
+                       ``NETRUN_LLM_METRICS_TOKEN`` is not set: the view stays closed (staff
+                       sessions only), so Prometheus cannot scrape it
 =====================  ==========================================================================
 
 A row in error is left out of pricing; the rest of the table still applies.
@@ -50,7 +53,19 @@ from netrun.llm.pricing import ModelPrice, normalize_provider
 # receivers; ready() imports this module, so every project with the app gets them.
 from netrun.llm.pricing_django import settings_prices
 
-__all__ = ["check_chain", "check_offline_provider", "check_prices", "missing_settings"]
+__all__ = [
+    "METRICS_VIEW_MARKER",
+    "check_chain",
+    "check_metrics_token",
+    "check_offline_provider",
+    "check_prices",
+    "metrics_token",
+    "missing_settings",
+]
+
+#: The attribute that marks a metrics view (``netrun.llm.views_metrics``) in the URLconf.
+METRICS_VIEW_MARKER = "netrun_llm_metrics_view"
+METRICS_TOKEN_SETTING = "NETRUN_LLM_METRICS_TOKEN"  # noqa: S105 - a setting's name
 
 CHAIN_SETTING = "NETRUN_LLM_PROVIDER_CHAIN"
 LOCAL_SETTING = "NETRUN_LLM_LOCAL_PROVIDER"
@@ -233,3 +248,47 @@ def check_prices(
                 )
             )
     return messages
+
+
+def metrics_token() -> str | None:
+    """``NETRUN_LLM_METRICS_TOKEN``, ``None`` when unset or empty."""
+    # Read at each use, so override_settings and a rotated token apply without a restart.
+    token = getattr(settings, METRICS_TOKEN_SETTING, None)
+    return str(token) if token else None
+
+
+def _routes_metrics(patterns: Sequence[Any]) -> bool:
+    for pattern in patterns:
+        nested = getattr(pattern, "url_patterns", None)
+        if nested is not None:
+            if _routes_metrics(nested):
+                return True
+        elif getattr(getattr(pattern, "callback", None), METRICS_VIEW_MARKER, False):
+            return True
+    return False
+
+
+def check_metrics_token(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W004: the metrics view routed in production without a token."""
+    if settings.DEBUG or metrics_token() is not None:
+        return []
+    from django.urls import get_resolver
+
+    try:
+        routed = _routes_metrics(get_resolver().url_patterns)
+    except Exception:
+        # A broken URLconf is Django's own urls.E checks to report.
+        return []
+    if not routed:
+        return []
+    return [
+        Warning(
+            f"The LLM metrics view is routed while DEBUG is off and {METRICS_TOKEN_SETTING} is "
+            "not set: it answers only logged-in staff, so Prometheus cannot scrape it.",
+            hint=f"Set {METRICS_TOKEN_SETTING} and give the scraper the same bearer token "
+            "(Prometheus: authorization.credentials), or remove the route.",
+            id="netrun.llm.W004",
+        )
+    ]
