@@ -71,7 +71,9 @@ CHAIN_SETTING = "NETRUN_LLM_PROVIDER_CHAIN"
 LOCAL_SETTING = "NETRUN_LLM_LOCAL_PROVIDER"
 PRICES_SETTING = "NETRUN_LLM_PRICES"
 #: Providers a price row can apply to (the table's names; aliases are normalised first).
-PRICED_PROVIDERS = frozenset({"openai", "azure_openai", "anthropic", "gemini", "ollama"})
+#: ``offline`` has no built-in price (it is a stand-in, not a model); a row for it is how a
+#: development project with a budget gives its canned answers a price (``$0`` or a demo one).
+PRICED_PROVIDERS = frozenset({"openai", "azure_openai", "anthropic", "gemini", "ollama", "offline"})
 
 
 def _config() -> LLMConfig | None:
@@ -243,7 +245,7 @@ def check_prices(
                 Warning(
                     f"{label}.provider {parsed.provider!r} is not a provider netrun calls; "
                     "the row never applies.",
-                    hint="Use openai, azure_openai, anthropic, gemini or ollama.",
+                    hint="Use openai, azure_openai, anthropic, gemini, ollama or offline.",
                     id="netrun.llm.W002",
                 )
             )
