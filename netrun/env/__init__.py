@@ -8,6 +8,9 @@ asked for ``env_schema()``. ``netrun.config`` answers "what does the running pro
 
     report = validate_env(parse_env_file(".env"), schema_from_example(parse_env_file(".env.example")))
 
+    # or, as in netrun-env 1.1: raises netrun.errors.ValidationError with details["errors"]
+    result = EnvValidator(example=".env.example").validate(".env")
+
 This module imports without Django; ``manage.py netrun_env`` is the Django entry point.
 """
 
@@ -25,14 +28,17 @@ from netrun.env.schema import (
     schema_from_example,
 )
 from netrun.env.validate import RULES, Finding, Report, validate_env
+from netrun.env.validator import EnvValidator, ValidationResult
 
 __all__ = [
     "RULES",
     "EnvEntry",
     "EnvFile",
+    "EnvValidator",
     "Finding",
     "Report",
     "SchemaError",
+    "ValidationResult",
     "Variable",
     "generate_example",
     "load_config_class",
