@@ -61,23 +61,27 @@ def doctor(as_json: bool, settings: str | None, pythonpath: str, no_checks: bool
 
     Exits with status 1 when a package fails to import or a system check reports an error.
     """
+    from netrun.core.streams import stdout_to_stderr
+
     if settings:
         os.environ["DJANGO_SETTINGS_MODULE"] = settings
-    if os.environ.get("DJANGO_SETTINGS_MODULE"):
-        sys.path.insert(0, os.path.abspath(pythonpath))
-        import django
+    # The project's logging may write to stdout: the report keeps stdout to itself.
+    with stdout_to_stderr():
+        if os.environ.get("DJANGO_SETTINGS_MODULE"):
+            sys.path.insert(0, os.path.abspath(pythonpath))
+            import django
 
-        try:
-            django.setup()
-        except Exception as error:
-            raise click.ClickException(
-                f"cannot load Django settings {os.environ['DJANGO_SETTINGS_MODULE']!r}: "
-                f"{type(error).__name__}: {error}"
-            ) from error
+            try:
+                django.setup()
+            except Exception as error:
+                raise click.ClickException(
+                    f"cannot load Django settings {os.environ['DJANGO_SETTINGS_MODULE']!r}: "
+                    f"{type(error).__name__}: {error}"
+                ) from error
 
-    from netrun.core.doctor import build_report, render_text
+        from netrun.core.doctor import build_report, render_text
 
-    report = build_report(run_checks=not no_checks)
+        report = build_report(run_checks=not no_checks)
     click.echo(json.dumps(report, indent=2) if as_json else render_text(report))
     if not report["ok"]:
         sys.exit(1)

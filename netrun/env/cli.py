@@ -8,7 +8,9 @@
     netrun-env generate-example module:ConfigClass [-o .env.example]
 
 Exit status: 0 when clean, 1 when the check found problems, 2 for usage errors (a bad option,
-an unloadable schema).
+an unloadable schema). Standard output carries the report (or the generated file) alone: log
+lines, the loaded schema module's included, go to standard error, so ``--format json`` and
+``--format sarif`` output parses.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 import click
 
 from netrun.core import __version__
+from netrun.core.streams import stdout_to_stderr
 from netrun.env.generate import generate_example
 from netrun.env.parser import EnvFile, parse_env_file
 from netrun.env.report import render
@@ -92,25 +95,27 @@ def validate(
 
     Messages name the file, line and variable, never a value.
     """
-    variables = _schema(schema, example)
-    if Path(env_file).is_file():
-        report = validate_env(
-            _read(env_file),
-            variables,
-            min_secret_length=min_secret_length,
-            allow_unknown=allow_unknown,
+    with stdout_to_stderr():
+        variables = _schema(schema, example)
+        if Path(env_file).is_file():
+            report = validate_env(
+                _read(env_file),
+                variables,
+                min_secret_length=min_secret_length,
+                allow_unknown=allow_unknown,
+            )
+        else:
+            missing = Finding("missing", "error", None, "file not found", env_file)
+            report = Report(env_file, [missing])
+        ok = report.ok(strict=strict)
+        logger.info(
+            "env_validated",
+            file=env_file,
+            result="ok" if ok else "failed",
+            errors=len(report.errors),
+            warnings=len(report.warnings),
         )
-    else:
-        report = Report(env_file, [Finding("missing", "error", None, "file not found", env_file)])
     click.echo(render([report], output_format, strict=strict))
-    ok = report.ok(strict=strict)
-    logger.info(
-        "env_validated",
-        file=env_file,
-        result="ok" if ok else "failed",
-        errors=len(report.errors),
-        warnings=len(report.warnings),
-    )
     ctx.exit(0 if ok else 1)
 
 
@@ -127,8 +132,9 @@ def diff(ctx: click.Context, env_file: str, example_file: str, output_format: st
 
     Exits 1 when the two files do not define the same variables.
     """
-    env_keys = set(_read(env_file).values())
-    example_keys = set(_read(example_file).values())
+    with stdout_to_stderr():
+        env_keys = set(_read(env_file).values())
+        example_keys = set(_read(example_file).values())
     missing, extra = sorted(example_keys - env_keys), sorted(env_keys - example_keys)
     if output_format == "json":
         click.echo(json.dumps({"missing": missing, "extra": extra}, indent=2))
@@ -151,7 +157,8 @@ def diff(ctx: click.Context, env_file: str, example_file: str, output_format: st
 def generate_example_command(schema: str, output: str) -> None:
     """Write an example .env with each variable's type, default and description."""
     try:
-        variables = schema_from_class(load_config_class(schema))
+        with stdout_to_stderr():  # the schema's module may log as it imports
+            variables = schema_from_class(load_config_class(schema))
     except SchemaError as error:
         raise click.BadParameter(str(error), param_hint="MODULE:CLASS") from error
     text = generate_example(variables, source=schema)

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from netrun.core.doctor import build_report, render_text
+from netrun.core.streams import stdout_to_stderr
 
 
 class Command(BaseCommand):
@@ -23,7 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-checks", action="store_true", help="Skip system checks.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = build_report(run_checks=not options["no_checks"])
+        with stdout_to_stderr():  # logs of the checks never mix with the report
+            report = build_report(run_checks=not options["no_checks"])
         self.stdout.write(json.dumps(report, indent=2) if options["json"] else render_text(report))
         if not report["ok"]:
             raise CommandError("netrun doctor found problems (see the report above)")

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from netrun.core.streams import DocumentCommandMixin
 from netrun.db_pool._metrics import PoolMetrics
 from netrun.db_pool._registry import active_pools
 from netrun.db_pool.django import django_pool_metrics
@@ -20,7 +21,8 @@ from netrun.db_pool.django import django_pool_metrics
 COLUMNS = ("name", "size", "idle", "in_use", "waiting", "acquisitions", "acquire_errors")
 
 
-class Command(BaseCommand):
+# The mixin keeps stdout for the report: logs (system checks' included) go to stderr.
+class Command(DocumentCommandMixin, BaseCommand):
     help = "Show the database pools' metrics; --health checks each netrun pool."
 
     def add_arguments(self, parser: CommandParser) -> None:

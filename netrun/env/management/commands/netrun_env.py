@@ -17,6 +17,9 @@ from netrun.env.cli import main
 
 class Command(BaseCommand):
     help = "Validate, compare and generate .env files (see `netrun-env --help`)."
+    # It checks .env files before the project runs: the project's own system checks (which
+    # would also log to stdout beside a --format json document) are not its business.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("arguments", nargs=argparse.REMAINDER, help="netrun-env arguments")

@@ -13,13 +13,15 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from netrun.core.streams import DocumentCommandMixin
 from netrun.rbac.conf import conf
 from netrun.rbac.scanner import TenantEscapePathScanner, to_json, to_sarif, to_text
 
 FORMATS = {"text": to_text, "json": to_json, "sarif": to_sarif}
 
 
-class Command(BaseCommand):
+# The mixin keeps stdout for the report: logs (system checks' included) go to stderr.
+class Command(DocumentCommandMixin, BaseCommand):
     help = "Scan the project for code paths that can cross tenants."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
