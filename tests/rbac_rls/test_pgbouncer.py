@@ -46,9 +46,7 @@ def load(env: RLSEnv, bouncer: PgBouncer, *, scope: str, session_check: str) -> 
             for _ in range(PROCESSES)
         ]
         processes = [
-            subprocess.Popen(
-                [*command, *args], cwd=ROOT, env=environ, stdout=out, stderr=err
-            )
+            subprocess.Popen([*command, *args], cwd=ROOT, env=environ, stdout=out, stderr=err)
             for out, err in outputs
         ]
         for process, (out, err) in zip(processes, outputs, strict=True):
@@ -85,3 +83,23 @@ def test_session_scope_with_its_check_refuses_rather_than_serves(
     totals = load(seeded, pgbouncer, scope="session", session_check="auto")
     assert (totals["foreign"], totals["empty"], totals["errors"]) == (0, 0, 0), totals
     assert totals["refused"] > 0, totals
+
+
+@pytest.mark.parametrize("scope", ["transaction", "session"])
+def test_statement_pooling_is_refused_in_either_scope(seeded: RLSEnv, scope: str) -> None:
+    """Statement pooling rejects the transaction a tenant needs: nothing is served."""
+    bouncer = PgBouncer(users=[seeded.app, "postgres"], pool_mode="statement")
+    bouncer.start()
+    try:
+        result = seeded.run(
+            "-m",
+            "tests.rbac_rls.scenarios",
+            "requests",
+            extra=seeded.through(bouncer, scope=scope),
+            check=False,
+        )
+    finally:
+        bouncer.stop()
+    assert result.returncode != 0
+    assert "PASS" not in result.stdout
+    assert "transaction blocks not allowed in statement pooling mode" in result.stderr
