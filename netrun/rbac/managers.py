@@ -24,7 +24,6 @@ from netrun.logging import get_logger
 from netrun.rbac.scope import current_unscoped_reason, is_unscoped, require_tenant
 
 if TYPE_CHECKING:
-    from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models.sql.compiler import SQLCompiler
 
 __all__ = ["AllTenantsManager", "TenantScopedManager", "TenantScopedQuery", "TenantScopedQuerySet"]
@@ -53,14 +52,10 @@ class TenantScopedQuery(Query):
     netrun_scope: str = SCOPE_CONTEXT
     netrun_tenant_id: str | None = None
 
-    def get_compiler(
-        self,
-        using: str | None = None,
-        connection: BaseDatabaseWrapper | None = None,
-        elide_empty: bool = True,
-    ) -> SQLCompiler:
+    def get_compiler(self, *args: Any, **kwargs: Any) -> SQLCompiler:
+        # Django's internal hook: whatever arguments this Django version passes go through.
         query = self.netrun_resolve()
-        compiler = super(TenantScopedQuery, query).get_compiler(using, connection, elide_empty)
+        compiler = super(TenantScopedQuery, query).get_compiler(*args, **kwargs)
         return cast("SQLCompiler", compiler)
 
     def netrun_resolve(self) -> TenantScopedQuery:
@@ -114,14 +109,18 @@ class TenantScopedQuerySet(models.QuerySet[_M], Generic[_M]):
     def update(self, **kwargs: Any) -> int:
         return super(TenantScopedQuerySet, self._netrun_resolved()).update(**kwargs)
 
-    def _update(self, values: Any) -> Any:
-        return super(TenantScopedQuerySet, self._netrun_resolved())._update(values)  # type: ignore[misc]
+    def _update(self, *args: Any, **kwargs: Any) -> Any:
+        # Django's private signature changes between releases (6.0 added an argument for
+        # Model.save()'s returning fields): pass everything through, only add the tenant.
+        resolved = super(TenantScopedQuerySet, self._netrun_resolved())
+        return resolved._update(*args, **kwargs)  # type: ignore[attr-defined]
 
     def delete(self) -> tuple[int, dict[str, int]]:
         return super(TenantScopedQuerySet, self._netrun_resolved()).delete()
 
-    def _raw_delete(self, using: str | None) -> int:
-        return super(TenantScopedQuerySet, self._netrun_resolved())._raw_delete(using)
+    def _raw_delete(self, *args: Any, **kwargs: Any) -> int:
+        resolved = super(TenantScopedQuerySet, self._netrun_resolved())
+        return resolved._raw_delete(*args, **kwargs)  # type: ignore[attr-defined,no-any-return]
 
     def bulk_create(self, objs: Iterable[_M], *args: Any, **kwargs: Any) -> list[_M]:
         objs = list(objs)
