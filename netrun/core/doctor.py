@@ -77,7 +77,8 @@ def _django_section(*, run_checks: bool) -> dict[str, Any]:
     if run_checks:
         from django.core import checks as django_checks
 
-        for message in django_checks.run_checks():
+        # databases=[]: static checks only; Django 6.1 would query every database otherwise.
+        for message in django_checks.run_checks(databases=[]):
             if message.is_silenced():
                 continue
             checks.append(

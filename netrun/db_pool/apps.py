@@ -39,5 +39,7 @@ class NetrunDbPoolConfig(AppConfig):
     def ready(self) -> None:
         from netrun.db_pool.checks import check_database_pools
 
-        checks.register(check_database_pools, checks.Tags.database)
+        # Not tagged "database": these checks only read settings, and Django 6.1 skips
+        # database-tagged checks unless `check --database` names an alias.
+        checks.register(check_database_pools)
         register_prometheus_collector()

@@ -74,11 +74,11 @@ def test_system_checks_pass_on_the_suite() -> None:
 def test_system_check_errors_fail_and_warnings_warn(monkeypatch: pytest.MonkeyPatch) -> None:
     error = checks.Error("broken", id="dogfood.E001")
     warning = checks.Warning("shaky", id="dogfood.W001")
-    monkeypatch.setattr(checks, "run_checks", lambda: [warning, error])
+    monkeypatch.setattr(checks, "run_checks", lambda **kwargs: [warning, error])
     failed = project.check_system_checks()
     assert failed.status == "fail"
     assert failed.details == ["dogfood.E001: broken", "dogfood.W001: shaky"]
-    monkeypatch.setattr(checks, "run_checks", lambda: [warning])
+    monkeypatch.setattr(checks, "run_checks", lambda **kwargs: [warning])
     assert project.check_system_checks().status == "warn"
 
 
