@@ -23,9 +23,14 @@ class NetrunConfigConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from netrun.config.checks import check_config_classes, check_environment
+        from netrun.config.checks import (
+            check_config_classes,
+            check_environment,
+            check_unknown_settings,
+        )
 
         checks.register(check_environment)
         checks.register(check_config_classes)
+        checks.register(check_unknown_settings)
         # A dispatch_uid keeps the receiver single when ready() runs twice (test runners).
         setting_changed.connect(_on_setting_changed, dispatch_uid="netrun.config.setting_changed")

@@ -19,9 +19,10 @@ Framework-neutral: no Django import.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pydantic
 from pydantic import PrivateAttr, SecretBytes, SecretStr, field_validator
@@ -113,10 +114,19 @@ class BaseConfig(BaseSettings):
         description="Minimum log level: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
     )
 
+    #: Older argument names still accepted, ``{old: field}`` (the seeds' ``pool_size``...).
+    renamed_fields: ClassVar[dict[str, str]] = {}
+
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
 
     def __init__(self, _key_vault: SecretClientLike | None = None, **values: Any) -> None:
-        """Build from the sources; ``_key_vault`` overrides the configured Key Vault client."""
+        """Build from the sources; ``_key_vault`` overrides the configured Key Vault client.
+
+        An argument that is not a field (nor an accepted older name) raises
+        :class:`netrun.errors.ValidationError` naming the closest field: a misspelt
+        keyword must not be ignored while the default silently applies.
+        """
+        values = type(self)._checked_arguments(values)
         record = BuildRecord(key_vault=_key_vault)
         token = current_record.set(record)
         try:
@@ -130,13 +140,81 @@ class BaseConfig(BaseSettings):
         finally:
             current_record.reset(token)
         self._origins = dict(record.origins)
-        logger.info(
+        # DEBUG: settings objects are built by commands whose stdout is a document too.
+        logger.debug(
             "config_loaded",
             config=type(self).__name__,
             app_name=self.app_name,
             environment=self.app_environment,
             sources=dict(Counter(origin.source.value for origin in self.value_sources().values())),
         )
+
+    # ------------------------------------------------------------------ arguments
+
+    @classmethod
+    def argument_names(cls) -> frozenset[str]:
+        """Every keyword the constructor accepts: fields, their aliases, older names."""
+        names: set[str] = set(cls.renamed_fields)
+        for name, info in cls.model_fields.items():
+            names.add(name)
+            if info.alias:
+                names.add(info.alias)
+            alias = info.validation_alias
+            if isinstance(alias, str):
+                names.add(alias)
+            elif isinstance(alias, pydantic.AliasChoices):
+                names.update(choice for choice in alias.choices if isinstance(choice, str))
+        return frozenset(names)
+
+    @classmethod
+    def _checked_arguments(cls, values: dict[str, Any]) -> dict[str, Any]:
+        known = cls.argument_names()
+        # ``_env_file``, ``_secrets_dir``...: pydantic-settings' own build arguments.
+        unknown = sorted(key for key in values if key not in known and not key.startswith("_"))
+        if unknown:
+            entries: list[dict[str, Any]] = []
+            for key in unknown:
+                close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                entries.append(
+                    {
+                        "field": key,
+                        "variable": key,
+                        "source": "argument",
+                        "message": f"unknown argument {key!r}{hint}",
+                        "suggestion": close[0] if close else None,
+                    }
+                )
+            summary = "; ".join(str(entry["message"]) for entry in entries)
+            raise ValidationError(
+                f"{cls.__name__} got {summary}", {"config": cls.__name__, "errors": entries}
+            )
+        for old in [key for key in values if key in cls.renamed_fields]:
+            new = cls.renamed_fields[old]
+            if new in values:
+                raise ValidationError(
+                    f"{cls.__name__} got both {old!r} and {new!r}; pass {new!r} only",
+                    {
+                        "config": cls.__name__,
+                        "errors": [
+                            {
+                                "field": old,
+                                "variable": old,
+                                "source": "argument",
+                                "message": f"duplicates {new!r}",
+                            }
+                        ],
+                    },
+                )
+        return {cls.renamed_fields.get(key, key): value for key, value in values.items()}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        cls = type(self)
+        if not name.startswith("_") and name not in cls.model_fields and not hasattr(cls, name):
+            close = difflib.get_close_matches(name, sorted(cls.model_fields), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise AttributeError(f"{cls.__name__} has no field {name!r}{hint}")
+        super().__setattr__(name, value)
 
     # ------------------------------------------------------------------ sources
 

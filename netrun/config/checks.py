@@ -10,17 +10,27 @@ Id                       Reported when
 ``netrun.config.E005``   ``EMAIL_URL`` is not an e-mail URL
 ``netrun.config.E006``   ``CELERY_BROKER_URL`` is not a broker URL kombu understands
 ``netrun.config.E007``   a registered ``BaseConfig`` class does not validate
+``netrun.config.E008``   a ``NETRUN_<APP>_*`` Django setting that no netrun app reads (a
+                         misspelt name: the default applies silently); names the closest
+``netrun.config.W001``   another ``NETRUN_*`` setting close to a name netrun reads
 =======================  ==============================================================
 
 E001 to E006 come from the :class:`netrun.config.django.Env` helpers in ``settings.py``;
 E007 builds (afresh) every class registered with ``app_settings()`` / ``register_config()`` /
-``get_settings()`` and lists each bad field with its variable.
+``get_settings()`` and lists each bad field with its variable. E008/W001 compare the project's
+``NETRUN_*`` settings with every name a netrun app reads: the fields of the registered
+``BaseConfig`` classes and the settings the apps' ``conf`` modules document.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
+import re
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core import checks
 
 from netrun.config.django import problems
@@ -28,7 +38,9 @@ from netrun.config.registry import registered_configs
 from netrun.core.deps import MissingDependencyError
 from netrun.errors import NetrunException
 
-__all__ = ["check_config_classes", "check_environment"]
+__all__ = ["check_config_classes", "check_environment", "check_unknown_settings", "known_settings"]
+
+_SETTING = re.compile(r"\bNETRUN_[A-Z0-9_]*[A-Z0-9]\b")
 
 
 def check_environment(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -63,6 +75,62 @@ def check_config_classes(app_configs: Any = None, **kwargs: Any) -> list[checks.
                     f"{config_class.__name__} cannot load: {error}",
                     id="netrun.config.E007",
                     obj=f"{config_class.__module__}.{config_class.__qualname__}",
+                )
+            )
+    return messages
+
+
+@functools.lru_cache(maxsize=1)
+def _documented_settings() -> tuple[frozenset[str], frozenset[str]]:
+    """Every ``NETRUN_*`` name in netrun's own source, and the app prefixes (``NETRUN_CORS_``).
+
+    Level 0-1 apps read settings through small property objects (no field list to ask), and
+    each documents its settings in its ``conf`` module: the names are taken from the source.
+    """
+    import netrun
+
+    names: set[str] = set()
+    prefixes: set[str] = set()
+    for root in map(Path, netrun.__path__):
+        for app in root.iterdir():
+            if app.is_dir() and (app / "apps.py").is_file():
+                prefixes.add(f"NETRUN_{app.name.upper()}_")
+            for source in app.rglob("*.py") if app.is_dir() else ():
+                names.update(_SETTING.findall(source.read_text(encoding="utf-8")))
+    return frozenset(names), frozenset(prefixes)
+
+
+def known_settings() -> frozenset[str]:
+    """The ``NETRUN_*`` Django settings netrun reads."""
+    names = set(_documented_settings()[0])
+    for config_class in registered_configs():
+        names.update(config_class.django_setting_names())
+    return frozenset(names)
+
+
+def check_unknown_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Report ``NETRUN_*`` settings no app reads, with the closest name that one does."""
+    known = known_settings()
+    prefixes = _documented_settings()[1]
+    messages: list[checks.CheckMessage] = []
+    for name in sorted(dir(settings)):
+        if not name.startswith("NETRUN_") or name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+        hint = f"Did you mean {close[0]}?" if close else "Remove it: netrun ignores it."
+        if any(name.startswith(prefix) for prefix in prefixes):
+            messages.append(
+                checks.Error(
+                    f"{name} is not a netrun setting; it is ignored and the default applies.",
+                    hint=hint,
+                    id="netrun.config.E008",
+                    obj=name,
+                )
+            )
+        elif close:
+            messages.append(
+                checks.Warning(
+                    f"{name} is not a netrun setting.", hint=hint, id="netrun.config.W001", obj=name
                 )
             )
     return messages

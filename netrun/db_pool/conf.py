@@ -18,7 +18,7 @@ Framework-neutral: no Django import.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from netrun.config import (
     BaseConfig,
@@ -37,6 +37,8 @@ class PoolConfig(BaseConfig):
     """Connection pool configuration (the seeds' ``PoolConfig``)."""
 
     model_config = NetrunConfigDict(env_prefix="DB_", django_prefix="NETRUN_DB_POOL_")
+    # The seeds' argument names: PoolConfig(database_url=..., pool_size=...).
+    renamed_fields: ClassVar[dict[str, str]] = {"database_url": "url", "pool_size": "max_size"}
 
     url: SecretStr | None = Field(None, description="PostgreSQL URL or libpq connection string.")
     min_size: int = Field(2, ge=0, description="Connections kept open.")
@@ -67,6 +69,16 @@ class PoolConfig(BaseConfig):
     def url_value(self) -> str | None:
         """The URL in clear, for the driver only: never log it (use ``redacted_url``)."""
         return None if self.url is None else self.url.get_secret_value()
+
+    @property
+    def database_url(self) -> str | None:
+        """The seeds' name for :meth:`url_value` (in clear: never log it)."""
+        return self.url_value()
+
+    @property
+    def pool_size(self) -> int:
+        """The seeds' name for ``max_size``."""
+        return self.max_size
 
     @property
     def redacted_url(self) -> str:
