@@ -36,12 +36,7 @@ from typing import IO, Any, Final, cast
 import structlog
 from structlog.typing import Processor
 
-from netrun.core.context import (
-    current_correlation_id,
-    current_tenant_id,
-    current_trace_context,
-    current_user_id,
-)
+from netrun.logging._chain import netrun_processor
 from netrun.logging._context import _process_id as process_id
 from netrun.logging.access import install_access_filters
 from netrun.logging.formatters import NetrunFormatter, renderer
@@ -240,55 +235,10 @@ def _install(processors: Iterable[Processor]) -> None:
     install_access_filters()
 
 
-def _enricher(app_name: str | None, environment: str | None) -> Processor:
-    """One processor doing what add_netrun_context, add_logger_name, the app info and
-    StackInfoRenderer do: on the hot path, every processor call saved counts."""
-    fixed = tuple(
-        (key, value) for key, value in (("app", app_name), ("environment", environment)) if value
-    )
-    stack_renderer = structlog.processors.StackInfoRenderer()
-
-    def enrich(
-        logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
-        # add_netrun_context, inlined.
-        correlation_id = current_correlation_id() or process_id[0]
-        if correlation_id is not None and "correlation_id" not in event_dict:
-            event_dict["correlation_id"] = correlation_id
-        tenant_id = current_tenant_id()
-        if tenant_id is not None and "tenant_id" not in event_dict:
-            event_dict["tenant_id"] = tenant_id
-        user_id = current_user_id()
-        if user_id is not None and "user_id" not in event_dict:
-            event_dict["user_id"] = user_id
-        trace = current_trace_context()
-        if trace is not None and "trace_id" not in event_dict:
-            event_dict["trace_id"] = trace.trace_id
-            event_dict["span_id"] = trace.span_id
-        name = getattr(logger, "name", None)
-        if name is not None:
-            event_dict["logger"] = name
-        for key, value in fixed:
-            if key not in event_dict:
-                event_dict[key] = value
-        if "stack_info" in event_dict:
-            event_dict = stack_renderer(logger, method_name, event_dict)
-        return event_dict
-
-    return enrich
-
-
 def _event_chain(
     app_name: str | None, environment: str | None, redactor: Redactor
 ) -> list[Processor]:
-    return [
-        structlog.contextvars.merge_contextvars,
-        _enricher(app_name, environment),
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
-        redactor,
-    ]
+    return [netrun_processor(app_name, environment, redactor, process_id)]
 
 
 def configure_logging(

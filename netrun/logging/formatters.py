@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 from structlog.typing import Processor
 
+from netrun.logging._chain import add_timestamp
 from netrun.logging._context import add_netrun_context
 from netrun.logging.redaction import Redactor
 
@@ -68,7 +69,7 @@ def foreign_pre_chain(app_name: str | None = None, environment: str | None = Non
         add_netrun_context,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_timestamp,
     ]
     if app_name or environment:
         chain.append(AddAppInfo(app_name, environment))

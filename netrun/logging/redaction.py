@@ -146,7 +146,7 @@ class Redactor:
     the default rule that keeps integer counts under ``*tokens`` keys.
     """
 
-    __slots__ = ("_counts", "_key_cache", "safe_keys", "sensitive_keys")
+    __slots__ = ("_counts", "_key_cache", "_plain_keys", "safe_keys", "sensitive_keys")
 
     def __init__(
         self,
@@ -166,6 +166,8 @@ class Redactor:
         # Key -> _PLAIN / _SENSITIVE / _TRUSTED. The keys netrun itself fills with values it
         # generates are trusted and skipped.
         self._key_cache: dict[str, int] = dict.fromkeys(_TRUSTED_KEYS, _TRUSTED)
+        # The plain keys again, as a set: "key in set" is the cheapest test on the hot path.
+        self._plain_keys: set[str] = set()
 
     def _classify(self, key: str) -> int:
         normalised = _normalise(key)
@@ -187,6 +189,8 @@ class Redactor:
         # use unbounded user data as keys.
         if len(self._key_cache) < _KEY_CACHE_LIMIT:
             self._key_cache[key] = kind
+            if kind == _PLAIN:
+                self._plain_keys.add(key)
         return kind
 
     def is_sensitive_key(self, key: str) -> bool:
@@ -239,31 +243,36 @@ class Redactor:
     ) -> MutableMapping[str, Any]:
         # The hot path: the checks of redact() and is_sensitive_key() inlined. The event dict
         # is ours to change in place (structlog builds a fresh one for every call).
-        cache = self._key_cache
+        plain = self._plain_keys
         for key, value in event_dict.items():
-            kind = cache.get(key)
-            if kind is None:
-                kind = self._classify(key)
-            if kind == _PLAIN:
-                cls = value.__class__
-                if cls is str:
-                    if len(value) >= _MIN_SECRET_LENGTH and (
-                        "eyJ" in value
-                        or "sk-" in value
-                        or ("://" in value and "@" in value)
-                        or "earer" in value
-                        or "EARER" in value
-                    ):
-                        event_dict[key] = _SECRET_VALUE.sub(_replace, value)
-                elif value is not None and cls not in _SCALARS:
-                    new = self.redact(value)
-                    if new is not value:
-                        event_dict[key] = new
-            elif kind == _SENSITIVE:
-                if value is not None:
-                    event_dict[key] = REDACTED
-            elif kind == _COUNT and value is not None and value.__class__ is not int:
-                event_dict[key] = REDACTED
+            if key not in plain:
+                kind = self._key_cache.get(key)
+                if kind is None:
+                    kind = self._classify(key)
+                if kind == _SENSITIVE:
+                    if value is not None:
+                        event_dict[key] = REDACTED
+                    continue
+                if kind == _COUNT:
+                    if value is not None and value.__class__ is not int:
+                        event_dict[key] = REDACTED
+                    continue
+                if kind == _TRUSTED:
+                    continue
+            cls = value.__class__
+            if cls is str:
+                if len(value) >= _MIN_SECRET_LENGTH and (
+                    "eyJ" in value
+                    or "sk-" in value
+                    or ("://" in value and "@" in value)
+                    or "earer" in value
+                    or "EARER" in value
+                ):
+                    event_dict[key] = _SECRET_VALUE.sub(_replace, value)
+            elif value is not None and cls not in _SCALARS:
+                new = self.redact(value)
+                if new is not value:
+                    event_dict[key] = new
         return event_dict
 
 
