@@ -233,3 +233,22 @@ def test_uvicorn_log_config_keeps_uvicorns_defaults() -> None:
     assert config["loggers"]["uvicorn.access"]["filters"] == ["netrun_redact"]
     assert config["formatters"] == LOGGING_CONFIG["formatters"]
     assert "filters" not in LOGGING_CONFIG["loggers"]["uvicorn.access"]  # a copy was changed
+
+
+def test_gunicorns_logger_class_puts_the_filter_on_the_access_loggers() -> None:
+    from gunicorn.config import Config
+
+    from netrun.logging.gunicorn import GunicornLogger
+
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        for item in [f for f in logger.filters if isinstance(f, RedactingAccessFilter)]:
+            logger.removeFilter(item)
+    try:
+        GunicornLogger(Config())
+        for name in ACCESS_LOGGERS:
+            assert any(
+                isinstance(f, RedactingAccessFilter) for f in logging.getLogger(name).filters
+            )
+    finally:
+        install_access_filters()

@@ -181,3 +181,41 @@ def test_reset_logging_undoes_the_configuration() -> None:
     assert is_configured() is False
     assert structlog.is_configured() is False
     assert logging_state() == {"mode": None}
+
+
+def test_without_any_set_up_events_are_redacted_to_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    reset_logging()
+    logger = get_logger("tests.default")
+    assert logging_state()["mode"] == "default"
+    assert is_configured() is False  # nobody configured: this is netrun's closed default
+    logger.info("login", password="hunter2", user="ada")
+    logger.debug("below_info")
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "login" in err
+    assert "password=[REDACTED]" in err
+    assert "hunter2" not in err
+    assert "below_info" not in err
+
+
+def test_a_structlog_configuration_the_project_made_is_left_in_charge() -> None:
+    from netrun.logging._config import owns_structlog
+    from netrun.logging.autoconfig import setup_from_settings
+
+    reset_logging()
+    events: list[dict[str, object]] = []
+
+    def keep(logger: object, method_name: str, event_dict: dict[str, object]) -> str:
+        events.append(dict(event_dict))
+        return ""
+
+    structlog.configure(processors=[keep], logger_factory=structlog.ReturnLoggerFactory())
+    get_logger("tests.own").info("mine", password="p")
+    setup_from_settings()  # what ready() does: still the project's configuration
+    get_logger("tests.own").info("still_mine")
+    assert owns_structlog() is False
+    assert logging_state()["mode"] is None
+    assert [event["event"] for event in events] == ["mine", "still_mine"]
+    reset_logging()  # the autouse fixture then puts the suite's set-up back
