@@ -311,6 +311,69 @@ def get_or_create_race() -> None:
     )
 
 
+def raw_session_setting() -> str:
+    """The setting as the server session holds it, read past the backend's wrappers."""
+    connection.ensure_connection()
+    row = connection.connection.execute(
+        "SELECT coalesce(current_setting('netrun.tenant_id', true), '')"
+    ).fetchone()
+    connection.connection.rollback()  # the read began a transaction in atomic mode
+    return str(row[0])
+
+
+@scenario
+def transaction_scope() -> None:
+    """NETRUN_RBAC_TENANT_SCOPE = "transaction": the value lives and dies with each
+    transaction; savepoints and nested blocks keep it; the session never holds one."""
+    assert connection.settings_dict["ENGINE"] == "netrun.rbac.db.backends.postgresql"
+    with tenant_context(A):
+        assert count() == 2  # an autocommit statement, wrapped in a transaction of its own
+        assert setting() == A
+    assert raw_session_setting() == ""  # nothing was written at session level
+    with tenant_context(A), transaction.atomic():
+        assert count() == 2
+        try:
+            with transaction.atomic():
+                assert count() == 2
+                Tenant.objects.create(slug="a", name="duplicate")
+        except IntegrityError:
+            pass
+        assert count() == 2  # the savepoint's rollback kept the transaction's tenant
+        with tenant_context(B):
+            try:
+                with transaction.atomic():
+                    assert count() == 1  # written again inside the savepoint...
+                    raise RuntimeError("boom")
+            except RuntimeError:
+                pass
+        assert count() == 2  # ...and A is back after its rollback
+        with tenant_context(B):
+            assert count() == 1  # a switch inside the transaction is written there
+        assert count() == 2
+    assert count() == 0  # the next transaction starts with no tenant
+    with transaction.atomic():
+        assert count() == 0
+        with tenant_context(B):
+            assert count() == 1
+    with tenant_context(B):
+        try:
+            with transaction.atomic():
+                assert count() == 1
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT 1/0")
+        except Exception as error:
+            failed = str(error)
+        else:
+            failed = ""
+        assert "division by zero" in failed
+        assert count() == 1  # the rollback lost nothing the next transaction needs
+        created = Project.objects.create(title="tx")  # autocommit write, committed
+    with tenant_context(B):
+        assert count() == 2
+        Project.objects.filter(pk=created.pk).delete()
+    assert raw_session_setting() == ""
+
+
 def main(names: list[str]) -> None:
     for name in names:
         SCENARIOS[name]()
