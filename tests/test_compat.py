@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from netrun.core._deprecation import RENAMED, SHIMS, new_name
+from netrun.core._deprecation import RENAMED, SHIMS, ShimFinder, new_name
 
 # Old module path -> names the seeds import from it (the integration architecture document).
 SEED_PATHS = {
@@ -224,3 +224,17 @@ def test_shim_dir_lists_the_public_names(fresh_shims: None) -> None:
     assert "CORSMiddleware" in middleware.__all__
     with pytest.raises(AttributeError):
         middleware.__wrapped__  # noqa: B018 - dunders are never looked up in the new module
+
+
+def test_a_shim_keeps_attributes_set_on_it_and_the_finder_ignores_others(
+    fresh_shims: None,
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shim = importlib.import_module("netrun_auth")
+    shim.patched = "value"  # mock.patch("netrun_auth.x") style
+    assert shim.patched == "value"
+    finder = ShimFinder()
+    assert finder.find_spec("netrun_auth") is None  # the top level is the compat file
+    assert finder.find_spec("requests.adapters") is None
+    assert finder.find_spec("netrun_config.base.deeper") is None  # base is a module

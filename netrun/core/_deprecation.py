@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from types import FrameType, ModuleType
 from typing import Any
 
-__all__ = ["RENAMED", "SHIMS", "ShimFinder", "new_name", "shim", "warn_deprecated_module"]
+__all__ = ["RENAMED", "SHIMS", "ShimFinder", "new_name", "shim"]
 
 #: The deprecated top-level modules and the packages they became.
 SHIMS: dict[str, str] = {
@@ -113,11 +113,6 @@ def _warn(message: str) -> None:
         # No module_globals: for a script, Python 3.12+ then warns that __main__ has no
         # __spec__.loader, and that warning (not ours) is what -W error would raise.
     )
-
-
-def warn_deprecated_module(old: str, new: str, removed_in: str = "3.0") -> None:
-    """Warn that ``old`` is deprecated for ``new``, attributed to the line importing it."""
-    _warn(_message(old, new, removed_in))
 
 
 class _ShimModule(ModuleType):
