@@ -60,3 +60,28 @@ def test_no_leak_through_pgbouncer_in_transaction_mode(
         "-m", "tests.rbac_rls.scenarios", *NAMES, extra=seeded.through(pgbouncer, scope=scope)
     )
     assert result.stdout.split() == [w for n in NAMES for w in ("PASS", n)]
+
+
+def test_transaction_scope_straight_to_postgresql(seeded: RLSEnv) -> None:
+    """Transaction scope without a pooler: the attack suite, and the scope's own rules."""
+    names = [*NAMES, "transaction_scope"]
+    result = seeded.run(
+        "-m", "tests.rbac_rls.scenarios", *names, extra={"NETRUN_RLS_SCOPE": "transaction"}
+    )
+    assert result.stdout.split() == [w for n in names for w in ("PASS", n)]
+
+
+def test_transaction_scope_through_pgbouncer_keeps_its_rules(
+    seeded: RLSEnv, pgbouncer: PgBouncer
+) -> None:
+    extra = seeded.through(pgbouncer, scope="transaction")
+    result = seeded.run("-m", "tests.rbac_rls.scenarios", "transaction_scope", extra=extra)
+    assert result.stdout.split() == ["PASS", "transaction_scope"]
+
+
+def test_session_scope_that_always_reads_back(seeded: RLSEnv) -> None:
+    """NETRUN_RBAC_TENANT_SESSION_CHECK = "always": the suite passes with the read-back."""
+    result = seeded.run(
+        "-m", "tests.rbac_rls.scenarios", *NAMES, extra={"NETRUN_RLS_SESSION_CHECK": "always"}
+    )
+    assert result.stdout.split() == [w for n in NAMES for w in ("PASS", n)]
