@@ -2,8 +2,9 @@
 
 * :mod:`netrun.rbac.db.operations`: ``EnableRLS`` / ``DisableRLS`` migration operations;
   ``manage.py netrun_rls_migrations <app>`` writes them;
-* ``netrun.rbac.db.backends.postgresql``: the ``ENGINE`` that writes the context's tenant on
-  the session (``netrun.tenant_id``);
+* ``netrun.rbac.db.backends.postgresql``: the ``ENGINE`` that writes the context's tenant
+  (``netrun.tenant_id``) on the session or, with ``NETRUN_RBAC_TENANT_SCOPE = "transaction"``,
+  at the start of every transaction;
 * :class:`netrun.rbac.db.router.TenantRLSRouter`: tenant data on the app alias, migrations
   on the owner alias;
 * :func:`cross_tenant`: the explicit, logged way across tenants;
