@@ -4,6 +4,7 @@ real server on 127.0.0.1 answering a request whose URL and headers carry secrets
 from __future__ import annotations
 
 import logging
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -252,3 +253,40 @@ def test_gunicorns_logger_class_puts_the_filter_on_the_access_loggers() -> None:
             )
     finally:
         install_access_filters()
+
+
+def test_the_deployment_pages_logging_snippet_redacts_runserver_lines(tmp_path: Path) -> None:
+    # The LOGGING block of docs/deployment.md, applied as Django would, in a fresh process
+    # where netrun's logger never ran (so only the snippet can redact).
+    page = (Path(__file__).resolve().parents[2] / "docs" / "deployment.md").read_text()
+    [block] = [
+        block.split("```", 1)[0]
+        for block in page.split("```python\n")[1:]
+        if "redact_access" in block.split("```", 1)[0]
+    ]
+    write_module(tmp_path, "snippet", block)
+    write_module(
+        tmp_path,
+        "apply",
+        f"""
+        import logging.config
+
+        from snippet import LOGGING
+
+        logging.config.dictConfig(LOGGING)
+        logging.getLogger("django.server").info(
+            '"%s" %s %s', "GET /login?{QUERY} HTTP/1.1", "200", "2"
+        )
+        """,
+    )
+    result = subprocess.run(
+        [PYTHON, "apply.py"],
+        env=clean_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert f'"GET /login?{REDACTED_QUERY} HTTP/1.1" 200 2' in result.stderr
+    assert_clean(result.stderr)
