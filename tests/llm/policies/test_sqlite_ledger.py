@@ -4,6 +4,7 @@ concurrency, and a settled cost that the database refused to record for a while.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,3 +119,40 @@ def test_a_cost_the_database_refused_is_written_by_the_next_request(
     usage = sqlite_ledger.usage("acme", day)
     # 1000 x $0.15/M + 10 x $0.60/M = 156 micro-dollars, charged once; the hold is gone.
     assert (usage.spent, usage.reserved) == (1000 * 0.15 + 10 * 0.60, 0)
+
+
+@pytest.mark.parametrize("sqlite_ledger", [0.05], indirect=True)
+def test_the_outbox_is_written_by_the_next_settlement_and_reported_at_exit(
+    sqlite_ledger: BudgetLedger, tmp_path: Path
+) -> None:
+    from netrun.llm import policies
+
+    sqlite_ledger.LOCKED_ATTEMPTS = 1  # type: ignore[attr-defined]
+    policy = TenantPolicy("acme", daily_budget_usd=1)
+    enforcer = PolicyEnforcer(policy, ledger=sqlite_ledger, clock=lambda: NOW)
+    first, second = (
+        enforcer.reserve(
+            provider="openai", model="gpt-4o-mini", estimated_input_tokens=100, max_output_tokens=1
+        )
+        for _ in range(2)
+    )
+    day = next(w for w in first.windows if w.period is Period.DAY)
+    blocker = sqlite3.connect(tmp_path / "budget.sqlite3", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        first.settle(Usage(input_tokens=100, output_tokens=1))
+        # At exit, a ledger still down: the pending cost is named in the log, not dropped
+        # silently (the process is going away; the line is what an operator reconciles).
+        with capture_logs() as logs:
+            policies._outbox.drain_at_exit()
+        lost = [line for line in logs if line["event"] == "llm_budget_settle_lost"]
+        assert [(line["tenant_id"], line["actual_micros"]) for line in lost] == [("acme", 16)]
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    connections[ALIAS].close()
+    # The next successful settlement writes what waited before it.
+    second.settle(Usage(input_tokens=100, output_tokens=1))
+    assert pending_settlements() == 0
+    # Each: 100 x $0.15/M + 1 x $0.60/M = 15.6 micro-dollars, rounded up to 16.
+    assert sqlite_ledger.usage("acme", day).spent == 2 * math.ceil(100 * 0.15 + 1 * 0.60)

@@ -439,3 +439,28 @@ def test_an_unpriced_call_still_refuses_an_unreadable_usage() -> None:
 def test_stub_reply_helper_is_scripted() -> None:
     # Guard for the fixtures above: a reply with usage is what the SDK calls read back.
     assert StubReply(usage=OPENAI_STUB).usage.cache_read_tokens == 4000
+
+
+def test_gemini_and_ollama_usage_are_read() -> None:
+    # google-genai's usage_metadata counts the cached tokens inside the prompt and the
+    # thoughts beside the candidates; Ollama's counts are plain.
+    gemini = usage_from(
+        {
+            "prompt_token_count": 5000,
+            "cached_content_token_count": 4000,
+            "candidates_token_count": 400,
+            "thoughts_token_count": 100,
+        }
+    )
+    assert gemini == Usage(
+        input_tokens=1000, cache_read_tokens=4000, output_tokens=500, reasoning_tokens=100
+    )
+    assert usage_from({"prompt_eval_count": 30, "eval_count": 7}) == Usage(30, output_tokens=7)
+    with pytest.raises(UsageShapeError, match="more than its 5 input_tokens"):
+        usage_from(
+            {
+                "input_tokens": 5,
+                "output_tokens": 1,
+                "input_tokens_details": {"cached_tokens": 9},
+            }
+        )
