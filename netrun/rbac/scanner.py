@@ -12,7 +12,16 @@ NR005   ``cursor.execute`` SQL on a tenant table without a ``tenant_id`` predica
 NR006   ``.using()`` / ``.db_manager()`` to an owner or admin database alias
 NR007   a Celery task touching tenant-scoped models without a tenant context
 NR008   ``Model._base_manager``
+NR009   SQLAlchemy ``session.query(Model)`` on a tenant model without a tenant filter
+NR010   SQLAlchemy ``select(Model)`` executed without a tenant filter
+NR011   SQLAlchemy ``text()`` SQL on a tenant table without a ``tenant_id`` predicate
 ======  ==========================================================================
+
+SQLAlchemy's tenant models are the mapped classes (``__tablename__``) that declare or inherit
+a ``tenant_id`` attribute, and the ``Table(...)`` objects with a ``Column("tenant_id")``.
+A query or statement counts as filtered when a ``filter``/``filter_by``/``where``/``having``
+in its chain (inline, or on the variable holding it before it runs) names something with
+``tenant`` in it (``Ticket.tenant_id == t``, ``filter_by(tenant_id=t)``, ``for_tenant(...)``).
 
 A line (or the line above it) carrying ``# netrun: allow-cross-tenant <reason>`` suppresses
 what is reported on it; a suppression without a reason suppresses nothing.
@@ -48,6 +57,9 @@ RULES: dict[str, str] = {
     "NR006": "Query routed to an owner/admin database alias",
     "NR007": "Celery task touches tenant-scoped models without a tenant context",
     "NR008": "_base_manager bypasses the default manager",
+    "NR009": "SQLAlchemy query() on a tenant model without a tenant filter",
+    "NR010": "SQLAlchemy select() executed without a tenant filter",
+    "NR011": "SQLAlchemy text() SQL on a tenant table without a tenant_id predicate",
 }
 
 SUPPRESSION = re.compile(r"#\s*netrun:\s*allow-cross-tenant\b[ \t]*(?P<reason>[^\n]*)")
@@ -71,6 +83,29 @@ DEFAULT_EXCLUDES = (
     "__pycache__",
     "migrations",
     "site-packages",
+)
+#: Methods that run a SQLAlchemy statement given as their first argument.
+SQLALCHEMY_EXECUTORS = frozenset(
+    {"execute", "scalars", "scalar", "stream", "stream_scalars", "exec", "exec_driver_sql"}
+)
+#: Methods of a SQLAlchemy query/statement that narrow it.
+SQLALCHEMY_FILTERS = frozenset({"filter", "filter_by", "where", "having"})
+#: Methods that run a legacy ``Query`` (iterating it does too).
+QUERY_RUNNERS = frozenset(
+    {
+        "all",
+        "first",
+        "one",
+        "one_or_none",
+        "scalar",
+        "count",
+        "get",
+        "delete",
+        "update",
+        "exists",
+        "paginate",
+        "yield_per",
+    }
 )
 _TABLE_REFERENCE = re.compile(r"\b(?:from|join|update|into)\s+[\"`]?(\w+)", re.IGNORECASE)
 
@@ -132,6 +167,8 @@ class TenantEscapePathScanner:
         self.exclude = tuple(exclude)
         self.scoped_models: set[str] = set()
         self.tenant_tables: set[str] = set()
+        #: SQLAlchemy mapped classes and ``Table`` variables holding a ``tenant_id``.
+        self.sqlalchemy_models: set[str] = set()
 
     # ----------------------------------------------------------------- files
 
@@ -180,7 +217,9 @@ class TenantEscapePathScanner:
             table = _meta_db_table(node)
             label = labels.get(path.parent, path.parent.name)
             tables.add((table or f"{label}_{node.name}").lower())
-        self.tenant_tables = tables
+        sqlalchemy_models, sqlalchemy_tables = _sqlalchemy_tenant_models(parsed, classes)
+        self.sqlalchemy_models = sqlalchemy_models
+        self.tenant_tables = tables | sqlalchemy_tables
 
     @staticmethod
     def _app_labels(parsed: list[tuple[Path, str, ast.Module]]) -> dict[Path, str]:
@@ -207,7 +246,9 @@ class TenantEscapePathScanner:
         for path, source, tree in parsed:
             lines = source.splitlines()
             relative = path.relative_to(self.project_root).as_posix()
-            for line, rule, message in _Visitor(self).run(tree):
+            reports = _Visitor(self).run(tree)
+            reports += _SqlAlchemyScopes(self.sqlalchemy_models, self.tenant_tables).run(tree)
+            for line, rule, message in reports:
                 if _suppressed(lines, line):
                     continue
                 snippet = lines[line - 1].strip() if 0 < line <= len(lines) else ""
@@ -224,6 +265,67 @@ def _meta_db_table(node: ast.ClassDef) -> str | None:
                 ):
                     return _literal_text(statement.value)
     return None
+
+
+def _class_attributes(node: ast.ClassDef) -> set[str]:
+    names: set[str] = set()
+    for item in node.body:
+        if isinstance(item, ast.Assign):
+            names.update(t.id for t in item.targets if isinstance(t, ast.Name))
+        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            names.add(item.target.id)
+        elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(item.name)  # @declared_attr def tenant_id(cls): ...
+    return names
+
+
+def _sqlalchemy_tenant_models(
+    parsed: list[tuple[Path, str, ast.Module]], classes: list[tuple[Path, ast.ClassDef]]
+) -> tuple[set[str], set[str]]:
+    """``(names, tables)``: mapped classes and ``Table`` variables with a ``tenant_id``."""
+    by_name = {node.name: node for _, node in classes}
+
+    def inherited(node: ast.ClassDef, seen: frozenset[str] = frozenset()) -> set[str]:
+        names = _class_attributes(node)
+        for base in node.bases:
+            parent = by_name.get(_name(base))
+            if parent is not None and parent.name not in seen:
+                names |= inherited(parent, seen | {node.name})
+        return names
+
+    models: set[str] = set()
+    tables: set[str] = set()
+    for _, node in classes:
+        attributes = inherited(node)
+        if "tenant_id" in attributes and {"__tablename__", "__table__"} & attributes:
+            models.add(node.name)
+            for item in node.body:
+                if isinstance(item, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "__tablename__" for t in item.targets
+                ):
+                    table = _literal_text(item.value)
+                    if table:
+                        tables.add(table.lower())
+    for _, _, tree in parsed:
+        for statement in ast.walk(tree):
+            if not (
+                isinstance(statement, ast.Assign)
+                and isinstance(statement.value, ast.Call)
+                and _name(statement.value.func) == "Table"
+                and statement.value.args
+            ):
+                continue
+            columns = [
+                _literal_text(c.args[0])
+                for c in statement.value.args[1:]
+                if isinstance(c, ast.Call) and _name(c.func) == "Column" and c.args
+            ]
+            if "tenant_id" in columns:
+                models.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+                table = _literal_text(statement.value.args[0])
+                if table:
+                    tables.add(table.lower())
+    return models, tables
 
 
 def _suppressed(lines: list[str], line: int) -> bool:
@@ -316,7 +418,7 @@ class _Visitor(ast.NodeVisitor):
                 self.report(node, "NR003", "raw() SQL is not tenant-scoped")
             elif name == "extra":
                 self.report(node, "NR004", "extra() adds SQL the tenant scoping cannot check")
-            elif name in ("execute", "executemany") and node.args:
+            elif name in ("execute", "executemany", "exec_driver_sql") and node.args:
                 self._check_sql(node)
             elif name in ("using", "db_manager") and node.args:
                 alias = _literal_text(node.args[0])
@@ -335,6 +437,193 @@ class _Visitor(ast.NodeVisitor):
                 "NR005",
                 f"SQL on tenant table(s) {', '.join(sorted(tables))} without a tenant_id predicate",
             )
+
+
+def _mentions_tenant(node: ast.AST) -> bool:
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and "tenant" in child.id.lower():
+            return True
+        if isinstance(child, ast.Attribute) and "tenant" in child.attr.lower():
+            return True
+        if isinstance(child, ast.keyword) and child.arg and "tenant" in child.arg.lower():
+            return True
+    return False
+
+
+class _SqlAlchemyScopes:
+    """NR009, NR010 and NR011 over one module: each function (and the module) in turn.
+
+    A chain is the source call (``x.query(M)``, ``select(M)``) and the method calls wrapped
+    around it. Assigned to a variable, the statement is followed through the scope in line
+    order: re-assignments that filter it mark it filtered; running it unfiltered is reported.
+    """
+
+    def __init__(self, models: set[str], tables: set[str]) -> None:
+        self.models = models
+        self.tables = tables
+        self.found: list[tuple[int, str, str]] = []
+        self.parents: dict[int, ast.AST] = {}
+
+    def run(self, tree: ast.Module) -> list[tuple[int, str, str]]:
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+            if isinstance(node, ast.Call) and _name(node.func) == "text" and node.args:
+                self._check_text(node)
+        for scope in ast.walk(tree):
+            if isinstance(scope, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._scan_scope(scope)
+        return self.found
+
+    def _check_text(self, node: ast.Call) -> None:
+        sql = _literal_text(node.args[0])
+        if sql is None:
+            return
+        tables = {t.lower() for t in _TABLE_REFERENCE.findall(sql)} & self.tables
+        if tables and "tenant_id" not in sql.lower():
+            self.found.append(
+                (
+                    node.lineno,
+                    "NR011",
+                    f"text() SQL on tenant table(s) {', '.join(sorted(tables))} without a "
+                    "tenant_id predicate",
+                )
+            )
+
+    # -------------------------------------------------------------------- chains
+
+    def _model_of(self, call: ast.Call) -> str | None:
+        """The tenant model a ``query(...)``/``select(...)`` call reads, if any."""
+        name = _name(call.func)
+        is_query = name == "query" and isinstance(call.func, ast.Attribute)
+        if not (is_query or name == "select"):
+            return None
+        for arg in call.args:
+            target = arg.value if isinstance(arg, ast.Attribute) else arg
+            if isinstance(target, ast.Name) and target.id in self.models:
+                return target.id
+        return None
+
+    def _chain(self, source: ast.AST) -> tuple[ast.AST, list[ast.Call]]:
+        """The outermost expression of the method chain around ``source``, and its calls."""
+        top, calls = source, []
+        while True:
+            parent = self.parents.get(id(top))
+            if isinstance(parent, ast.Attribute) and parent.value is top:
+                grand = self.parents.get(id(parent))
+                if isinstance(grand, ast.Call) and grand.func is parent:
+                    calls.append(grand)
+                    top = grand
+                    continue
+            return top, calls
+
+    @staticmethod
+    def _filters(calls: list[ast.Call]) -> bool:
+        return any(
+            _name(c.func) in SQLALCHEMY_FILTERS
+            and any(_mentions_tenant(a) for a in [*c.args, *c.keywords])
+            for c in calls
+        )
+
+    def _runs(self, top: ast.AST, kind: str, calls: list[ast.Call]) -> ast.AST | None:
+        """The node that runs the chain ``top``, or ``None`` when it is not run here."""
+        parent = self.parents.get(id(top))
+        if (
+            isinstance(parent, ast.Call)
+            and _name(parent.func) in SQLALCHEMY_EXECUTORS
+            and isinstance(parent.func, ast.Attribute)
+            and parent.args
+            and parent.args[0] is top
+        ):
+            return parent
+        if kind == "query":
+            if any(_name(c.func) in QUERY_RUNNERS for c in calls):
+                return top
+            if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and (
+                parent.iter is top
+            ):
+                return top
+        return None
+
+    def _report(self, node: ast.AST, kind: str, model: str) -> None:
+        if kind == "query":
+            self.found.append(
+                (
+                    getattr(node, "lineno", 0),
+                    "NR009",
+                    f"query({model}) runs without a tenant filter: add "
+                    f".filter({model}.tenant_id == ...)",
+                )
+            )
+        else:
+            self.found.append(
+                (
+                    getattr(node, "lineno", 0),
+                    "NR010",
+                    f"select({model}) is executed without a tenant filter: add "
+                    f".where({model}.tenant_id == ...)",
+                )
+            )
+
+    # -------------------------------------------------------------------- scopes
+
+    def _own_nodes(self, scope: ast.AST) -> list[ast.AST]:
+        """The nodes of ``scope`` outside nested functions, in source order."""
+        nodes: list[ast.AST] = []
+        stack = list(ast.iter_child_nodes(scope))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            nodes.append(node)
+            stack.extend(ast.iter_child_nodes(node))
+        return sorted(nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+
+    def _scan_scope(self, scope: ast.AST) -> None:
+        nodes = self._own_nodes(scope)
+        # variable -> (kind, model, filtered)
+        tracked: dict[str, tuple[str, str, bool]] = {}
+        for node in nodes:
+            if isinstance(node, ast.Call) and (model := self._model_of(node)):
+                kind = "query" if _name(node.func) == "query" else "select"
+                top, calls = self._chain(node)
+                self._follow(tracked, top, calls, kind, model, self._filters(calls))
+            elif (
+                isinstance(node, ast.Name)
+                and node.id in tracked
+                and (isinstance(node.ctx, ast.Load))
+            ):
+                kind, model, filtered = tracked[node.id]
+                top, calls = self._chain(node)
+                self._follow(tracked, top, calls, kind, model, filtered or self._filters(calls))
+
+    def _follow(
+        self,
+        tracked: dict[str, tuple[str, str, bool]],
+        top: ast.AST,
+        calls: list[ast.Call],
+        kind: str,
+        model: str,
+        filtered: bool,
+    ) -> None:
+        """Report the chain if it runs unfiltered here; else follow the variable it is kept in."""
+        runner = self._runs(top, kind, calls)
+        if runner is not None:
+            if not filtered:
+                self._report(runner, kind, model)
+            return
+        target = self._assigned_to(top)
+        if target is not None:
+            tracked[target] = (kind, model, filtered)
+
+    def _assigned_to(self, top: ast.AST) -> str | None:
+        parent = self.parents.get(id(top))
+        if isinstance(parent, ast.Assign) and parent.value is top and len(parent.targets) == 1:
+            target = parent.targets[0]
+            return target.id if isinstance(target, ast.Name) else None
+        if isinstance(parent, ast.AnnAssign) and parent.value is top:
+            return parent.target.id if isinstance(parent.target, ast.Name) else None
+        return None
 
 
 def _is_tenant_task(decorator: ast.AST) -> bool:
