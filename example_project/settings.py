@@ -92,6 +92,7 @@ MIDDLEWARE = [
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "netrun.errors.drf.ContentNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "netrun.auth.drf.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -198,6 +199,12 @@ if "DATABASE_URL" not in env:
 DATABASES = {
     "default": env.database_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # runserver's threads write at once (budget ledger, telemetry): WAL lets readers run
+    # beside the writer, and a writer waits up to 20 s for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
 # On PostgreSQL, tickets and comments also sit behind row-level security, the second tenant
 # wall under the ORM's (docs/apps/rbac.md). DATABASE_URL is then the app role (NOSUPERUSER
 # NOBYPASSRLS NOINHERIT, not the tables' owner) and DATABASE_OWNER_URL the role that owns the
@@ -252,6 +259,12 @@ CSRF_COOKIE_SECURE = not DEBUG
 if "SECURE_PROXY_SSL_HEADER" in env:
     SECURE_PROXY_SSL_HEADER = (env.str("SECURE_PROXY_SSL_HEADER"), "https")
 X_FRAME_OPTIONS = "DENY"
+
+# Prometheus scrapes /metrics/ with this token as "Authorization: Metrics <token>" (the JWT
+# middleware would read a Bearer header as a JWT); staff sessions may read it too. Outside
+# development the route exists only when a token is set (urls.py): the view is closed to
+# anonymous users whenever DEBUG is off.
+NETRUN_LLM_METRICS_TOKEN = env.str("LLM_METRICS_TOKEN", default="")
 
 # LLM calls: locally, the offline provider (it says so in every answer and log line) unless a
 # chain is configured; system check netrun.llm.E001 refuses it whenever DEBUG is off.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,7 +18,6 @@ handler500 = "netrun.errors.views.handler500"
 urlpatterns = [
     path("", home, name="home"),
     path("health/", health, name="health"),
-    path("metrics/", metrics_view, name="metrics"),
     path(
         "admin/llm/dashboard/",
         admin.site.admin_view(llm_dashboard_view),
@@ -28,3 +28,8 @@ urlpatterns = [
     path("oauth/", include("netrun.oauth.urls")),
     path("", include("netrun.auth.urls")),  # /.well-known/jwks.json
 ]
+
+# Prometheus: a bearer token (LLM_METRICS_TOKEN) or a staff session; open only in development.
+# Without a token in production there is nothing to scrape it with, so it is not routed.
+if settings.DEBUG or settings.NETRUN_LLM_METRICS_TOKEN:
+    urlpatterns.insert(2, path("metrics/", metrics_view, name="metrics"))

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("prometheus_client")
 
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from prometheus_client import CollectorRegistry
 
 from netrun.llm import LLMClient
@@ -35,7 +35,10 @@ def stub() -> Iterator[StubLLMServer]:
 
 
 def scrape(registry: CollectorRegistry) -> str:
-    response = make_metrics_view(registry)(RequestFactory().get("/metrics"))
+    # The view is closed by default: scrape it as Prometheus does, with the bearer token.
+    with override_settings(NETRUN_LLM_METRICS_TOKEN="scrape-token"):
+        request = RequestFactory().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token")
+        response = make_metrics_view(registry)(request)
     assert response.status_code == 200
     return response.content.decode()
 

@@ -105,11 +105,13 @@ def test_the_metrics_view_serves_the_registry_and_honours_the_token() -> None:
     collector.flush()
     view = make_metrics_view(registry)
     factory = RequestFactory()
-    response = view(factory.get("/metrics"))
+    # Without a token the view is open in development only (tests/llm/test_metrics_view.py).
+    with override_settings(DEBUG=True):
+        response = view(factory.get("/metrics"))
+        openmetrics = view(factory.get("/metrics", HTTP_ACCEPT="application/openmetrics-text"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=0.0.4")
     assert b'netrun_llm_requests_total{model="claude-haiku-4-5"' in response.content
-    openmetrics = view(factory.get("/metrics", HTTP_ACCEPT="application/openmetrics-text"))
     assert openmetrics["Content-Type"].startswith("application/openmetrics-text")
     assert openmetrics.content.rstrip().endswith(b"# EOF")
     assert view(factory.post("/metrics")).status_code == 405
