@@ -42,7 +42,7 @@ def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
     (wheel,) = out.glob("netrun-*.whl")
     site = tmp_path_factory.mktemp("site")
     with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(site)  # a pure wheel installs by unpacking  # noqa: S202
+        archive.extractall(site)  # a pure wheel installs by unpacking
     return wheel, site
 
 
