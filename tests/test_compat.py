@@ -20,7 +20,16 @@ SEED_PATHS = {
     "netrun_logging": ["get_logger", "bind_context", "log_operation", "configure_logging"],
     "netrun_config": ["BaseConfig", "Field", "get_settings"],
     "netrun_config.base": ["BaseConfig"],
-    "netrun_auth": ["JWTManager", "get_jwt_manager", "AuthenticationError", "TokenExpiredError"],
+    "netrun_auth": [
+        "JWTManager",
+        "get_jwt_manager",
+        "AuthConfig",
+        "AuthenticationError",
+        "TokenExpiredError",
+        "TokenInvalidError",
+        "RateLimitExceededError",
+        "PermissionDeniedError",
+    ],
     "netrun_auth.exceptions": [
         "AuthenticationError",
         "TokenExpiredError",
@@ -45,6 +54,7 @@ NEW_HOMES = {
     ("netrun_cors.middleware", "CORSMiddleware"): "netrun.cors",
     ("netrun_db_pool.pool", "PoolConfig"): "netrun.db_pool",
     ("netrun_auth.exceptions", "RateLimitExceededError"): "netrun.errors",
+    ("netrun_auth", "RateLimitExceededError"): "netrun.errors",
 }
 
 
