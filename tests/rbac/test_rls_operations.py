@@ -39,7 +39,7 @@ def test_a_plain_text_tenant_column_compares_as_text() -> None:
     assert predicate == '"tenant_id" = ' + _sql.current_tenant_expr("text")
 
 
-@isolate_apps("netrun_rbac")
+@isolate_apps("netrun.rbac")
 def test_a_plain_non_text_tenant_column_keeps_its_type() -> None:
     class Ledger(models.Model):
         tenant_id = models.IntegerField()
