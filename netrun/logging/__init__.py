@@ -11,8 +11,10 @@ stdlib loggers (Django, Celery, libraries) sent through the same processors::
 
 This module imports without Django settings configured. Django glue is referenced by dotted
 path: ``netrun.logging.middleware.CorrelationIdMiddleware``; the ASGI middleware is
-``netrun.logging.asgi.CorrelationIdASGIMiddleware``, Celery glue ``netrun.logging.celery``
-and test helpers ``netrun.logging.testing``.
+``netrun.logging.asgi.CorrelationIdASGIMiddleware``, Celery glue ``netrun.logging.celery``,
+access-log redaction ``netrun.logging.access`` (gunicorn: ``netrun.logging.gunicorn``) and
+test helpers ``netrun.logging.testing``. Without any set-up, the first ``get_logger()`` installs
+netrun's chain (redaction included, to ``sys.stderr``): secrets are redacted by default.
 """
 
 from __future__ import annotations
