@@ -62,7 +62,10 @@ NETRUN_RBAC_ROLES = {
 }
 NETRUN_RBAC_SUBDOMAIN_BASE = "example.com"
 
-REST_FRAMEWORK = {"EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler"}
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "netrun.errors.drf.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "netrun.errors.drf.ContentNegotiation",
+}
 
 MIDDLEWARE = [
     "netrun.logging.middleware.CorrelationIdMiddleware",
