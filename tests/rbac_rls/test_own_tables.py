@@ -9,6 +9,9 @@ not widen them (the restrictive floor), and the reports over every tenant work t
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -164,3 +167,33 @@ def test_the_own_tables_migrations_reverse_cleanly(fresh_own_env: OwnEnv) -> Non
     env.manage("migrate", "--database", "owner", "-v", "0")
     code, output = env.rls_check()
     assert code == 0, output
+
+
+def test_without_netruns_backend_netruns_tables_stay_open(postgres_dsn: str) -> None:
+    """Django's own backend writes no tenant: FORCEd policies would hide every row there."""
+    import psycopg
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.rbac_rls.settings_plain",
+        "NETRUN_RLS_PLAIN_DSN": postgres_dsn,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "-v", "0"],
+        cwd=rls.ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with psycopg.connect(postgres_dsn) as conn:
+        secured = conn.execute(
+            "SELECT count(*) FROM pg_class WHERE relname = ANY(%s) AND relrowsecurity",
+            [OWN_TABLES],
+        ).fetchone()
+        present = conn.execute(
+            "SELECT count(*) FROM pg_class WHERE relname = ANY(%s)", [OWN_TABLES]
+        ).fetchone()
+        policies = conn.execute(
+            "SELECT count(*) FROM pg_policies WHERE tablename = ANY(%s)", [OWN_TABLES]
+        ).fetchone()
+    assert present == (len(OWN_TABLES),)
+    assert secured == (0,)
+    assert policies == (0,)

@@ -1,4 +1,5 @@
-"""Row-level security on the LLM app's tenant tables (no-op off PostgreSQL).
+"""Row-level security on the LLM app's tenant tables, where the project migrates through
+netrun's PostgreSQL backend (``netrun.rbac.db.backends.postgresql``); a no-op elsewhere.
 
 Each table gets the tenant policy on ``tenant_id`` and its restrictive floor; reports over
 every tenant (rollup rebuilds, the dashboard's all-tenant views) run inside
@@ -31,5 +32,5 @@ class Migration(migrations.Migration):
             model_name="llmusagehourly",
             index=models.Index(fields=["tenant_id", "hour"], name="netrun_llm_hourly_tenant_idx"),
         ),
-        *(EnableRLS(name, tenant_field="tenant_id") for name in _TABLES),
+        *(EnableRLS(name, tenant_field="tenant_id", rls_backend_only=True) for name in _TABLES),
     ]

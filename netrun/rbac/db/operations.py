@@ -12,7 +12,9 @@
 is ``DisableRLS`` (and the other way round). Each table gets the permissive tenant policy and a
 RESTRICTIVE floor with the same predicate, so a permissive policy added later cannot widen it.
 ``tenant_field`` names a foreign key to the tenant model or a plain column holding the tenant
-ID as text (netrun's own LLM tables: ``EnableRLS("BudgetSpend", tenant_field="tenant_id")``). ``manage.py netrun_rls_migrations <app_label>``
+ID as text (netrun's own LLM tables: ``EnableRLS("BudgetSpend", tenant_field="tenant_id")``).
+``rls_backend_only=True`` (netrun's own migrations) applies the operation only when the
+migrating connection uses ``netrun.rbac.db.backends.postgresql``. ``manage.py netrun_rls_migrations <app_label>``
 writes these migrations for every ``tenant_rls = True`` model not yet covered. Both are no-ops
 on databases other than PostgreSQL, so the same migrations run on SQLite in development.
 """
@@ -107,14 +109,19 @@ class _RLSOperation(Operation):
     reduces_to_sql = True
     _enable = True
 
-    def __init__(self, model_name: str, tenant_field: str = "tenant") -> None:
+    def __init__(
+        self, model_name: str, tenant_field: str = "tenant", *, rls_backend_only: bool = False
+    ) -> None:
         self.model_name = model_name
         self.tenant_field = tenant_field
+        self.rls_backend_only = rls_backend_only
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         kwargs: dict[str, Any] = {"model_name": self.model_name}
         if self.tenant_field != "tenant":
             kwargs["tenant_field"] = self.tenant_field
+        if self.rls_backend_only:
+            kwargs["rls_backend_only"] = True
         return (self.__class__.__qualname__, [], kwargs)
 
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
@@ -130,6 +137,11 @@ class _RLSOperation(Operation):
     ) -> None:
         connection = schema_editor.connection
         if connection.vendor != "postgresql":
+            return
+        if self.rls_backend_only and not hasattr(connection, "netrun_forget_tenant"):
+            # A reusable app's tables (netrun's own): only where the project runs netrun's
+            # backend, which writes the tenant the policies read. Elsewhere FORCEd policies
+            # would hide every row from a non-superuser owner.
             return
         model = state.apps.get_model(app_label, self.model_name)
         if not self.allow_migrate_model(connection.alias, model):

@@ -1,4 +1,5 @@
-"""Row-level security on netrun's own tenant-bearing table of this app (no-op off PostgreSQL).
+"""Row-level security on this app's tenant-bearing table, where the project migrates through
+netrun's PostgreSQL backend (``netrun.rbac.db.backends.postgresql``); a no-op elsewhere.
 
 ``Membership`` is left out: it is read per user across tenants (logging in, listing a user's
 tenants) before any tenant is bound, so a tenant predicate would refuse every login.
@@ -14,4 +15,4 @@ from netrun.rbac.db.operations import EnableRLS
 class Migration(migrations.Migration):
     dependencies = [("netrun_rbac", "0002_membership_role")]
 
-    operations = [EnableRLS("Role")]
+    operations = [EnableRLS("Role", rls_backend_only=True)]
