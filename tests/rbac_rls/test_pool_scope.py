@@ -144,3 +144,34 @@ def test_async_pool_in_transaction_scope_through_pgbouncer(
 def test_an_unknown_tenant_scope_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="tenant_scope must be one of"):
         DatabasePool(PoolConfig(url="postgresql://x@127.0.0.1/x"), tenant_scope="statement")
+
+
+def test_async_pool_in_session_scope_through_pgbouncer_refuses_rather_than_serves(
+    seeded: RLSEnv, pgbouncer: PgBouncer
+) -> None:
+    config = PoolConfig(url=app_dsn(seeded, pgbouncer), min_size=0, max_size=3, timeout=20)
+
+    async def run() -> tuple[list[bool | None], list[str]]:
+        db = AsyncDatabasePool(
+            config, tenant_scope="session", connection_kwargs={"prepare_threshold": None}
+        )
+        async with db:
+            pooled: list[bool | None] = []
+
+            async def one(tenant: str) -> str:
+                with tenant_context(tenant):
+                    try:
+                        async with db.connection() as conn:
+                            pooled.append(behind_pooler(conn))
+                            cursor = await conn.execute("SELECT count(*) FROM rlsapp_project")
+                            row = await cursor.fetchone()
+                    except ConfigurationError:
+                        return "refused"
+                    return "ok" if row and row[0] == EXPECTED[tenant] else "wrong"
+
+            return pooled, await asyncio.gather(*(one((A, B)[i % 2]) for i in range(60)))
+
+    pooled, outcomes = asyncio.run(run())
+    assert set(pooled) == {True}
+    assert "wrong" not in outcomes
+    assert outcomes.count("refused") > 0, outcomes
