@@ -70,7 +70,7 @@ def load(
 
 def test_transaction_scope_never_shows_another_tenant(seeded: RLSEnv, pgbouncer: PgBouncer) -> None:
     totals = load(seeded, pgbouncer, scope="transaction", session_check="auto")
-    assert totals["queries"] > PROCESSES * THREADS
+    assert totals["queries"] > PROCESSES * THREADS, totals
     assert (totals["foreign"], totals["empty"], totals["refused"], totals["errors"]) == (
         0,
         0,
