@@ -14,9 +14,13 @@ The strategies of ``NETRUN_RBAC_TENANT_STRATEGIES`` are asked in order:
 * ``header``: ``X-Tenant-ID`` (``NETRUN_RBAC_TENANT_HEADER``), an ID or a slug;
 * ``subdomain``: ``acme.<NETRUN_RBAC_SUBDOMAIN_BASE>``.
 
-The first value names the tenant; any other strategy naming a different one is a 403. An
-unknown tenant is a 404 envelope, an inactive one a 403, and unless the token named it the
-user must be an active member (403 otherwise). The tenant is bound in
+The first value names the tenant; unless the token named it, the user must be an active
+member. Whatever keeps a request out (an unknown tenant, one the user is not a member of,
+another strategy naming a different tenant) is the same 403 ``TENANT_ACCESS_DENIED`` with the
+same generic message, so the answers do not tell which tenants exist (anonymous users
+could otherwise enumerate them by ``X-Tenant-ID``); the log line says which it was. An
+inactive tenant is a 403 saying so only to its members and to a token naming it; a token
+(signed by the server) naming an unknown tenant is a 404. The tenant is bound in
 :mod:`netrun.core.context` for the request (its canonical ID, even when a slug named it) and
 put on ``request.tenant``; the previous context is restored afterwards. A request that names
 no tenant runs with none, so tenant-scoped queries fail closed.
@@ -35,7 +39,7 @@ from django.http.response import HttpResponseBase
 
 from netrun.core.context import tenant_context
 from netrun.errors import NetrunException, ResourceNotFoundError, TenantAccessDeniedError
-from netrun.errors._django import error_response
+from netrun.errors.django import error_response
 from netrun.logging import get_logger
 from netrun.rbac.access import membership_for
 from netrun.rbac.conf import conf
@@ -107,11 +111,18 @@ def lookup_tenant(value: str) -> Any:
     return model._default_manager.filter(slug=value).first()
 
 
+def _is_member(request: HttpRequest, tenant: Any) -> bool:
+    user = getattr(request, "user", None)
+    return bool(getattr(user, "is_authenticated", False)) and (
+        membership_for(user, tenant.pk) is not None
+    )
+
+
 def resolve_tenant(request: HttpRequest) -> Any:
     """The tenant the request is for, checked; ``None`` when nothing names one.
 
-    Raises ``ResourceNotFoundError`` (unknown) or ``TenantAccessDeniedError`` (inactive, not a
-    member, or two strategies disagree).
+    Raises ``TenantAccessDeniedError`` (unknown to a non-member, not a member, two strategies
+    disagree, inactive) or ``ResourceNotFoundError`` (a token naming an unknown tenant).
     """
     named = [
         (name, value)
@@ -121,23 +132,24 @@ def resolve_tenant(request: HttpRequest) -> Any:
     if not named:
         return None
     strategy, value = named[0]
+    trusted = strategy == "jwt"
     tenant = lookup_tenant(value)
     if tenant is None:
         logger.warning("rbac_tenant_unknown", strategy=strategy)
-        raise ResourceNotFoundError("Unknown tenant.", resource="tenant")
+        if trusted:
+            raise ResourceNotFoundError("Unknown tenant.", resource="tenant")
+        raise TenantAccessDeniedError()
+    if not trusted and not _is_member(request, tenant):
+        logger.warning("rbac_tenant_not_member", strategy=strategy, tenant_id=str(tenant.pk))
+        raise TenantAccessDeniedError()
     for other_strategy, other_value in named[1:]:
         other = lookup_tenant(other_value)
         if other is None or other.pk != tenant.pk:
             logger.warning("rbac_tenant_conflict", strategy=strategy, other=other_strategy)
-            raise TenantAccessDeniedError("The request names more than one tenant.")
+            raise TenantAccessDeniedError()
     if not tenant.is_active:
         logger.warning("rbac_tenant_inactive", tenant_id=str(tenant.pk))
         raise TenantAccessDeniedError("This tenant is inactive.", tenant=tenant.slug)
-    if strategy != "jwt":
-        user = getattr(request, "user", None)
-        if not getattr(user, "is_authenticated", False) or membership_for(user, tenant.pk) is None:
-            logger.warning("rbac_tenant_not_member", strategy=strategy, tenant_id=str(tenant.pk))
-            raise TenantAccessDeniedError("You are not a member of this tenant.")
     return tenant
 
 

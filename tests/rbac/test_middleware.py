@@ -48,10 +48,28 @@ def test_tenant_resolved_is_sent_inside_the_tenant(world: World) -> None:
     assert seen == [(str(world.b.pk), world.b)]
 
 
-def test_unknown_tenant_is_a_404_envelope(world: World) -> None:
-    response = client_for(world.bob).get("/whoami/", HTTP_X_TENANT_ID="nope")
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "RESOURCE_NOT_FOUND"
+def _refusal(response: Any) -> tuple[int, dict[str, Any]]:
+    error = dict(response.json()["error"])
+    error.pop("correlation_id")
+    return response.status_code, error
+
+
+@pytest.mark.parametrize("as_user", [False, True])
+def test_unknown_and_foreign_tenants_get_the_same_answer(world: World, as_user: bool) -> None:
+    """No enumeration by X-Tenant-ID: an unknown tenant and another's answer alike."""
+    client = client_for(world.bob) if as_user else Client()
+    unknown = client.get("/whoami/", HTTP_X_TENANT_ID="nope")
+    existing = client.get("/whoami/", HTTP_X_TENANT_ID="acme")
+    by_id = client.get("/whoami/", HTTP_X_TENANT_ID=str(world.a.pk))
+    assert _refusal(unknown) == _refusal(existing) == _refusal(by_id)
+    assert _refusal(unknown) == (
+        403,
+        {
+            "code": "TENANT_ACCESS_DENIED",
+            "message": "You do not have access to this tenant.",
+            "details": {},
+        },
+    )
 
 
 def test_a_non_member_gets_403(world: World) -> None:
@@ -161,3 +179,13 @@ def test_lookup_tenant_by_id_or_slug(world: World) -> None:
     assert lookup_tenant(str(world.a.pk)) == world.a
     assert lookup_tenant("globex") == world.b
     assert lookup_tenant("missing") is None
+
+
+def test_a_token_naming_an_unknown_tenant_is_a_404(world: World) -> None:
+    from netrun.errors import ResourceNotFoundError
+    from netrun.rbac.middleware import resolve_tenant
+
+    request = RequestFactory().get("/whoami/")
+    request.auth = {"tenant_id": "nope"}  # type: ignore[attr-defined]
+    with pytest.raises(ResourceNotFoundError):
+        resolve_tenant(request)
