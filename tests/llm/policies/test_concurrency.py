@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -99,3 +100,56 @@ def test_django_ledger_postgres(django_pg: BudgetLedger) -> None:
 def test_django_ledger_postgres_processes(django_pg: BudgetLedger, postgres_dsn: str) -> None:
     admitted = race_processes(functools.partial(race.django_ledger, postgres_dsn))
     assert_exact(django_pg, admitted)
+
+
+def test_django_ledger_creates_a_tenant_account_without_a_failing_statement(
+    django_pg: BudgetLedger,
+) -> None:
+    # The first calls of a new tenant race to create its account row. A failed INSERT
+    # (IntegrityError, caught) aborts the transaction on PostgreSQL until a savepoint is
+    # rolled back, which any savepoint bug turns into a 503: no statement may fail at all.
+    import datetime as dt
+    import threading
+    import uuid
+
+    from django.db import connections
+
+    from netrun.llm.budgets import windows_for
+    from netrun.llm.models import BudgetAccount
+
+    failed: list[BaseException] = []
+    lock = threading.Lock()
+
+    def record_failures(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        try:
+            return execute(sql, params, many, context)
+        except Exception as error:
+            with lock:
+                failed.append(error)
+            raise
+
+    windows = windows_for(dt.datetime.now(dt.timezone.utc), daily_limit=None, monthly_limit=None)
+    callers = 24
+    start = threading.Barrier(callers)
+
+    def first_call() -> None:
+        connection = connections[race.DJANGO_ALIAS]
+        try:
+            with connection.execute_wrapper(record_failures):
+                start.wait()
+                django_pg.reserve("fresh-tenant", uuid.uuid4().hex, windows, 1, 60)
+        except BaseException as error:
+            with lock:
+                failed.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_call) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failed == []
+    accounts = BudgetAccount.objects.using(race.DJANGO_ALIAS).filter(tenant_id="fresh-tenant")
+    assert accounts.count() == 1
+    assert django_pg.usage("fresh-tenant", windows[0]).reserved == callers
