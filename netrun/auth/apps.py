@@ -15,9 +15,10 @@ class NetrunAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from netrun.auth._request import end_request_context
-        from netrun.auth.checks import check_auth_settings
+        from netrun.auth.checks import check_auth_settings, check_denylist_persistence
 
         checks.register(check_auth_settings)
+        checks.register(check_denylist_persistence, checks.Tags.security, deploy=True)
         # Ends the user/tenant bindings DRF's authenticator opened (see netrun.auth._request).
         request_finished.connect(
             end_request_context, dispatch_uid="netrun.auth.end_request_context"

@@ -22,6 +22,11 @@ ID                        Reported when
 ``netrun.auth.W001``      The denylist is per process (``memory``, or ``cache`` on a local-memory
                           cache) while ``APP_ENVIRONMENT`` is production and JWTs are configured:
                           a revoked token stays valid on the other workers.
+``netrun.auth.W002``      (``check --deploy``) The denylist's Redis keeps nothing across a
+                          restart: neither ``appendonly yes`` nor an RDB ``save`` schedule.
+                          A restart forgets every revocation and spent refresh token.
+``netrun.auth.W003``      (``check --deploy``) The denylist's Redis could not be asked about its
+                          persistence (unreachable, or ``CONFIG`` disabled by the provider).
 ========================  =========================================================================
 
 A settings object that does not validate at all is reported by ``netrun.config.E007``; these
@@ -42,7 +47,7 @@ from netrun.auth.conf import AuthConfig
 from netrun.auth.keys import hmac_min_bytes, key_ring_from_config
 from netrun.errors import NetrunException
 
-__all__ = ["check_auth_settings"]
+__all__ = ["check_auth_settings", "check_denylist_persistence"]
 
 MAX_LEEWAY = 300
 
@@ -193,3 +198,59 @@ def _check_denylist(config: AuthConfig) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+def _denylist_redis_url(config: AuthConfig) -> str | None:
+    """The Redis URL the denylist uses, or ``None`` when it is not on Redis."""
+    choice = "cache" if config.denylist == "auto" else config.denylist
+    if choice == "redis":
+        return config.denylist_redis_url
+    if choice != "cache":
+        return None
+    cache = (getattr(settings, "CACHES", {}) or {}).get(config.denylist_cache_alias, {})
+    if not str(cache.get("BACKEND", "")).endswith(("RedisCache", "redis.cache.RedisCache")):
+        return None
+    location = cache.get("LOCATION")
+    if isinstance(location, (list, tuple)):
+        location = location[0] if location else None
+    if isinstance(location, str) and "," in location:
+        location = location.split(",", 1)[0]
+    return location if isinstance(location, str) else None
+
+
+def check_denylist_persistence(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Deploy check: the denylist's Redis must persist (AOF or RDB) to survive a restart."""
+    config = _config()
+    url = _denylist_redis_url(config) if config is not None else None
+    if url is None:
+        return []
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        appendonly = client.config_get("appendonly").get("appendonly")
+        save = client.config_get("save").get("save")
+    except (redis.exceptions.RedisError, OSError) as error:
+        return [
+            Warning(
+                "Could not ask the netrun.auth denylist's Redis whether it persists its data "
+                f"({type(error).__name__}).",
+                hint="Make sure it runs with appendonly yes (or an RDB save schedule); "
+                "see the fault behaviour page of the docs.",
+                id="netrun.auth.W003",
+            )
+        ]
+    finally:
+        client.close()
+    if appendonly == "yes" or (save or "").strip():
+        return []
+    return [
+        Warning(
+            "The netrun.auth denylist's Redis has no persistence (appendonly no, no save "
+            "schedule): a restart forgets every revoked token and spent refresh token.",
+            hint="Run it with appendonly yes (appendfsync everysec loses at most one second).",
+            id="netrun.auth.W002",
+        )
+    ]
