@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import checks
-from django.db import connection
 from django.test import override_settings
 
 from netrun.dogfood import project
@@ -263,78 +262,8 @@ def test_rls_is_skipped_on_sqlite() -> None:
     assert "is sqlite; RLS needs PostgreSQL" in result.summary
 
 
-def test_rls_is_skipped_on_postgresql_without_the_rls_engine(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(connection, "vendor", "postgresql")
-    result = project.check_rls()
-    assert result.status == "skip"
-    assert result.summary == (
-        "skipped: the 'default' database's ENGINE is 'django.db.backends.sqlite3', not "
-        "'netrun.rbac.db.backends.postgresql': the project does not use row-level security"
-    )
-
-
-@pytest.fixture
-def on_postgres(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """The check's view of the database only: it asks ``vendor`` and the engine first."""
-    monkeypatch.setattr(connection, "vendor", "postgresql")
-    monkeypatch.setattr(project, "_uses_rls_engine", lambda connection: True)
-    return monkeypatch
-
-
-def _validator(monkeypatch: pytest.MonkeyPatch, validate: object) -> None:
-    module = types.ModuleType("netrun.rbac.db")
-    module.validate_rls_policies = validate  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "netrun.rbac.db", module)
-
-
-def test_rls_without_a_validator_is_skipped_not_passed(on_postgres: pytest.MonkeyPatch) -> None:
-    on_postgres.setitem(sys.modules, "netrun.rbac.db", types.ModuleType("netrun.rbac.db"))
-    result = project.check_rls()
-    assert (result.status, result.summary) == (
-        "skip", "skipped: not available (netrun.rbac.db.validate_rls_policies)",
-    )  # fmt: skip
-
-
-def test_rls_validator_results(on_postgres: pytest.MonkeyPatch) -> None:
-    _validator(on_postgres, lambda using: [])
-    assert project.check_rls().status == "pass"
-    _validator(on_postgres, lambda using: ["helpdesk_ticket: RLS not forced"])
-    failed = project.check_rls()
-    assert (failed.status, failed.details) == ("fail", ["helpdesk_ticket: RLS not forced"])
-
-    def broken(using: str) -> list[str]:
-        raise RuntimeError("no connection")
-
-    _validator(on_postgres, broken)
-    assert project.check_rls().summary == "validation raised RuntimeError: no connection"
-
-
-def test_rls_warnings_warn_and_errors_fail(on_postgres: pytest.MonkeyPatch) -> None:
-    from netrun.rbac.db import RLSProblem
-
-    unindexed = RLSProblem("unindexed", "helpdesk_ticket", "no index starts with tenant_id")
-    unforced = RLSProblem("no_force", "helpdesk_ticket", "row-level security is not FORCEd")
-    _validator(on_postgres, lambda using: [unindexed])
-    warned = project.check_rls()
-    assert (warned.status, warned.details) == ("warn", [str(unindexed)])
-    _validator(on_postgres, lambda using: [unindexed, unforced])
-    failed = project.check_rls()
-    assert (failed.status, failed.summary) == ("fail", "1 problem(s)")
-    assert failed.details == [str(unforced), str(unindexed)]
-
-
-def test_rls_validates_the_alias_the_app_connects_with(on_postgres: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
-
-    def validate(using: str) -> list[str]:
-        seen.append(using)
-        return []
-
-    _validator(on_postgres, validate)
-    assert project.check_rls().summary == "row-level security policies validated on 'default'"
-    assert seen == ["default"]
+def test_rls_alias_missing_from_databases_fails_naming_the_setting() -> None:
+    # The real PostgreSQL cases are in test_rls_check_postgres.py.
     with override_settings(NETRUN_RBAC_RLS_DATABASE="app"):
         failed = project.check_rls()
     assert (failed.status, failed.summary) == (
