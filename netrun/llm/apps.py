@@ -25,6 +25,7 @@ class NetrunLlmConfig(AppConfig):
 
     def ready(self) -> None:
         from netrun.llm.checks import (
+            check_budget_ledger,
             check_chain,
             check_metrics_token,
             check_offline_provider,
@@ -34,6 +35,7 @@ class NetrunLlmConfig(AppConfig):
         checks.register(check_offline_provider)
         checks.register(check_chain)
         checks.register(check_prices)
+        checks.register(check_budget_ledger)
         checks.register(check_metrics_token, checks.Tags.security, checks.Tags.urls)
         # Admin and settings price overrides: the price source of the enforcer and the
         # telemetry collector, and the receivers that drop its cache on a change.

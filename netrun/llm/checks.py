@@ -15,6 +15,8 @@ ID                     Reported when
                        non-negative number (or is a float), a date that is not YYYY-MM-DD, a
                        threshold that is not a positive int, a long-context price without one
 ``netrun.llm.E007``    two ``NETRUN_LLM_PRICES`` rows price the same provider, model and date
+``netrun.llm.E008``    ``NETRUN_LLM_BUDGET_LEDGER`` is not memory, a Redis URL, a PostgreSQL DSN,
+                       ``django[:alias]`` or an importable ledger factory
 ``netrun.llm.W001``    a provider in a chain the project set lacks its key, endpoint or
                        deployment; the client leaves it out of the chain (the seeds' default
                        chain, left unset, skips keyless providers silently: that is how a
@@ -250,6 +252,20 @@ def check_prices(
                 )
             )
     return messages
+
+
+def check_budget_ledger(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E008: ``NETRUN_LLM_BUDGET_LEDGER`` names no ledger."""
+    from netrun.llm.budgets import ledger_setting_problem
+
+    config = _config()
+    problem = None if config is None else ledger_setting_problem(config.budget_ledger)
+    if problem is None:
+        return []
+    hint = "Every PolicyEnforcer built without ledger= would fail on its first call."
+    return [Error(problem, hint=hint, id="netrun.llm.E008")]
 
 
 def metrics_token() -> str | None:

@@ -15,7 +15,12 @@ imports without them (and without Django).
 
 from __future__ import annotations
 
-from netrun.llm.budgets._default import build_ledger, default_ledger, reset_default_ledger
+from netrun.llm.budgets._default import (
+    build_ledger,
+    default_ledger,
+    ledger_setting_problem,
+    reset_default_ledger,
+)
 from netrun.llm.budgets.base import (
     BudgetExhausted,
     BudgetLedger,
@@ -38,6 +43,7 @@ __all__ = [
     "build_ledger",
     "default_ledger",
     "from_micros",
+    "ledger_setting_problem",
     "reset_default_ledger",
     "to_micros",
     "windows_for",

@@ -18,9 +18,10 @@ from typing import Any
 from netrun.llm.budgets.base import BudgetLedger
 from netrun.llm.budgets.memory import MemoryLedger
 
-__all__ = ["build_ledger", "default_ledger", "reset_default_ledger"]
+__all__ = ["build_ledger", "default_ledger", "ledger_setting_problem", "reset_default_ledger"]
 
-_SETTING = "NETRUN_LLM_BUDGET_LEDGER"
+_SETTING = "NETRUN_LLM_BUDGET_LEDGER (LLM_BUDGET_LEDGER)"
+_KINDS = "memory, a redis:// URL, a postgresql:// DSN, django[:alias] or a dotted path"
 _ledgers: dict[str, BudgetLedger] = {}
 _lock = threading.Lock()
 
@@ -36,32 +37,52 @@ def _import(path: str) -> Callable[[], Any]:
     return factory  # type: ignore[no-any-return]
 
 
+def _kind(value: str) -> str:
+    scheme = value.partition(":")[0].lower()
+    if value.lower() == "memory":
+        return "memory"
+    if scheme in ("redis", "rediss", "unix"):
+        return "redis"
+    if scheme in ("postgres", "postgresql"):
+        return "sql"
+    if scheme == "django":
+        return "django"
+    if "." in value and "/" not in value:
+        return "path"
+    raise ValueError(f"{_SETTING} {value!r} is not {_KINDS}")
+
+
+def ledger_setting_problem(spec: str) -> str | None:
+    """What is wrong with a ``budget_ledger`` value, without connecting anywhere; or None."""
+    try:
+        if _kind(spec.strip()) == "path":
+            _import(spec.strip())
+    except (ValueError, ImportError, TypeError) as error:
+        return str(error)
+    return None
+
+
 def build_ledger(spec: str) -> BudgetLedger:
     """A new ledger for a ``budget_ledger`` value; errors name the setting."""
     value = spec.strip()
-    scheme = value.partition(":")[0].lower()
+    kind = _kind(value)
     ledger: Any
-    if value.lower() == "memory":
+    if kind == "memory":
         ledger = MemoryLedger()
-    elif scheme in ("redis", "rediss", "unix"):
+    elif kind == "redis":
         from netrun.llm.budgets.redis import RedisLedger
 
         ledger = RedisLedger(value)
-    elif scheme in ("postgres", "postgresql"):
+    elif kind == "sql":
         from netrun.llm.budgets.sql import SQLLedger
 
         ledger = SQLLedger(value)
-    elif scheme == "django":
+    elif kind == "django":
         from netrun.llm.budgets.django import DjangoLedger
 
         ledger = DjangoLedger(value.partition(":")[2] or "default")
-    elif "." in value and "/" not in value:
-        ledger = _import(value)()
     else:
-        raise ValueError(
-            f"{_SETTING} {spec!r} is not memory, a redis:// URL, a postgresql:// DSN, "
-            "django[:alias] or a dotted path"
-        )
+        ledger = _import(value)()
     if not isinstance(ledger, BudgetLedger):
         raise TypeError(f"{_SETTING} {spec!r} built a {type(ledger).__name__}, not a BudgetLedger")
     return ledger

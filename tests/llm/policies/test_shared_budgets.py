@@ -4,6 +4,7 @@ request: by default every enforcer shares the configured ledger and limiter, per
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -97,11 +98,14 @@ def test_the_ledger_setting_builds_each_kind(postgres_dsn: str) -> None:
     assert isinstance(build_ledger("netrun.llm.budgets.MemoryLedger"), MemoryLedger)
 
 
+SETTING = re.escape("NETRUN_LLM_BUDGET_LEDGER (LLM_BUDGET_LEDGER)")
+
+
 @pytest.mark.parametrize(
     ("spec", "error", "message"),
     [
-        ("mongodb://db", ValueError, "NETRUN_LLM_BUDGET_LEDGER 'mongodb://db' is not memory"),
-        ("netrun.nowhere.Ledger", ImportError, "NETRUN_LLM_BUDGET_LEDGER 'netrun.nowhere.Ledger'"),
+        ("mongodb://db", ValueError, SETTING + " 'mongodb://db' is not memory"),
+        ("netrun.nowhere.Ledger", ImportError, SETTING + " 'netrun.nowhere.Ledger'"),
         ("netrun.llm.budgets.__all__", TypeError, "is not a ledger class or factory"),
         ("netrun.llm.budgets.WindowUsage", TypeError, "not a BudgetLedger"),
     ],
@@ -109,3 +113,31 @@ def test_the_ledger_setting_builds_each_kind(postgres_dsn: str) -> None:
 def test_a_bad_ledger_setting_names_itself(spec: str, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         build_ledger(spec)
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("mongodb://db", "is not memory, a redis:// URL"),
+        ("netrun.nowhere.Ledger", "cannot be imported"),
+        ("netrun.llm.budgets.__all__", "is not a ledger class or factory"),
+    ],
+)
+def test_a_bad_ledger_setting_is_a_system_check_error(spec: str, problem: str) -> None:
+    from django.core import checks
+
+    with override_settings(NETRUN_LLM_BUDGET_LEDGER=spec):
+        errors = [m for m in checks.run_checks() if m.id == "netrun.llm.E008"]
+    assert len(errors) == 1
+    assert problem in errors[0].msg
+    assert spec in errors[0].msg
+
+
+@pytest.mark.parametrize(
+    "spec", ["memory", "redis://127.0.0.1:1/0", "postgresql://x@127.0.0.1:1/db", "django:x"]
+)
+def test_a_good_ledger_setting_passes_the_check_without_connecting(spec: str) -> None:
+    from django.core import checks
+
+    with override_settings(NETRUN_LLM_BUDGET_LEDGER=spec):
+        assert [m for m in checks.run_checks() if m.id == "netrun.llm.E008"] == []
