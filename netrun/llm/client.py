@@ -59,8 +59,8 @@ from netrun.llm.types import (
     LLMResponse,
     StreamChunk,
     Usage,
-    estimate_tokens,
     normalize_messages,
+    prompt_token_bound,
 )
 from netrun.logging import get_logger
 
@@ -448,7 +448,8 @@ class LLMClient:
             self._candidates(provider, model),
             streamed=streamed,
             reason=reason,
-            estimated_input=estimate_tokens(messages),
+            # An upper bound, not an average: the budget hold must cover any text.
+            estimated_input=prompt_token_bound(messages),
             max_tokens=max_tokens,
         )
 

@@ -26,7 +26,7 @@ from netrun.llm.adapters import (
 from netrun.llm.conf import LLMConfig
 from netrun.llm.protocols import BudgetReservation, LLMTelemetry, PolicyEnforcer
 from netrun.llm.testing import StubLLMServer, StubReply, StubUsage
-from netrun.llm.types import AttemptInfo, LLMResponse, Usage
+from netrun.llm.types import AttemptInfo, ChatMessage, LLMResponse, Usage, prompt_token_bound
 from tests.llm.adapters.conftest import API_KEY, build
 
 
@@ -235,7 +235,7 @@ def test_every_attempt_is_reserved_and_settled_or_released(stub: StubLLMServer) 
     assert enforcer.requests[0] == {
         "provider": "openai",
         "model": "gpt-4o-mini",
-        "estimated_input_tokens": 4 + 3,
+        "estimated_input_tokens": prompt_token_bound([ChatMessage("user", "hello world")]),
         "max_output_tokens": 64,
         "reason": "ticket_summary",
     }
