@@ -408,6 +408,8 @@ def test_async_settle_reads_sdk_usage_and_refuses_unknown_shapes() -> None:
     enforcer, reservation = held("openai", "gpt-4o-mini")
     asyncio.run(reservation.asettle(CHAT_USAGE))
     assert spent(enforcer) == round(OPENAI_MICROS)
+    asyncio.run(reservation.asettle(CHAT_USAGE))  # settled once: a second one charges nothing
+    assert spent(enforcer) == round(OPENAI_MICROS)
     enforcer, reservation = held("openai", "gpt-4o-mini")
     with pytest.raises(UsageShapeError):
         asyncio.run(reservation.asettle(Tokens()))
