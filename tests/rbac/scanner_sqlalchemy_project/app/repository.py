@@ -57,3 +57,13 @@ def raw_sql(session: Any, tenant_id: str) -> list[Any]:
         text("SELECT count(*) FROM comments")  # netrun: allow-cross-tenant totals for billing
     )
     return [everyone, core, scoped, shared, reviewed]
+
+
+def more_forms(session: Any, tenant_id: str) -> list[Any]:
+    titles = [t.title for t in session.query(Ticket)]  # seeded: NR009
+    statement: Any = select(Comment)
+    counted = session.scalar(statement)  # seeded: NR010
+    kept = select(Ticket)
+    copy = kept.where(Ticket.tenant_id == tenant_id)
+    scoped = session.scalars(copy).all()
+    return [titles, counted, scoped]
