@@ -94,7 +94,7 @@ def test_migrating_as_the_owner_forces_rls_and_the_checks_pass(
         ).fetchall()
         policies = conn.execute(
             "SELECT tablename, policyname, roles::text[], with_check IS NOT NULL "
-            "FROM pg_policies WHERE tablename = ANY(%s) ORDER BY tablename",
+            "FROM pg_policies WHERE tablename = ANY(%s) ORDER BY tablename, policyname",
             [list(TABLES)],
         ).fetchall()
     assert tables == [
@@ -102,7 +102,9 @@ def test_migrating_as_the_owner_forces_rls_and_the_checks_pass(
         ("helpdesk_ticket", True, True, database.owner),
     ]
     assert policies == [
+        ("helpdesk_comment", "netrun_tenant_floor", ["public"], True),
         ("helpdesk_comment", "netrun_tenant_isolation", [database.app], True),
+        ("helpdesk_ticket", "netrun_tenant_floor", ["public"], True),
         ("helpdesk_ticket", "netrun_tenant_isolation", [database.app], True),
     ]
 

@@ -63,15 +63,17 @@ class Command(BaseCommand):
             Membership.objects.update_or_create(
                 user=member, tenant=tenant, defaults={"role": role, "is_active": True}
             )
-            # The LLM policy the summarise endpoint enforces, editable in the admin.
-            TenantPolicyRecord.objects.get_or_create(
-                tenant_id=str(tenant.pk),
-                defaults={
-                    "daily_budget_usd": DAILY_BUDGET_USD,
-                    "monthly_budget_usd": MONTHLY_BUDGET_USD,
-                    "require_reason": True,
-                },
-            )
+            # The LLM policy the summarise endpoint enforces, editable in the admin; inside
+            # the tenant, as row-level security on PostgreSQL requires.
+            with BackgroundTaskTenantContext(tenant.pk):
+                TenantPolicyRecord.objects.get_or_create(
+                    tenant_id=str(tenant.pk),
+                    defaults={
+                        "daily_budget_usd": DAILY_BUDGET_USD,
+                        "monthly_budget_usd": MONTHLY_BUDGET_USD,
+                        "require_reason": True,
+                    },
+                )
             logins.append(f"member of {slug}: username={username} password={password} role={role}")
 
         password = options["password"] or secrets.token_urlsafe(12)
