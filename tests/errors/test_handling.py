@@ -263,3 +263,35 @@ def test_w002_accepts_a_subclass_and_reports_a_bad_path() -> None:
 
 def test_the_project_checks_do_not_report_w002() -> None:
     assert "netrun.errors.W002" not in {message.id for message in run_checks()}
+
+
+def test_the_celery_receiver_connects_and_disconnects() -> None:
+    from netrun.errors import celery as errors_celery
+
+    app = Celery("handling-switch", set_as_current=False)
+
+    @app.task(name="handling.switch")  # type: ignore[misc]
+    def conflict() -> None:
+        raise ConflictError()
+
+    errors_celery.disconnect_signals()
+    try:
+        with capture_logs() as logs:
+            conflict.apply()
+        assert raised_events(logs) == []
+    finally:
+        errors_celery.connect_signals()
+    with capture_logs() as logs:
+        conflict.apply()
+    assert len(raised_events(logs)) == 1
+
+
+def test_fastapi_maps_a_decoder_recursion_error_to_a_400() -> None:
+    import json
+
+    from netrun.errors.contrib.fastapi import to_netrun_exception
+
+    with pytest.raises(RecursionError) as raised:
+        json.loads(NESTED)
+    error = to_netrun_exception(raised.value)
+    assert isinstance(error, MalformedRequestError)

@@ -252,3 +252,19 @@ def test_a_restart_with_an_append_only_file_keeps_the_denylist(
         )
         assert reuse.status_code == 401
     reset_jwt_manager()
+
+
+def test_the_async_middleware_answers_503_with_redis_down(on_own_redis: OwnRedis) -> None:
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    token = get_jwt_manager().create_access_token("7")
+    on_own_redis.kill()
+
+    async def scenario() -> Any:
+        return await AsyncClient(raise_request_exception=False).get(
+            "/plain-async/",
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
+
+    assert_unavailable(async_to_sync(scenario)())

@@ -35,6 +35,7 @@ class Logout(APIView):
 urlpatterns = [
     path("api/me/", views.WhoAmI.as_view()),
     path("plain/", views.plain),
+    path("plain-async/", views.plain_async),
     path("api/token/refresh/", Refresh.as_view()),
     path("api/logout/", Logout.as_view()),
     path("health/", health),
