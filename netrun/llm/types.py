@@ -29,6 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from netrun.errors import BadGatewayError
+
 __all__ = [
     "AttemptInfo",
     "ChatMessage",
@@ -203,12 +205,16 @@ class Usage:
         }
 
 
-class UsageShapeError(ValueError):
+class UsageShapeError(BadGatewayError):
     """A usage object :func:`usage_from` cannot read: unknown shape, or a bad token count.
 
     A call whose usage cannot be read must not look free: the reservation that meets one
-    charges its whole hold (the worst case) before this is raised.
+    charges its whole hold (the worst case) before this is raised. It is a 502: the provider
+    answered with something netrun cannot price.
     """
+
+    error_code = "LLM_USAGE_UNREADABLE"
+    default_message = "The LLM provider's usage report could not be read."
 
 
 def _has(usage: Any, name: str) -> bool:
