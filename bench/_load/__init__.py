@@ -1,0 +1,1 @@
+"""The load run of `make loadtest` (bench/loadtest.py): the stack, the client, the checks."""
