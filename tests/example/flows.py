@@ -30,6 +30,7 @@ from django.test import Client  # noqa: E402
 
 from example_project.helpdesk.assistant import get_telemetry  # noqa: E402
 from netrun.llm.models import BudgetSpend, LLMUsageRecord, TenantPolicyRecord  # noqa: E402
+from netrun.rbac.context import BackgroundTaskTenantContext  # noqa: E402
 from netrun.rbac.models import Membership, Tenant  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -131,7 +132,9 @@ def main(password: str) -> dict[str, Any]:
     summary = post(
         client(alice), f"/api/tickets/{ticket_id}/summarise/", {"reason": "customer asked"}
     )
-    spend = BudgetSpend.objects.filter(tenant_id=str(acme.pk), period="day").first()
+    # netrun's own tables are under row-level security on PostgreSQL: read them as Acme.
+    with BackgroundTaskTenantContext(acme.pk):
+        spend = BudgetSpend.objects.filter(tenant_id=str(acme.pk), period="day").first()
     out["summarise"] = {
         "no_reason_status": no_reason.status_code,
         "no_reason_code": error_code(no_reason),
@@ -158,20 +161,23 @@ def main(password: str) -> dict[str, Any]:
 
     # Telemetry: one usage row per LLM call, priced, and the Prometheus counters.
     get_telemetry().flush()
-    usage = LLMUsageRecord.objects.filter(tenant_id=str(acme.pk), provider="offline")
+    with BackgroundTaskTenantContext(acme.pk):
+        usage = LLMUsageRecord.objects.filter(tenant_id=str(acme.pk), provider="offline")
+        rows, priced_rows = usage.count(), usage.filter(cost_usd__gt=0).count()
     metrics = client().get("/metrics/")
     out["telemetry"] = {
-        "rows": usage.count(),
-        "priced_rows": usage.filter(cost_usd__gt=0).count(),
+        "rows": rows,
+        "priced_rows": priced_rows,
         "metrics_status": metrics.status_code,
         "metrics_has_offline": 'provider="offline"' in metrics.content.decode(),
     }
 
     # The admin lowers Acme's daily budget to what is already spent: the next call is refused.
-    record = TenantPolicyRecord.objects.get(tenant_id=str(acme.pk))
-    spent = BudgetSpend.objects.get(tenant_id=str(acme.pk), period="day").spent_micros
-    record.daily_budget_usd = Decimal(spent) / Decimal(1_000_000)
-    record.save()  # the saved record drops the cached policy
+    with BackgroundTaskTenantContext(acme.pk):
+        record = TenantPolicyRecord.objects.get(tenant_id=str(acme.pk))
+        spent = BudgetSpend.objects.get(tenant_id=str(acme.pk), period="day").spent_micros
+        record.daily_budget_usd = Decimal(spent) / Decimal(1_000_000)
+        record.save()  # the saved record drops the cached policy
     exhausted = post(client(alice), f"/api/tickets/{ticket_id}/summarise/", {"reason": "one more"})
     out["budget"] = {
         "status": exhausted.status_code,
