@@ -22,6 +22,7 @@ from netrun.llm.pricing import CostTier
 
 # The telemetry models live with the telemetry code; Django discovers models from here.
 from netrun.llm.telemetry_models import LLMLatencyHistogram, LLMUsageHourly, LLMUsageRecord
+from netrun.logging import get_logger
 
 __all__ = [
     "BudgetAccount",
@@ -40,6 +41,8 @@ __all__ = [
 _CACHE_PREFIX = "netrun:llm:policy:"
 # Cached "no policy" answers are stored as this marker (None means "not cached").
 _MISSING = "__none__"
+
+logger = get_logger(__name__)
 _TIER_CHOICES = [(tier.value, tier.name.title()) for tier in CostTier]
 
 
@@ -258,17 +261,36 @@ def get_tenant_policy(tenant_id: str, *, timeout: float = 300) -> TenantPolicy |
     bypassed signals (``QuerySet.update``).
     """
     key = _cache_key(tenant_id)
-    cached: Any = cache.get(key)
+    reached, cached = _cached(cache.get, key)
+    if not reached:
+        return _read_policy(tenant_id)
     if cached is not None:
         return None if cached == _MISSING else cached
+    policy = _read_policy(tenant_id)
+    _cached(cache.set, key, _MISSING if policy is None else policy, timeout)
+    return policy
+
+
+def _cached(call: Any, *args: Any) -> tuple[bool, Any]:
+    """``(True, result)`` of a cache call, or ``(False, None)`` when the cache is down.
+
+    The database holds the policy and the cache only a copy: an outage costs a query, never
+    the request (issue 18's load run: with Redis killed, summaries answered 500 from here).
+    """
+    try:
+        return True, call(*args)
+    except Exception as exc:  # any backend's own error type
+        logger.warning("llm_policy_cache_unavailable", error=type(exc).__name__)
+        return False, None
+
+
+def _read_policy(tenant_id: str) -> TenantPolicy | None:
     record = (
         TenantPolicyRecord.objects.prefetch_related("provider_rules")
         .filter(tenant_id=tenant_id)
         .first()
     )
-    policy = None if record is None else record.to_policy()
-    cache.set(key, _MISSING if policy is None else policy, timeout)
-    return policy
+    return None if record is None else record.to_policy()
 
 
 def invalidate_tenant_policy(tenant_id: str) -> None:
