@@ -4,6 +4,11 @@ One Lua script does the whole check-and-record atomically on the server, with th
 clock (``TIME``), so app servers with skewed clocks still agree, and no two processes can
 both take the last unit. Keys expire one period after their last admitted hit.
 
+Both keys of a limit share one hash tag (``{key}``), so the script works on Redis Cluster:
+pass a ``redis+cluster://host:port`` url (any node; the others are discovered) or a ready
+``redis.cluster.RedisCluster`` client. Behind Sentinel, pass the client of
+``Sentinel(...).master_for(name)``.
+
 Needs Redis >= 5 (scripts that call ``TIME`` are replicated by effects) and ``redis-py``
 (``pip install "netrun[redis]"``). Framework-neutral: no Django import.
 """
@@ -20,8 +25,23 @@ from netrun.ratelimit.backends.base import Backend, BackendUnavailableError
 if TYPE_CHECKING:
     import redis
     import redis.asyncio
+    import redis.cluster
 
-__all__ = ["SLIDING_WINDOW_SCRIPT", "RedisBackend"]
+__all__ = ["CLUSTER_SCHEME", "SLIDING_WINDOW_SCRIPT", "RedisBackend"]
+
+#: A url with this scheme connects a ``RedisCluster`` client (``redis+cluster://host:port``;
+#: ``rediss+cluster://`` for TLS).
+CLUSTER_SCHEME = "redis+cluster://"
+_TLS_CLUSTER_SCHEME = "rediss+cluster://"
+
+
+def _cluster_url(url: str) -> str | None:
+    """The plain url of a cluster url, or ``None`` for a single-server url."""
+    for scheme, plain in ((CLUSTER_SCHEME, "redis://"), (_TLS_CLUSTER_SCHEME, "rediss://")):
+        if url.startswith(scheme):
+            return plain + url[len(scheme) :]
+    return None
+
 
 # KEYS[1]: sorted set of admitted hits, score = server time in microseconds, member
 #          "<sequence>:<cost>" (the sequence keeps members unique within one microsecond).
@@ -102,7 +122,8 @@ _MICROS = 1_000_000
 class RedisBackend(Backend):
     """Sliding-window log per key in Redis, checked and recorded by one atomic Lua script.
 
-    Pass a ``url`` (``redis://127.0.0.1:6379/0``) or ready clients. Sync callers use a
+    Pass a ``url`` (``redis://127.0.0.1:6379/0``, or ``redis+cluster://host:port`` for Redis
+    Cluster) or ready clients (``redis.Redis`` or ``redis.cluster.RedisCluster``). Sync callers use a
     ``redis.Redis``; async callers (:meth:`ahit`) get a ``redis.asyncio.Redis`` per event loop,
     since its connections belong to the loop that opened them. Timeouts are short on
     purpose: a rate limit that waits seconds for Redis is worse than one that fails open.
@@ -113,8 +134,8 @@ class RedisBackend(Backend):
         self,
         url: str | None = None,
         *,
-        client: redis.Redis | None = None,
-        async_client: redis.asyncio.Redis | None = None,
+        client: redis.Redis | redis.cluster.RedisCluster | None = None,
+        async_client: redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None,
         prefix: str = "netrun:rl:",
         socket_timeout: float = 0.5,
     ) -> None:
@@ -133,22 +154,28 @@ class RedisBackend(Backend):
         self._client = client
         self._fixed_async_client = async_client
         self._async_clients: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[redis.asyncio.Redis, Any]
+            asyncio.AbstractEventLoop, tuple[redis.asyncio.Redis | redis.asyncio.RedisCluster, Any]
         ] = weakref.WeakKeyDictionary()
         self._fixed_async_script: Any = None
         self._script: Any = None
 
     # ------------------------------------------------------------------ clients
 
-    def _sync_client(self) -> redis.Redis:
+    def _sync_client(self) -> redis.Redis | redis.cluster.RedisCluster:
         if self._client is None:
             if self.url is None:
                 raise ValueError("RedisBackend was given only an async client; use ahit()")
-            self._client = self._redis.Redis.from_url(
-                self.url,
-                socket_timeout=self._socket_timeout,
-                socket_connect_timeout=self._socket_timeout,
-            )
+            timeouts: dict[str, Any] = {
+                "socket_timeout": self._socket_timeout,
+                "socket_connect_timeout": self._socket_timeout,
+            }
+            plain = _cluster_url(self.url)
+            if plain is not None:
+                import redis.cluster
+
+                self._client = redis.cluster.RedisCluster.from_url(plain, **timeouts)
+            else:
+                self._client = self._redis.Redis.from_url(self.url, **timeouts)
         return self._client
 
     def _async_script(self) -> Any:
@@ -166,11 +193,16 @@ class RedisBackend(Backend):
         if entry is None:
             import redis.asyncio
 
-            client = redis.asyncio.Redis.from_url(
-                self.url,
-                socket_timeout=self._socket_timeout,
-                socket_connect_timeout=self._socket_timeout,
-            )
+            timeouts: dict[str, Any] = {
+                "socket_timeout": self._socket_timeout,
+                "socket_connect_timeout": self._socket_timeout,
+            }
+            plain = _cluster_url(self.url)
+            client: redis.asyncio.Redis | redis.asyncio.RedisCluster
+            if plain is not None:
+                client = redis.asyncio.RedisCluster.from_url(plain, **timeouts)
+            else:
+                client = redis.asyncio.Redis.from_url(self.url, **timeouts)
             entry = (client, client.register_script(SLIDING_WINDOW_SCRIPT))
             self._async_clients[loop] = entry
         return entry[1]
