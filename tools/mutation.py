@@ -120,11 +120,13 @@ MODULES: dict[str, list[str]] = {
     ],
     "netrun/auth/tokens.py": [
         "tests/auth/test_tokens.py",
+        "tests/auth/test_denylist_ttl.py",
         "tests/auth/test_security.py",
         "tests/mutation_kills",
     ],
     "netrun/auth/denylist.py": [
         "tests/auth/test_denylist.py",
+        "tests/auth/test_denylist_ttl.py",
         "tests/mutation_kills",
     ],
     "netrun/logging/redaction.py": [
@@ -295,14 +297,14 @@ def _pytest(
     return done.returncode, done.stdout[-2000:] + done.stderr[-2000:]
 
 
-def _tests(module: str) -> list[str]:
-    return [t for t in MODULES[module] if (ROOT / t).exists()]
+def _tests(module: str, tree: Path) -> list[str]:
+    return [t for t in MODULES[module] if (tree / t).exists()]
 
 
 def baseline(tree: Path, module: str, extra: dict[str, str]) -> float:
     """Run the module's tests on the unmutated copy: they must pass, and this times them."""
     started = time.monotonic()
-    code, output = _pytest(tree, _tests(module), 1800, extra)
+    code, output = _pytest(tree, _tests(module, tree), 1800, extra)
     if code != 0:
         raise SystemExit(f"baseline failed for {module} (exit {code}):\n{output}")
     return time.monotonic() - started
@@ -350,7 +352,7 @@ def _run_mutants(
             continue
         try:
             target.write_text(mutated)
-            code, _output = _pytest(tree, _tests(module), timeout, redis)
+            code, _output = _pytest(tree, _tests(module, tree), timeout, redis)
         finally:
             target.write_text(original)
         if code is None:
