@@ -48,7 +48,8 @@ def unverified_header(token: str) -> dict[str, Any] | None:
     try:
         raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
         header = json.loads(raw)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
+        # RecursionError: a header of deeply nested JSON is hostile input, not a crash.
         return None
     return header if isinstance(header, dict) else None
 

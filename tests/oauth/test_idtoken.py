@@ -138,6 +138,11 @@ def test_a_non_string_kid_is_refused(idp: StubIdP, verifier: IDTokenVerifier) ->
     assert reason(excinfo) == "malformed"
 
 
+def test_a_deeply_nested_header_is_not_a_header_nor_a_crash() -> None:
+    nested = b64(b"[" * 100_000 + b"]" * 100_000)
+    assert unverified_header(f"{nested}.e30.x") is None
+
+
 def test_unverified_header_reads_only_compact_json_objects() -> None:
     assert unverified_header("W10.e30.x") is None  # a JSON array is not a header
     assert unverified_header("eyJhbGciOiJSUzI1NiJ9.e30.x") == {"alg": "RS256"}
