@@ -72,3 +72,16 @@ def test_a_spent_refresh_token_stays_spent_through_the_leeway(
         manager.refresh(pair.refresh_token)
     last_accepted = int(claims["exp"]) + LEEWAY - int(time.time())
     assert denylist.ttls[f"used:{claims['jti']}"] >= last_accepted
+
+
+def test_a_memory_entry_lapses_exactly_at_its_ttl_as_in_redis() -> None:
+    # Kills `expires <= now` -> `expires < now` in MemoryDenylist._live: the in-memory
+    # denylist keeps Redis' EX semantics, so one store can stand in for the other in tests.
+    now = [100.0]
+    denylist = MemoryDenylist(clock=lambda: now[0])
+    denylist.deny("jti:a", 10)
+    now[0] = 109.999
+    assert denylist.any_denied(["jti:a"])
+    now[0] = 110.0
+    assert not denylist.any_denied(["jti:a"])
+    assert denylist.claim("jti:a", 10)
