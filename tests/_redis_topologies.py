@@ -8,10 +8,12 @@ Used by ``tests/ratelimit/test_redis_cluster.py`` and ``tests/llm/policies/test_
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from tests._require import require_module, unavailable
 
-__all__ = ["Sentinel", "free_port", "start_cluster", "start_sentinel"]
+__all__ = ["LinkProxy", "Sentinel", "free_port", "start_cluster", "start_sentinel"]
 
 SERVICE = "netrun-test"
 
@@ -28,6 +30,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def cluster_port() -> int:
+    """A free port whose cluster bus port (+10000) is free and valid too."""
+    while True:
+        port = free_port()
+        if port + 10000 <= 65535 and _bindable(port + 10000):
+            return port
+        port = random.randint(20000, 50000)
+        if _bindable(port) and _bindable(port + 10000):
+            return port
 
 
 def _binaries() -> tuple[str, str]:
@@ -93,7 +115,7 @@ def start_cluster() -> Iterator[str]:
     server, cli = _binaries()
     redis = require_module("redis")
     workdir = Path(tempfile.mkdtemp(prefix="netrun-cluster-"))
-    ports = [free_port() for _ in range(3)]
+    ports = [cluster_port() for _ in range(3)]
     processes = [
         _server(
             server,
@@ -112,8 +134,15 @@ def start_cluster() -> Iterator[str]:
         for port in ports:
             _wait_until(lambda port=port: _ping(port), f"cluster node on {port}")
         subprocess.run(
-            [cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports)]
-            + ["--cluster-replicas", "0", "--cluster-yes"],
+            [
+                cli,
+                "--cluster",
+                "create",
+                *(f"127.0.0.1:{p}" for p in ports),
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
+            ],
             check=True,
             capture_output=True,
             timeout=60,
@@ -137,13 +166,102 @@ def start_cluster() -> Iterator[str]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+class LinkProxy:
+    """A TCP relay on loopback for the replication link (replica -> proxy -> primary).
+
+    :meth:`cut` makes the link drop what the primary sends from then on, as a network that
+    stops delivering: the replica keeps believing it is in sync, and every write after the
+    cut exists on the primary only. That is the window Redis's asynchronous replication
+    leaves open, made wide enough to observe.
+    """
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = int(self.listener.getsockname()[1])
+        self.delivering = threading.Event()
+        self.delivering.set()
+        self._sockets: list[socket.socket] = [self.listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def cut(self) -> None:
+        self.delivering.clear()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                downstream, _ = self.listener.accept()
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                return  # closed
+            self._sockets += [downstream, upstream]
+            # primary -> replica may be cut; replica -> primary (acks) always flows
+            threading.Thread(
+                target=self._pump, args=(upstream, downstream, True), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._pump, args=(downstream, upstream, False), daemon=True
+            ).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, cuttable: bool) -> None:
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if cuttable and not self.delivering.is_set():
+                    continue
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+
 @dataclass
 class Sentinel:
     """A primary, its replica, and one sentinel watching them (quorum 1)."""
 
     sentinel_port: int
     ports: list[int]
+    link: LinkProxy
+    server: str
+    workdir: Path
     processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def restart_as_replica(self, port: int, primary: int) -> None:
+        """Start the (killed, empty) server on ``port`` again and wait until the sentinel
+        has made it a replica of ``primary`` and the link is up."""
+        self.processes[port] = _server(self.server, port, self.workdir)
+        _wait_until(lambda: _replica_linked(primary, port), f"the replica on {port}", 60)
+
+    def wait_for_primary(self, port: int, timeout: float = 60.0) -> None:
+        """Wait until the sentinel names ``port`` the primary and it accepts writes."""
+        redis = require_module("redis")
+
+        def promoted() -> bool:
+            if self.primary_port() != port:
+                return False
+            client = redis.Redis(port=port)
+            try:
+                return bool(client.info("replication")["role"] == "master")
+            finally:
+                client.close()
+
+        _wait_until(promoted, f"the failover to {port}", timeout)
 
     def client(self) -> object:
         redis = require_module("redis")
@@ -166,7 +284,7 @@ class Sentinel:
         self.processes[port].wait(timeout=10)
 
 
-def _replica_caught_up(primary: int, replica: int) -> bool:
+def _replica_linked(primary: int, replica: int) -> bool:
     redis = require_module("redis")
     client = redis.Redis(port=replica)
     try:
@@ -184,20 +302,24 @@ def start_sentinel() -> Iterator[Sentinel]:
 
     workdir = Path(tempfile.mkdtemp(prefix="netrun-sentinel-"))
     primary, replica, sentinel_port = free_port(), free_port(), free_port()
-    topology = Sentinel(sentinel_port, [primary, replica])
+    link = LinkProxy(primary)
+    topology = Sentinel(sentinel_port, [primary, replica], link, server, workdir)
     try:
         topology.processes[primary] = _server(server, primary, workdir)
         _wait_until(lambda: _ping(primary), "the primary")
+        # The replica reaches its primary through the proxy, so a test can cut the link.
         topology.processes[replica] = _server(
-            server, replica, workdir, "--replicaof", "127.0.0.1", str(primary)
+            server, replica, workdir, "--replicaof", "127.0.0.1", str(link.port)
         )
-        _wait_until(lambda: _replica_caught_up(primary, replica), "the replica")
+        _wait_until(lambda: _replica_linked(link.port, replica), "the replica")
         conf = workdir / "sentinel.conf"
         conf.write_text(
             f"port {sentinel_port}\nbind 127.0.0.1\ndir {workdir}\n"
             f"sentinel monitor {SERVICE} 127.0.0.1 {primary} 1\n"
             f"sentinel down-after-milliseconds {SERVICE} 1000\n"
-            f"sentinel failover-timeout {SERVICE} 5000\n"
+            # Long: a sentinel "repairs" a replica whose primary address differs from the one
+            # it monitors (ours names the proxy) once this has passed.
+            f"sentinel failover-timeout {SERVICE} 120000\n"
             f"sentinel parallel-syncs {SERVICE} 1\n"
         )
         topology.processes[sentinel_port] = subprocess.Popen(
@@ -219,4 +341,5 @@ def start_sentinel() -> Iterator[Sentinel]:
         yield topology
     finally:
         _stop(list(topology.processes.values()))
+        link.close()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -5,6 +5,13 @@ script may only touch keys of one slot). Expiry uses the server's clock (``TIME`
 servers with skewed clocks agree on when a reservation is stale. Window counters expire a
 while after their period ends: Redis holds the live budget, not the spend history.
 
+Redis replicates asynchronously: after a failover, the new primary lacks the writes the old
+one had not yet sent, so a hold or a settled cost acknowledged a moment before can vanish and
+its budget be spent again. ``wait_replicas=N`` closes that gap: every script is followed by
+``WAIT N`` on the same connection, and an operation that fewer than ``N`` replicas confirmed
+raises :class:`ReplicationError` (a reserve is then refused by the enforcer, a settle retried
+and kept in its outbox), so nothing is acknowledged that a promoted replica could lack.
+
 Needs ``redis-py`` (``pip install "netrun[redis]"``). Framework-neutral: no Django import.
 """
 
@@ -23,8 +30,27 @@ from netrun.llm.budgets.base import (
 
 if TYPE_CHECKING:
     import redis
+    import redis.cluster
 
-__all__ = ["RedisLedger"]
+__all__ = ["CLUSTER_SCHEME", "RedisLedger", "ReplicationError"]
+
+#: A url with this scheme connects a ``RedisCluster`` client (``redis+cluster://host:port``;
+#: ``rediss+cluster://`` for TLS).
+CLUSTER_SCHEME = "redis+cluster://"
+_TLS_CLUSTER_SCHEME = "rediss+cluster://"
+
+
+def _cluster_url(url: str) -> str | None:
+    """The plain url of a cluster url, or ``None`` for a single-server url."""
+    for scheme, plain in ((CLUSTER_SCHEME, "redis://"), (_TLS_CLUSTER_SCHEME, "rediss://")):
+        if url.startswith(scheme):
+            return plain + url[len(scheme) :]
+    return None
+
+
+class ReplicationError(Exception):
+    """Fewer replicas than ``wait_replicas`` confirmed a ledger write in time."""
+
 
 # A window hash holds "spent" and "reserved"; the holds hash maps a reservation id to
 # "<amount>|<window key>|<window key>..."; the expiry sorted set scores ids by deadline (us).
@@ -101,20 +127,26 @@ _WINDOW_TTL = {Period.DAY: 3 * 86400, Period.MONTH: 35 * 86400}
 
 
 class RedisLedger(BudgetLedger):
-    """Pass a ``url`` (``redis://127.0.0.1:6379/0``) or a ready ``redis.Redis`` client.
+    """Pass a ``url`` (``redis://127.0.0.1:6379/0``, ``redis+cluster://host:port`` for Redis
+    Cluster) or a ready client: ``redis.Redis``, ``redis.cluster.RedisCluster``, or the
+    ``Sentinel(...).master_for(name)`` client behind Sentinel.
 
-    With a url, at most ``max_connections`` are opened per process; more concurrent callers
-    wait up to ``socket_timeout`` seconds for one.
+    With a url, at most ``max_connections`` are opened per process (per node on a cluster);
+    more concurrent callers wait up to ``socket_timeout`` seconds for one. ``wait_replicas``
+    (with ``replica_timeout`` seconds) makes every write wait for that many replicas; it
+    needs a single primary (a Sentinel-managed one), not a cluster client.
     """
 
     def __init__(
         self,
         url: str | None = None,
         *,
-        client: redis.Redis | None = None,
+        client: redis.Redis | redis.cluster.RedisCluster | None = None,
         prefix: str = "netrun:llm:budget:",
         socket_timeout: float = 1.0,
         max_connections: int = 50,
+        wait_replicas: int = 0,
+        replica_timeout: float = 1.0,
     ) -> None:
         from netrun.core.deps import require
 
@@ -126,14 +158,30 @@ class RedisLedger(BudgetLedger):
                 raise ValueError("RedisLedger needs a url or a client")
             # A blocking pool makes a burst of threads queue for a connection (for up to
             # ``socket_timeout``) instead of failing with "Too many connections".
-            pool = redis_module.BlockingConnectionPool.from_url(
-                url,
-                max_connections=max_connections,
-                timeout=socket_timeout,
-                socket_timeout=socket_timeout,
-                socket_connect_timeout=socket_timeout,
-            )
-            client = redis_module.Redis(connection_pool=pool)
+            options: dict[str, Any] = {
+                "max_connections": max_connections,
+                "timeout": socket_timeout,
+                "socket_timeout": socket_timeout,
+                "socket_connect_timeout": socket_timeout,
+            }
+            plain = _cluster_url(url)
+            if plain is not None:
+                import redis.cluster
+
+                client = redis.cluster.RedisCluster.from_url(
+                    plain, connection_pool_class=redis_module.BlockingConnectionPool, **options
+                )
+            else:
+                pool = redis_module.BlockingConnectionPool.from_url(url, **options)
+                client = redis_module.Redis(connection_pool=pool)
+        if wait_replicas < 0:
+            raise ValueError(f"wait_replicas must be >= 0, got {wait_replicas}")
+        if wait_replicas and not isinstance(client, redis_module.Redis):
+            # WAIT counts the replicas of the connection's own server; a cluster client
+            # would send it to an arbitrary node, not the one that ran the script.
+            raise ValueError("wait_replicas needs a single-primary client, not a cluster client")
+        self.wait_replicas = wait_replicas
+        self.replica_timeout = replica_timeout
         self._client = client
         self.prefix = prefix
         self._reserve: Any = client.register_script(RESERVE_SCRIPT)
@@ -156,6 +204,22 @@ class RedisLedger(BudgetLedger):
     def _window_ttl(windows: Sequence[BudgetWindow]) -> int:
         return max((_WINDOW_TTL[window.period] for window in windows), default=86400)
 
+    def _run(self, script: Any, *, keys: list[str], args: list[Any]) -> Any:
+        """Run ``script``; with ``wait_replicas``, then ``WAIT`` on the same connection (a
+        pipeline of the two: WAIT counts the writes of its own connection)."""
+        if not self.wait_replicas:
+            return script(keys=keys, args=args)
+        pipe = self._client.pipeline(transaction=False)
+        script(keys=keys, args=args, client=pipe)
+        pipe.wait(self.wait_replicas, max(1, round(self.replica_timeout * 1000)))
+        reply, confirmed = pipe.execute()
+        if int(confirmed) < self.wait_replicas:
+            raise ReplicationError(
+                f"{confirmed} of {self.wait_replicas} replica(s) confirmed the ledger write "
+                f"within {self.replica_timeout}s"
+            )
+        return reply
+
     def reserve(
         self,
         tenant_id: str,
@@ -165,7 +229,8 @@ class RedisLedger(BudgetLedger):
         ttl: float,
     ) -> None:
         limits = [-1 if window.limit is None else window.limit for window in windows]
-        reply = self._reserve(
+        reply = self._run(
+            self._reserve,
             keys=self._keys(tenant_id, windows),
             args=[
                 reservation_id,
@@ -182,13 +247,14 @@ class RedisLedger(BudgetLedger):
     def settle(
         self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int
     ) -> None:
-        self._settle(
+        self._run(
+            self._settle,
             keys=self._keys(tenant_id, windows),
             args=[reservation_id, actual, self._window_ttl(windows)],
         )
 
     def release(self, tenant_id: str, reservation_id: str) -> None:
-        self._release(keys=self._keys(tenant_id, ()), args=[reservation_id])
+        self._run(self._release, keys=self._keys(tenant_id, ()), args=[reservation_id])
 
     def usage(self, tenant_id: str, window: BudgetWindow) -> WindowUsage:
         spent, reserved = self._client.hmget(
