@@ -8,6 +8,7 @@ Used by ``tests/ratelimit/test_redis_cluster.py`` and ``tests/llm/policies/test_
 
 from __future__ import annotations
 
+import contextlib
 import random
 import shutil
 import socket
@@ -218,17 +219,13 @@ class LinkProxy:
         except OSError:
             pass
         for sock in (source, sink):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def close(self) -> None:
         for sock in self._sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
 
 @dataclass
