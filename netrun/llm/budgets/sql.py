@@ -5,6 +5,12 @@ Every change of a tenant's budget first locks the tenant's row in
 the sweep of stale reservations of one tenant run one at a time; tenants never wait for each
 other. A single lock per tenant also rules out deadlocks between the day and month rows.
 
+Every statement the ledger runs writes its tenant first, transaction-locally
+(``set_config('netrun.tenant_id', tenant, true)``): the tables work behind netrun's row-level
+security (the ``netrun.llm`` migrations enable it under ``netrun.rbac.db.backends.postgresql``)
+as a NOBYPASSRLS app role, the value ends with the transaction (nothing is left on a pooled
+connection), and a transaction pooler (PgBouncer in transaction mode) is safe.
+
 The tables are the ones the Django models of ``netrun.llm`` (migration ``0001``) create, so a
 Django project can point this ledger at its own database; without Django,
 :meth:`SQLLedger.create_tables` creates them.
@@ -63,9 +69,17 @@ CREATE INDEX IF NOT EXISTS netrun_llm_res_tenant_exp
     ON netrun_llm_budget_reservation (tenant_id, expires_at);
 """
 
-_RESERVE = "SELECT netrun_llm_reserve(%s, %s, %s, %s, %s, %s, %s, %s)"
-_SETTLE = "SELECT netrun_llm_settle(%s, %s, %s, %s, %s)"
-_RELEASE = "SELECT netrun_llm_release(%s, %s)"
+# A function call in autocommit is one statement and one transaction. The MATERIALIZED CTE
+# writes the tenant (transaction-locally) before the call runs: the call is evaluated on the
+# CTE's one row, so after it, and the row-level security policies its statements meet read it.
+_WITH_TENANT = (
+    "WITH tenant AS MATERIALIZED (SELECT set_config('netrun.tenant_id', %s, true)) "
+    "SELECT {call} FROM tenant"
+)
+_RESERVE = _WITH_TENANT.format(call="netrun_llm_reserve(%s, %s, %s, %s, %s, %s, %s, %s)")
+_SETTLE = _WITH_TENANT.format(call="netrun_llm_settle(%s, %s, %s, %s, %s)")
+_RELEASE = _WITH_TENANT.format(call="netrun_llm_release(%s, %s)")
+_SET_TENANT_LOCAL = "SELECT set_config('netrun.tenant_id', %s, true)"
 _READ = (
     "SELECT period, period_start, spent_micros, reserved_micros FROM netrun_llm_budget_spend "
     "WHERE tenant_id = %s AND (period, period_start) IN "
@@ -143,8 +157,9 @@ class SQLLedger(BudgetLedger):
             conn.execute(_DDL_LOCK)
             conn.execute(FUNCTIONS_DDL)
 
-    def _call(self, query: str, params: tuple[Any, ...]) -> Any:
-        """Run one function call in autocommit (one round trip); return its value.
+    def _call(self, query: str, tenant_id: str, params: tuple[Any, ...]) -> Any:
+        """Run one function call for ``tenant_id`` in autocommit (one round trip, the tenant
+        written first by the query itself); return its value.
 
         Tables made by the Django migrations have no functions (``DjangoLedger`` does not use
         them), so the first call on such a database installs them and retries. In autocommit
@@ -155,7 +170,7 @@ class SQLLedger(BudgetLedger):
         for attempt in (1, 2):
             try:
                 with self.pool().connection() as conn:
-                    row = conn.execute(query, params).fetchone()
+                    row = conn.execute(query, (tenant_id, *params)).fetchone()
                 return None if row is None else row[0]
             except psycopg.errors.UndefinedFunction:
                 if attempt == 2:
@@ -175,6 +190,7 @@ class SQLLedger(BudgetLedger):
         limits = [window.limit for window in windows]
         refused = self._call(
             _RESERVE,
+            tenant_id,
             (
                 tenant_id,
                 reservation_id,
@@ -194,13 +210,15 @@ class SQLLedger(BudgetLedger):
         self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int
     ) -> None:
         periods, starts = _arrays(windows)
-        self._call(_SETTLE, (tenant_id, reservation_id, periods, starts, actual))
+        self._call(_SETTLE, tenant_id, (tenant_id, reservation_id, periods, starts, actual))
 
     def release(self, tenant_id: str, reservation_id: str) -> None:
-        self._call(_RELEASE, (tenant_id, reservation_id))
+        self._call(_RELEASE, tenant_id, (tenant_id, reservation_id))
 
     def usage(self, tenant_id: str, window: BudgetWindow) -> WindowUsage:
-        with self.pool().connection() as conn:
+        # BEGIN, the tenant and the read go in one pipeline: one round trip, then COMMIT.
+        with self.pool().connection() as conn, conn.pipeline(), conn.transaction():
+            conn.execute(_SET_TENANT_LOCAL, (tenant_id,))
             row = conn.execute(_READ, (tenant_id, [window.period.value], [window.start])).fetchone()
         return WindowUsage() if row is None else WindowUsage(row[2], row[3])
 
