@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=0.5, help="mean seconds between requests")
     parser.add_argument("--accounts", type=int, default=10, help="member accounts per tenant")
     parser.add_argument(
-        "--budget", default="0.0020", help="USD each tenant may spend on LLM calls per phase"
+        "--budget", default="0.0005", help="USD each tenant may spend on LLM calls per phase"
     )
     parser.add_argument("--faults", action="store_true", help="run the fault phase too")
     parser.add_argument("--drain", type=float, default=90.0, help="seconds to wait for tasks")
@@ -368,7 +368,10 @@ def _print(report: dict[str, Any]) -> None:
             print(f"   fault {fault}")
         if "errors_outside_fault_windows" in part:
             print(f"   errors outside fault windows: {part['errors_outside_fault_windows']}")
-        print(f"   stored without a 201: {part['stored_without_a_201']}")
+        print(
+            f"   stored without a 201: {part['stored_without_a_201']}; summaries made "
+            f"without an answer: {part['summaries_made_without_an_answer']}"
+        )
         if "celery_tasks_cut" in part:
             print(
                 f"   celery tasks cut by the kill: {part['celery_tasks_cut']}; delivered more "

@@ -172,12 +172,20 @@ def check_phase(
     # Budgets: within the budget, nothing left reserved, and (when no request was cut off)
     # exactly the settled cost of what was made.
     per_call = _cost_per_summary()
+    # What was made is what the database holds: the summary comments on this phase's
+    # tickets (an answer lost to a fault still made and paid for its summary).
+    phase_tickets = {
+        ticket_id
+        for title, stored in tickets_by_title.items()
+        if title not in earlier_titles
+        for ticket_id, _tenant in stored
+    }
     made_by_tenant = dict.fromkeys(tenants, 0)
-    for slug, _ticket in result.summaries.values():
-        made_by_tenant[slug] += 1
-    for task, (slug, _ticket) in result.tasks.items():
-        if tasks.get(task, {}).get("status") == "SUCCESS":
-            made_by_tenant[slug] += 1
+    for _cid, ticket, tenant in comments:
+        if ticket in phase_tickets and tenant in slug_of:
+            made_by_tenant[slug_of[tenant]] += 1
+    answered = len(result.summaries) + outcome["SUCCESS"]
+    found.facts["summaries_made_without_an_answer"] = sum(made_by_tenant.values()) - answered
     ledger: dict[str, Any] = {}
     for slug, info in tenants.items():
         spent = int(spend.get(info["id"], 0))

@@ -243,7 +243,11 @@ async def _run(
 ) -> LoadResult:
     result = LoadResult(duration)
     known: dict[str, list[int]] = {}
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    # Idle connections are dropped before the server's keep-alive timeout would close them
+    # under a request in flight (uvicorn: 5 s by default, 30 s here).
+    limits = httpx.Limits(
+        max_connections=users, max_keepalive_connections=users, keepalive_expiry=2.0
+    )
     clients = {
         name: httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits)
         for name, url in servers.items()
@@ -279,7 +283,7 @@ def run_load(
     users: int,
     duration: float,
     think: float = 0.5,
-    timeout: float = 30.0,
+    timeout: float = 60.0,
     origin: float | None = None,
 ) -> LoadResult:
     """Drive ``users`` virtual users, spread over ``servers`` (name -> base URL), for ``duration`` s.
