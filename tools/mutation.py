@@ -82,6 +82,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "netrun/llm/budgets/base.py": [
         "tests/llm/policies/test_ledgers.py",
+        "tests/llm/policies/test_ledger_fresh_windows.py",
         "tests/llm/policies/test_budget_bound.py",
         "tests/llm/policies/test_shared_budgets.py",
         "tests/llm/policies/test_policies.py",
@@ -94,12 +95,14 @@ MODULES: dict[str, list[str]] = {
     ],
     "netrun/llm/budgets/django.py": [
         "tests/llm/policies/test_ledgers.py",
+        "tests/llm/policies/test_ledger_fresh_windows.py",
         "tests/llm/policies/test_sqlite_ledger.py",
         "tests/llm/policies/test_concurrency.py",
         "tests/mutation_kills",
     ],
     "netrun/llm/budgets/sql.py": [
         "tests/llm/policies/test_ledgers.py",
+        "tests/llm/policies/test_ledger_fresh_windows.py",
         "tests/llm/policies/test_sql_round_trips.py",
         "tests/llm/policies/test_concurrency.py",
         "tests/mutation_kills",
@@ -121,6 +124,7 @@ MODULES: dict[str, list[str]] = {
     "netrun/auth/tokens.py": [
         "tests/auth/test_tokens.py",
         "tests/auth/test_denylist_ttl.py",
+        "tests/auth/test_denylist.py",  # build_denylist lives in tokens.py
         "tests/auth/test_security.py",
         "tests/mutation_kills",
     ],
