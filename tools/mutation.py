@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -168,6 +169,14 @@ OPERATORS = [
 
 # Lines whose mutants cannot change what runs: typing-only imports and overloads.
 SKIP_LINES = ("if TYPE_CHECKING:", "@overload", "@typing.overload")
+
+# Failures of the machine, not of the code under test.
+SERVICE_FAILURES = (
+    "remaining connection slots are reserved",
+    "too many clients already",
+    "Connection refused",
+    "OOM command not allowed",
+)
 
 COPY_IGNORE = shutil.ignore_patterns(
     ".venv", ".git", ".tox", "site", "__pycache__", ".mypy_cache", ".ruff_cache", "*.pyc",
@@ -356,13 +365,16 @@ def _run_mutants(
             continue
         try:
             target.write_text(mutated)
-            code, _output = _pytest(tree, _tests(module, tree), timeout, redis)
+            code, output = _pytest(tree, _tests(module, tree), timeout, redis)
         finally:
             target.write_text(original)
         if code is None:
             outcome = "timeout"
         elif code == 0:
             outcome = "survived"
+        elif any(sign in output for sign in SERVICE_FAILURES):
+            # A shared server refusing the run says nothing about the mutant: run it again.
+            outcome = "error (a service refused the run)"
         elif code in (1, 2, 3):  # tests failed, interrupted (-x), or an internal error
             outcome = "killed"
         else:
@@ -424,6 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, help="write the results as JSON here")
     parser.add_argument("--workdir", type=Path, help="where the copies go (default: a temp dir)")
     options = parser.parse_args(argv)
+    # Stopped with SIGTERM, still restore and stop what was started (the private Redis).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
 
     modules = options.module or list(MODULES)
     unknown = [m for m in modules if m not in MODULES]
