@@ -38,11 +38,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import django
 import environ
 
 from netrun.config._sources import read_dotenv
 
-__all__ = ["CELERY_BROKER_SCHEMES", "Env", "EnvProblem", "clear_problems", "problems"]
+__all__ = [
+    "CELERY_BROKER_SCHEMES",
+    "MAILERS_SINCE",
+    "Env",
+    "EnvProblem",
+    "as_mailers",
+    "clear_problems",
+    "problems",
+]
 
 #: Broker URL schemes Celery (kombu) understands.
 CELERY_BROKER_SCHEMES = frozenset(
@@ -70,6 +79,23 @@ CELERY_BROKER_SCHEMES = frozenset(
 _DUMMY_DATABASE = {"ENGINE": "django.db.backends.dummy"}
 _DUMMY_CACHE = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 _DUMMY_EMAIL = {"EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
+
+#: Django 6.1 replaced ``EMAIL_BACKEND`` and the connection ``EMAIL_*`` settings with
+#: ``MAILERS``; setting the old names there warns (and they go in Django 7.0).
+MAILERS_SINCE = (6, 1)
+#: An old ``EMAIL_*`` setting -> the mailer backend's keyword in ``MAILERS[...]["OPTIONS"]``.
+_MAILER_OPTIONS = {
+    "EMAIL_HOST": "host",
+    "EMAIL_PORT": "port",
+    "EMAIL_HOST_USER": "username",
+    "EMAIL_HOST_PASSWORD": "password",
+    "EMAIL_USE_TLS": "use_tls",
+    "EMAIL_USE_SSL": "use_ssl",
+    "EMAIL_TIMEOUT": "timeout",
+    "EMAIL_SSL_CERTFILE": "ssl_certfile",
+    "EMAIL_SSL_KEYFILE": "ssl_keyfile",
+    "EMAIL_FILE_PATH": "file_path",
+}
 
 _TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
 _FALSE = frozenset({"0", "false", "no", "off", "n", "f", ""})
@@ -265,10 +291,15 @@ class Env:
     def email_url(
         self, name: builtins.str = "EMAIL_URL", default: Any = NOTSET
     ) -> dict[builtins.str, Any]:
-        """``EMAIL_*`` settings from a URL (``smtp+tls://user:pass@host:587``), for ``vars().update``."""
-        return self._url(
+        """E-mail settings from a URL (``smtp+tls://user:pass@host:587``), for ``vars().update``.
+
+        ``EMAIL_*`` settings before Django 6.1, ``MAILERS = {"default": ...}`` from 6.1 on
+        (:func:`as_mailers`), so the same ``settings.py`` line is right on every Django.
+        """
+        settings = self._url(
             name, default, "e-mail URL", "netrun.config.E005", _parse_email, _DUMMY_EMAIL
         )
+        return as_mailers(settings) if django.VERSION[:2] >= MAILERS_SINCE else settings
 
     def celery_broker_url(
         self, name: builtins.str = "CELERY_BROKER_URL", default: Any = NOTSET
@@ -331,6 +362,23 @@ def _parse_email(url: str) -> dict[str, Any]:
     if not config.get("EMAIL_BACKEND"):
         raise ValueError("unknown scheme")
     return config
+
+
+def as_mailers(email: dict[str, Any]) -> dict[str, Any]:
+    """``EMAIL_*`` settings as Django 6.1's ``MAILERS`` setting (its ``"default"`` mailer).
+
+    Only the options that were given are passed: a backend refuses keywords it does not take
+    (the console backend has no ``host``).
+    """
+    options = {
+        _MAILER_OPTIONS[key]: value
+        for key, value in email.items()
+        if key in _MAILER_OPTIONS and value not in (None, "")
+    }
+    mailer: dict[str, Any] = {"BACKEND": email["EMAIL_BACKEND"]}
+    if options:
+        mailer["OPTIONS"] = options
+    return {"MAILERS": {"default": mailer}}
 
 
 def _valid_broker(url: str) -> bool:

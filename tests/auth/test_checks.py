@@ -86,6 +86,7 @@ def test_invalid_settings_are_left_to_netrun_config() -> None:
     assert _ids(NETRUN_AUTH_JWT_ALGORITHM="none") == []
 
 
+@pytest.mark.django_db
 def test_call_command_check(rsa_keys: KeyPair) -> None:
     with override_settings(NETRUN_AUTH_JWT_PRIVATE_KEY=rsa_keys.private_pem):
         call_command("check")

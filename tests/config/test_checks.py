@@ -89,6 +89,7 @@ def test_e007_missing_dependency_is_reported(
     assert "netrun[azure]" in message.msg
 
 
+@pytest.mark.django_db
 def test_call_command_check_reports_errors_by_id(monkeypatch: pytest.MonkeyPatch) -> None:
     Env(environ={"DATABASE_URL": "oracle-ish"}).database_url()
     with pytest.raises(SystemCheckError) as caught:
@@ -97,10 +98,12 @@ def test_call_command_check_reports_errors_by_id(monkeypatch: pytest.MonkeyPatch
     assert "DATABASE_URL" in str(caught.value)
 
 
+@pytest.mark.django_db
 def test_call_command_check_passes_when_clean() -> None:
     call_command("check")  # raises SystemCheckError on any error
 
 
+@pytest.mark.django_db
 def test_call_command_check_sees_override_settings() -> None:
     register_config(ShopConfig)
     with override_settings(NETRUN_SHOP_MAX_AGE=10**6), pytest.raises(SystemCheckError) as caught:

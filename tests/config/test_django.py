@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import django
 import pytest
 
-from netrun.config.django import Env, problems
+from netrun.config.django import _MAILER_OPTIONS, MAILERS_SINCE, Env, as_mailers, problems
 
 
 def ids() -> dict[str, str]:
@@ -100,7 +103,7 @@ def test_database_cache_email_and_broker_urls() -> None:
         "helpdesk",
     )
     assert env.cache_url()["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
-    email = env.email_url()
+    email = email_settings(env.email_url())
     assert email["EMAIL_HOST"] == "smtp.example.com"
     assert email["EMAIL_USE_TLS"] is True
     assert env.celery_broker_url() == "redis://cache.internal:6379/2"
@@ -113,7 +116,8 @@ def test_url_defaults_are_parsed() -> None:
         "django.db.backends.sqlite3"
     )
     assert env.cache_url(default="locmemcache://x")["BACKEND"].endswith("LocMemCache")
-    assert env.email_url(default="consolemail://")["EMAIL_BACKEND"].endswith("console.EmailBackend")
+    console = email_settings(env.email_url(default="consolemail://"))
+    assert console["EMAIL_BACKEND"].endswith("console.EmailBackend")
     assert env.celery_broker_url(default="memory://") == "memory://"
     assert problems() == ()
 
@@ -131,6 +135,8 @@ def test_bad_url_becomes_a_dummy_backend_and_a_problem(
     method: str, variable: str, value: str, check_id: str, fallback_key: str, fallback: str
 ) -> None:
     result = getattr(Env(environ={variable: value}), method)()
+    if method == "email_url":
+        result = email_settings(result)
     assert result[fallback_key] == fallback
     assert ids() == {variable: check_id}
 
@@ -157,3 +163,43 @@ def test_broker_failover_list_is_accepted() -> None:
 def test_missing_broker_without_default_is_e001() -> None:
     assert Env(environ={}).celery_broker_url() == "memory://"
     assert ids() == {"CELERY_BROKER_URL": "netrun.config.E001"}
+
+
+def email_settings(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The e-mail settings among ``values`` as ``EMAIL_*`` names, whichever form this Django
+    takes (``EMAIL_*`` before 6.1, ``MAILERS`` from 6.1 on)."""
+    settings = {k: v for k, v in values.items() if k.startswith("EMAIL_") or k == "MAILERS"}
+    if django.VERSION[:2] < MAILERS_SINCE:
+        assert "MAILERS" not in settings
+        return settings
+    assert set(settings) == {"MAILERS"}  # no deprecated EMAIL_* name on Django 6.1+
+    mailer = settings["MAILERS"]["default"]
+    names = {option: name for name, option in _MAILER_OPTIONS.items()}
+    return {"EMAIL_BACKEND": mailer["BACKEND"]} | {
+        names[option]: value for option, value in mailer.get("OPTIONS", {}).items()
+    }
+
+
+def test_email_url_gives_mailers_from_django_6_1_and_email_settings_before() -> None:
+    email = Env(environ={"EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.com:587"}).email_url()
+    if django.VERSION[:2] >= MAILERS_SINCE:
+        assert email == {
+            "MAILERS": {
+                "default": {
+                    "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                    "OPTIONS": {
+                        "host": "smtp.example.com",
+                        "port": 587,
+                        "username": "mailer",
+                        "password": "pw",
+                        "use_tls": True,
+                    },
+                }
+            }
+        }
+    else:
+        assert email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    # The console backend takes no connection options: none are passed to it.
+    assert as_mailers(
+        {"EMAIL_BACKEND": "x.Console", "EMAIL_HOST": None, "EMAIL_FILE_PATH": ""}
+    ) == {"MAILERS": {"default": {"BACKEND": "x.Console"}}}

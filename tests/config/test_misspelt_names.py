@@ -110,6 +110,7 @@ def test_every_documented_and_field_setting_is_known() -> None:
     assert _messages(NETRUN_CORS_PRESET="production", NETRUN_LOGGING_JSON=False) == []
 
 
+@pytest.mark.django_db
 def test_manage_py_check_fails_on_a_misspelt_setting() -> None:
     with (
         override_settings(NETRUN_RATELIMIT_ENABLD=False),

@@ -210,6 +210,7 @@ def full_middleware() -> list[str]:
     return [NETRUN_MIDDLEWARE, *settings.MIDDLEWARE]
 
 
+@pytest.mark.django_db
 def test_manage_py_check_reports_the_errors() -> None:
     with (
         override_settings(
@@ -222,6 +223,7 @@ def test_manage_py_check_reports_the_errors() -> None:
         call_command("check", stdout=StringIO(), stderr=StringIO())
 
 
+@pytest.mark.django_db
 def test_manage_py_check_passes_a_sound_configuration() -> None:
     out = StringIO()
     with override_settings(

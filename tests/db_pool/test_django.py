@@ -133,6 +133,7 @@ def test_check_e003_pool_with_its_own_check_callback() -> None:
     assert _ids(OPTIONS={"pool": {"check": print}}) == ["netrun.db_pool.E003"]
 
 
+@pytest.mark.django_db
 def test_checks_pass_for_a_correct_pool_and_are_registered() -> None:
     assert _ids(OPTIONS={"pool": {"min_size": 1}}) == []
     assert _ids() == []

@@ -92,12 +92,14 @@ def test_w001_silent_without_drf_installed() -> None:
         assert check_drf_exception_handler() == []
 
 
+@pytest.mark.django_db
 def test_checks_are_registered_and_manage_py_check_passes() -> None:
     out = StringIO()
     call_command("check", stdout=out)
     assert "no issues" in out.getvalue()
 
 
+@pytest.mark.django_db
 @override_settings(NETRUN_ERRORS_PROBLEM_JSON="yes")
 def test_manage_py_check_reports_our_errors() -> None:
     from django.core.management.base import SystemCheckError

@@ -145,6 +145,7 @@ def test_w002_an_unknown_provider() -> None:
     assert _ids(NETRUN_LLM_PRICES=[{**ROW, "provider": "claude"}]) == []
 
 
+@pytest.mark.django_db
 def test_the_check_command_fails_on_a_bad_row_and_passes_on_good_ones() -> None:
     with (
         override_settings(NETRUN_LLM_PRICES=[{**ROW, "input": "free"}]),

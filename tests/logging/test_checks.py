@@ -41,6 +41,7 @@ def test_w001_middleware_not_first() -> None:
     assert ids() == ["netrun.logging.W001"]
 
 
+@pytest.mark.django_db
 @override_settings(NETRUN_LOGGING_LEVEL="LOUD")
 def test_the_check_command_reports_the_error() -> None:
     with pytest.raises(SystemCheckError, match=r"netrun\.logging\.E001"):

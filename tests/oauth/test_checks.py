@@ -106,12 +106,14 @@ def test_w001_unknown_provider_option(settings: Any) -> None:
     assert ids(check_providers()) == ["netrun.oauth.W001"]
 
 
+@pytest.mark.django_db
 def test_manage_py_check_reports_oauth_errors(settings: Any) -> None:
     settings.NETRUN_OAUTH_PROVIDERS = {"okta": {**GOOD, "type": "okta"}}
     with pytest.raises(SystemCheckError, match=r"netrun\.oauth\.E002"):
         call_command("check")
 
 
+@pytest.mark.django_db
 def test_manage_py_check_passes_with_valid_oauth_settings(settings: Any) -> None:
     settings.NETRUN_OAUTH_PROVIDERS = {"google": GOOD}
     call_command("check", fail_level="ERROR")

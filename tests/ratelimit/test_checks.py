@@ -121,6 +121,7 @@ def _check_output() -> str:
     return ""
 
 
+@pytest.mark.django_db
 def test_the_check_is_registered_with_manage_py_check() -> None:
     assert "netrun.ratelimit" not in _check_output()
     with override_settings(NETRUN_RATELIMIT_MIDDLEWARE_RATE="oops"):

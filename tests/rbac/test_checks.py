@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -14,6 +15,7 @@ def ids(messages: list) -> list[str]:  # type: ignore[type-arg]
     return [m.id for m in messages]
 
 
+@pytest.mark.django_db
 def test_the_project_passes_its_checks() -> None:
     call_command("check", "--fail-level", "WARNING")
 

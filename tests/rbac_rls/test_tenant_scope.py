@@ -68,6 +68,7 @@ def test_w007_session_scope_with_its_check_off() -> None:
     assert ids(checks.check_tenant_scope()) == ["netrun.rbac.W007"]
 
 
+@pytest.mark.django_db
 @override_settings(NETRUN_RBAC_TENANT_SCOPE="transaction", DATABASES=databases())
 def test_manage_check_fails_on_an_unsafe_combination() -> None:
     with pytest.raises(SystemCheckError, match=r"netrun\.rbac\.E009"):

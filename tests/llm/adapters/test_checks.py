@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 
+import pytest
 from django.core.checks import CheckMessage
 from django.core.management import call_command
 from django.test import override_settings
@@ -71,6 +72,7 @@ def test_invalid_settings_are_left_to_netrun_config() -> None:
     assert check_offline_provider() == []
 
 
+@pytest.mark.django_db
 @override_settings(NETRUN_LLM_PROVIDER_CHAIN="ollama", NETRUN_LLM_LOCAL_PROVIDER="ollama")
 def test_manage_py_check_passes_with_a_local_chain() -> None:
     call_command("check", stdout=StringIO(), stderr=StringIO())
