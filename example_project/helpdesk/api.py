@@ -210,7 +210,9 @@ class SummariseView(APIView):
             # The task carries the tenant (and the correlation ID) in its message headers.
             result = summarise_ticket_task.delay(ticket.pk, reason)
             body = {"task_id": result.id, "state": result.state}
-            if result.ready():
+            # With a result backend the task may already have failed (a budget refusal): its
+            # result is then the exception, not a comment ID (the load run saw the 500).
+            if result.successful():
                 body["comment_id"] = result.result
             return Response(body, status=status.HTTP_202_ACCEPTED)
         comment, response = summarise_ticket(ticket, reason=reason)
