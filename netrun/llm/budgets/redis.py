@@ -184,9 +184,11 @@ class RedisLedger(BudgetLedger):
         self.replica_timeout = replica_timeout
         self._client = client
         self.prefix = prefix
-        self._reserve: Any = client.register_script(RESERVE_SCRIPT)
-        self._settle: Any = client.register_script(SETTLE_SCRIPT)
-        self._release: Any = client.register_script(RELEASE_SCRIPT)
+        # Typed loosely: redis-py's stubs bind register_script to Redis, not RedisCluster.
+        scripts: Any = client
+        self._reserve: Any = scripts.register_script(RESERVE_SCRIPT)
+        self._settle: Any = scripts.register_script(SETTLE_SCRIPT)
+        self._release: Any = scripts.register_script(RELEASE_SCRIPT)
 
     def _base(self, tenant_id: str) -> str:
         return f"{self.prefix}{{{tenant_id}}}"
@@ -257,9 +259,8 @@ class RedisLedger(BudgetLedger):
         self._run(self._release, keys=self._keys(tenant_id, ()), args=[reservation_id])
 
     def usage(self, tenant_id: str, window: BudgetWindow) -> WindowUsage:
-        spent, reserved = self._client.hmget(
-            self._window_key(tenant_id, window), ["spent", "reserved"]
-        )
+        client: Any = self._client  # the stubs type hmget as sync-or-async
+        spent, reserved = client.hmget(self._window_key(tenant_id, window), ["spent", "reserved"])
         return WindowUsage(int(spent or 0), int(reserved or 0))
 
     def close(self) -> None:

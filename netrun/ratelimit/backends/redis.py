@@ -182,9 +182,8 @@ class RedisBackend(Backend):
         """The script object of this event loop's client (a Script is bound to its client)."""
         if self._fixed_async_client is not None:
             if self._fixed_async_script is None:
-                self._fixed_async_script = self._fixed_async_client.register_script(
-                    SLIDING_WINDOW_SCRIPT
-                )
+                fixed: Any = self._fixed_async_client  # stubs bind register_script to Redis
+                self._fixed_async_script = fixed.register_script(SLIDING_WINDOW_SCRIPT)
             return self._fixed_async_script
         if self.url is None:
             raise ValueError("RedisBackend was given only a sync client; use hit()")
@@ -203,7 +202,8 @@ class RedisBackend(Backend):
                 client = redis.asyncio.RedisCluster.from_url(plain, **timeouts)
             else:
                 client = redis.asyncio.Redis.from_url(self.url, **timeouts)
-            entry = (client, client.register_script(SLIDING_WINDOW_SCRIPT))
+            scripts: Any = client  # stubs bind register_script to Redis, not RedisCluster
+            entry = (client, scripts.register_script(SLIDING_WINDOW_SCRIPT))
             self._async_clients[loop] = entry
         return entry[1]
 
@@ -226,7 +226,7 @@ class RedisBackend(Backend):
 
     def hit(self, key: str, limit: int, period: float, cost: int) -> Decision:
         try:
-            client = self._sync_client()
+            client: Any = self._sync_client()  # stubs bind register_script to Redis
             if self._script is None:
                 self._script = client.register_script(SLIDING_WINDOW_SCRIPT)
             reply = self._script(keys=self._keys(key), args=self._args(limit, period, cost))
