@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import pkgutil
 import sys
 import warnings
@@ -248,3 +250,49 @@ def test_a_shim_keeps_attributes_set_on_it_and_the_finder_ignores_others(
     assert finder.find_spec("netrun_auth") is None  # the top level is the compat file
     assert finder.find_spec("requests.adapters") is None
     assert finder.find_spec("netrun_config.base.deeper") is None  # base is a module
+
+
+class _WrappingLoader(importlib.abc.Loader):
+    """A loader of its own around the real one, as pytest's assertion rewriter is for the
+    top-level modules of a distribution that ships a pytest plugin (netrun does)."""
+
+    def __init__(self, inner: importlib.abc.Loader) -> None:
+        self.inner = inner
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self.inner.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.inner.exec_module(module)  # the shim's code runs, and warns, from here
+
+
+class _WrappingFinder(importlib.abc.MetaPathFinder):
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def find_spec(
+        self, fullname: str, path: object = None, target: object = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self.name:
+            return None
+        others = [finder for finder in sys.meta_path if finder is not self]
+        for finder in others:
+            spec = finder.find_spec(fullname, path, target)  # type: ignore[arg-type]
+            if spec is not None and spec.loader is not None:
+                spec.loader = _WrappingLoader(spec.loader)
+                return spec
+        return None
+
+
+@pytest.mark.usefixtures("fresh_shims")
+def test_a_shim_loaded_by_another_loader_still_warns_from_the_importing_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "meta_path", [_WrappingFinder("netrun_auth"), *sys.meta_path])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = sys._getframe().f_lineno + 1
+        importlib.import_module("netrun_auth")
+    (warning,) = _deprecations(caught)
+    assert isinstance(sys.modules["netrun_auth"].__spec__.loader, _WrappingLoader)
+    assert (warning.filename, warning.lineno) == (__file__, line)

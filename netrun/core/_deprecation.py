@@ -60,6 +60,9 @@ RENAMED: dict[str, tuple[str, dict[str, str]]] = {
 
 # Frames that are not the importer: the import system, this module and the shim files.
 _IMPORT_MACHINERY = ("<frozen importlib", "importlib/__init__.py", "importlib\\__init__.py")
+# A loader's own methods (PEP 451), wherever it lives: pytest loads the top-level modules of a
+# distribution that ships a pytest plugin (netrun does) through its assertion rewriter.
+_LOADER_METHODS = frozenset({"exec_module", "load_module", "create_module"})
 
 
 def new_name(old: str) -> str | None:
@@ -84,7 +87,9 @@ def _importer() -> FrameType | None:
     while frame is not None:
         filename = frame.f_code.co_filename
         name = frame.f_globals.get("__name__", "")
-        machinery = any(marker in filename for marker in _IMPORT_MACHINERY)
+        machinery = frame.f_code.co_name in _LOADER_METHODS or any(
+            marker in filename for marker in _IMPORT_MACHINERY
+        )
         if not (machinery or filename == __file__ or name.partition(".")[0] in SHIMS):
             return frame
         frame = frame.f_back
