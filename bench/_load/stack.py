@@ -210,6 +210,8 @@ class Stack:
                 "5",
             ],
         )
+        # Registered before the worker's stop, so it runs after it: the run's queue goes too.
+        self._exit.callback(self._delete_queue)
         self.celery = self._process("celery", self.celery_command())
         self.servers = {
             "gunicorn": f"http://127.0.0.1:{self._port(self.gunicorn)}",
@@ -218,6 +220,12 @@ class Stack:
         for name, url in self.servers.items():
             wait_http(f"{url}/health/", process=getattr(self, name))
         self.wait_celery_ready()
+
+    def _delete_queue(self) -> None:
+        from kombu import Connection
+
+        with Connection(self.env["CELERY_BROKER_URL"], connect_timeout=5) as conn:
+            conn.default_channel.queue_delete(self.queue)
 
     def celery_command(self) -> list[str]:
         return [
