@@ -41,7 +41,7 @@ def _kind(value: str) -> str:
     scheme = value.partition(":")[0].lower()
     if value.lower() == "memory":
         return "memory"
-    if scheme in ("redis", "rediss", "unix"):
+    if scheme in ("redis", "rediss", "unix", "redis+cluster", "rediss+cluster"):
         return "redis"
     if scheme in ("postgres", "postgresql"):
         return "sql"

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from netrun.errors import ServiceUnavailableError
 from netrun.llm.budgets.base import (
     BudgetExhausted,
     BudgetLedger,
@@ -48,8 +49,11 @@ def _cluster_url(url: str) -> str | None:
     return None
 
 
-class ReplicationError(Exception):
-    """Fewer replicas than ``wait_replicas`` confirmed a ledger write in time."""
+class ReplicationError(ServiceUnavailableError):
+    """Fewer replicas than ``wait_replicas`` confirmed a ledger write in time (a 503)."""
+
+    error_code = "LLM_LEDGER_NOT_REPLICATED"
+    default_message = "The budget ledger could not confirm the write on its replicas."
 
 
 # A window hash holds "spent" and "reserved"; the holds hash maps a reservation id to

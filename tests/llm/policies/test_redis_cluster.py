@@ -164,7 +164,12 @@ def _failover_run(topology: topologies.Sentinel, wait_replicas: int) -> dict[str
     windows = [_window(Period.DAY, LIMIT)]
     tenant = "failover-tenant"
     books = Books()
-    before = sum(books.call(ledger, tenant, windows) for _ in range(5))  # replicated
+    before = sum(books.call(ledger, tenant, windows) for _ in range(5))
+    # Let the replica catch up before the cut, so "before" is replicated whatever the load:
+    # WAIT blocks until one replica has every write so far (bounded by its timeout).
+    primary = redis.Redis(port=topology.ports[0])
+    assert primary.execute_command("WAIT", 1, 10_000) == 1
+    primary.close()
     topology.link.cut()  # from now on the replica receives nothing
     during = sum(books.call(ledger, tenant, windows) for _ in range(5))
     acknowledged_at_failover = books.settled

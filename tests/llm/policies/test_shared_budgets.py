@@ -134,7 +134,14 @@ def test_a_bad_ledger_setting_is_a_system_check_error(spec: str, problem: str) -
 
 
 @pytest.mark.parametrize(
-    "spec", ["memory", "redis://127.0.0.1:1/0", "postgresql://x@127.0.0.1:1/db", "django:x"]
+    "spec",
+    [
+        "memory",
+        "redis://127.0.0.1:1/0",
+        "redis+cluster://127.0.0.1:1",
+        "postgresql://x@127.0.0.1:1/db",
+        "django:x",
+    ],
 )
 def test_a_good_ledger_setting_passes_the_check_without_connecting(spec: str) -> None:
     from django.core import checks
