@@ -8,7 +8,7 @@ DEBUG on (``APP_ENVIRONMENT`` defaults to ``development``). With
 
 Variables: APP_ENVIRONMENT, DJANGO_DEBUG, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS,
 DATABASE_URL, DATABASE_OWNER_URL (PostgreSQL: the role that owns the tables and migrates),
-CACHE_URL, REDIS_URL, CELERY_BROKER_URL, CELERY_TASK_ALWAYS_EAGER,
+DB_TENANT_SCOPE, CACHE_URL, REDIS_URL, CELERY_BROKER_URL, CELERY_TASK_ALWAYS_EAGER,
 SECURE_HSTS_SECONDS, SECURE_SSL_REDIRECT, SECURE_PROXY_SSL_HEADER, EMAIL_URL, LOG_JSON,
 DJANGO_LOG_LEVEL, AUTH_JWT_PRIVATE_KEY(_FILE), CORS_PRESET, CORS_ALLOWED_ORIGINS,
 CSRF_TRUSTED_ORIGINS, API_RATE_USER, API_RATE_TENANT, API_RATE_LOGIN, OAUTH_<NAME>_CLIENT_ID /
@@ -222,6 +222,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASE_ROUTERS = ["netrun.rbac.db.router.TenantRLSRouter"]
     # The role the tenant policies are TO: the one DATABASE_URL logs in as.
     NETRUN_RBAC_RLS_APP_ROLE = DATABASES["default"].get("USER") or None
+    # Behind a pooler in transaction mode (PgBouncer pool_mode=transaction, RDS Proxy,
+    # Supavisor's 6543): DB_TENANT_SCOPE=transaction writes the tenant in every transaction
+    # (docs/scaling.md). Server-side cursors and psycopg's prepared statements would outlive
+    # the transaction on a server session another client gets next, so both are off there.
+    NETRUN_RBAC_TENANT_SCOPE = env.choice(
+        "DB_TENANT_SCOPE", ["session", "transaction"], default="session"
+    )
+    if NETRUN_RBAC_TENANT_SCOPE == "transaction":
+        for _alias in ("default", "owner"):
+            DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+            DATABASES[_alias].setdefault("OPTIONS", {})["prepare_threshold"] = None
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://netrun-example")}
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
