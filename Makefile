@@ -10,7 +10,16 @@ STAMP  := $(VENV)/.netrun-installed
 # What the example project and the test suite use, beyond the base dependencies.
 EXTRAS ?= drf,auth,oauth,cors,ratelimit,rbac,casbin,postgres,redis,celery,llm,fastapi,otel,prometheus,azure
 
-.PHONY: run test lint types contracts migrations pytest docs bench clean
+# The supported Python x Django matrix, through tox (see tox.ini). tox looks for python3.1x
+# on PATH, where pyenv's shims answer only for the active version: the interpreters under
+# $(PYENV_ROOT)/versions are handed to tox directly. MATRIX picks envs: `make matrix
+# MATRIX=py310-django52,py313-django61`; TOX_ARGS go to pytest (`TOX_ARGS="-x tests/rbac"`).
+PYENV_ROOT    ?= $(HOME)/.pyenv
+MATRIX_PYTHONS = $(wildcard $(PYENV_ROOT)/versions/3.1[0-3].*/bin/python3.1[0-3])
+MATRIX        ?= py310-django52,py311-django52,py312-django52,py313-django52,py312-django60,py313-django60,py312-django61,py313-django61
+TOX_ARGS      ?=
+
+.PHONY: run test lint types contracts migrations pytest docs bench loadtest matrix mutation mutation-sample clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -51,8 +60,34 @@ pytest: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site
 
+matrix: $(STAMP)
+	$(BIN)/tox $(if $(MATRIX_PYTHONS),--discover $(MATRIX_PYTHONS)) -e $(MATRIX) -- $(TOX_ARGS)
+
 bench: $(STAMP)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/*.py; do \
+		case $$script in bench/loadtest.py) continue;; esac; \
+		echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The example project under load, then with faults (bench/loadtest.py, docs/scaling.md): its
+# own database, PgBouncer, Redis and servers on loopback, and the shared RabbitMQ.
+# LOADTEST_ARGS="--users 50 --duration 20" for a smaller run.
+LOADTEST_ARGS ?= --users 200 --duration 60 --faults
+
+loadtest: $(STAMP)
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+
+# Mutation testing of the security core (tools/mutation.py, docs/development.md): every mutant
+# takes hours on two cores; MUTATION_ARGS narrows it (`--module netrun/auth/denylist.py`).
+# mutation-sample is CI's bounded run: a fixed sample, failing on a survivor not listed in
+# mutation/equivalent.txt.
+MUTATION_ARGS   ?=
+MUTATION_SAMPLE ?= 16
+
+mutation: $(STAMP)
+	$(BIN)/python tools/mutation.py run $(MUTATION_ARGS)
+
+mutation-sample: $(STAMP)
+	$(BIN)/python tools/mutation.py run --sample $(MUTATION_SAMPLE) --no-baseline --jobs 2
 
 clean:
-	rm -rf $(VENV) site build dist .coverage .mypy_cache .ruff_cache
+	rm -rf $(VENV) site build dist .coverage .mypy_cache .ruff_cache .tox
