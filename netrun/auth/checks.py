@@ -36,7 +36,7 @@ checks then stay silent.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.apps import AppConfig
@@ -230,8 +230,13 @@ def check_denylist_persistence(
 
     client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
     try:
-        appendonly = client.config_get("appendonly").get("appendonly")
-        save = client.config_get("save").get("save")
+        # redis-py types its commands as sync-or-async; this client is the sync one.
+        persistence: dict[str, Any] = {
+            **cast("dict[str, Any]", client.config_get("appendonly")),
+            **cast("dict[str, Any]", client.config_get("save")),
+        }
+        appendonly = persistence.get("appendonly")
+        save = persistence.get("save")
     except (redis.exceptions.RedisError, OSError) as error:
         return [
             Warning(
