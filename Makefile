@@ -81,7 +81,7 @@ loadtest: $(STAMP)
 # mutation-sample is CI's bounded run: a fixed sample, failing on a survivor not listed in
 # mutation/equivalent.txt.
 MUTATION_ARGS   ?=
-MUTATION_SAMPLE ?= 16
+MUTATION_SAMPLE ?= 8
 
 mutation: $(STAMP)
 	$(BIN)/python tools/mutation.py run $(MUTATION_ARGS)
