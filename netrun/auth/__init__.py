@@ -18,14 +18,14 @@ This module imports without Django installed or configured.
 
 from __future__ import annotations
 
-from netrun.auth._simplejwt_settings import simple_jwt_settings
-from netrun.auth.audit import audit_failure, audit_success
-from netrun.auth.authenticate import (
+from netrun.auth._authenticate import (
     authenticate_token,
     bearer_token,
     get_idp_verifier,
     reset_idp_verifier,
 )
+from netrun.auth._simplejwt_settings import simple_jwt_settings
+from netrun.auth.audit import audit_failure, audit_success
 from netrun.auth.authz import (
     CasbinAuthorizer,
     check_tenant_access,

@@ -27,9 +27,9 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from netrun.auth._authenticate import authenticate_token, bearer_token
 from netrun.auth._request import bind_request_context, resolve_user
 from netrun.auth.audit import audit_failure
-from netrun.auth.authenticate import authenticate_token, bearer_token
 from netrun.auth.authz import check_tenant_access, require_roles
 from netrun.auth.exceptions import (
     CHALLENGE,

@@ -30,9 +30,9 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 
+from netrun.auth._authenticate import authenticate_token, bearer_token
 from netrun.auth._request import end_request_context, resolve_user
 from netrun.auth.audit import audit_failure
-from netrun.auth.authenticate import authenticate_token, bearer_token
 from netrun.auth.exceptions import (
     AuthenticationError,
     AuthUnavailableError,

@@ -56,6 +56,13 @@ RENAMED: dict[str, tuple[str, dict[str, str]]] = {
         "netrun.auth.exceptions",
         {"RateLimitExceededError": "netrun.errors", "NetrunException": "netrun.errors"},
     ),
+    # Modules that became internals (``_x.py``) in 2.1: their public names are the package's.
+    "netrun_auth.authenticate": ("netrun.auth", {}),
+    "netrun_cors.sampling": ("netrun.cors", {}),
+    "netrun_env.generate": ("netrun.env", {}),
+    "netrun_env.parser": ("netrun.env", {}),
+    "netrun_env.report": ("netrun.env", {}),
+    "netrun_env.validate": ("netrun.env", {}),
 }
 
 # Frames that are not the importer: the import system, this module and the shim files.

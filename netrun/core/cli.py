@@ -79,7 +79,7 @@ def doctor(as_json: bool, settings: str | None, pythonpath: str, no_checks: bool
                     f"{type(error).__name__}: {error}"
                 ) from error
 
-        from netrun.core.doctor import build_report, render_text
+        from netrun.core._doctor import build_report, render_text
 
         report = build_report(run_checks=not no_checks)
     click.echo(json.dumps(report, indent=2) if as_json else render_text(report))

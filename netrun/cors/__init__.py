@@ -24,6 +24,7 @@ imports a web framework. The Django glue is referenced by dotted path:
 
 from __future__ import annotations
 
+from netrun.cors._sampling import DecisionLogger
 from netrun.cors.asgi import CORSMiddleware
 from netrun.cors.conf import CORSConfig
 from netrun.cors.decorators import cors_policy
@@ -52,7 +53,6 @@ from netrun.cors.presets import (
     PRESETS,
     PresetDefaults,
 )
-from netrun.cors.sampling import DecisionLogger
 
 __all__ = [
     "DEFAULT_ALLOW_HEADERS",

@@ -31,10 +31,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from netrun.config import get_settings
+from netrun.cors._sampling import DecisionLogger
 from netrun.cors.conf import CORSConfig
 from netrun.cors.origins import safe_for_log
 from netrun.cors.policy import CorsPolicy, Decision, PolicySpec, build_policy
-from netrun.cors.sampling import DecisionLogger
 
 __all__ = ["CORSMiddleware"]
 

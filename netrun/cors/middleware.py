@@ -34,11 +34,11 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
 from netrun.config import get_settings
+from netrun.cors._sampling import DecisionLogger
 from netrun.cors.conf import CORSConfig
 from netrun.cors.decorators import view_override, view_policy_count
 from netrun.cors.origins import safe_for_log
 from netrun.cors.policy import CorsPolicy, PolicyOverride, PolicySpec, Problem, compile_policy
-from netrun.cors.sampling import DecisionLogger
 from netrun.errors import NetrunException
 from netrun.logging import get_logger
 

@@ -15,7 +15,7 @@ when they run, and skip (saying so) when settings are not configured.
 
 from __future__ import annotations
 
-from netrun.dogfood.report import CheckResult, Report
-from netrun.dogfood.runner import CHECKS, PROJECT_CHECKS, SUITE_CHECKS, run_dogfood
+from netrun.dogfood._report import CheckResult, Report
+from netrun.dogfood._runner import CHECKS, PROJECT_CHECKS, SUITE_CHECKS, run_dogfood
 
 __all__ = ["CHECKS", "PROJECT_CHECKS", "SUITE_CHECKS", "CheckResult", "Report", "run_dogfood"]

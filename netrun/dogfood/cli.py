@@ -7,8 +7,8 @@ import sys
 
 import click
 
+from netrun.dogfood._runner import CHECKS
 from netrun.dogfood._streams import stdout_to_stderr
-from netrun.dogfood.runner import CHECKS
 
 __all__ = ["dogfood"]
 
@@ -70,7 +70,7 @@ def dogfood(
                     f"{type(error).__name__}: {error}"
                 ) from error
 
-        from netrun.dogfood.runner import run_dogfood
+        from netrun.dogfood._runner import run_dogfood
 
         report = run_dogfood(packages=packages, project_root=project_root, skip=skip)
     options = {"strict": strict, "fail_on_skip": fail_on_skip}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netrun.core.conf import django_settings_configured
-from netrun.dogfood.report import CheckResult
+from netrun.dogfood._report import CheckResult
 
 if TYPE_CHECKING:
     from netrun.rbac.scanner import TenantEscapePathScanner

@@ -1,6 +1,6 @@
 """The checks that hold for the code itself, Django or not: errors, logging, levels, extras.
 
-Each function returns a :class:`~netrun.dogfood.report.CheckResult` and takes its inputs as
+Each function returns a :class:`~netrun.dogfood._report.CheckResult` and takes its inputs as
 arguments (with the suite's own as defaults), so a test can feed it a seeded bad case.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from netrun.core.deps import INTEGRATION_MATRIX, SoftDependency, is_available
 from netrun.core.registry import LEVELS
-from netrun.dogfood.report import CheckResult
+from netrun.dogfood._report import CheckResult
 from netrun.errors import NetrunException, iter_error_classes
 
 __all__ = [

@@ -16,9 +16,10 @@ This module imports without Django; ``manage.py netrun_env`` is the Django entry
 
 from __future__ import annotations
 
-from netrun.env.generate import generate_example
-from netrun.env.parser import EnvEntry, EnvFile, parse_env_file, parse_env_text
-from netrun.env.report import render, render_json, render_sarif, render_text
+from netrun.env._generate import generate_example
+from netrun.env._parser import EnvEntry, EnvFile, parse_env_file, parse_env_text
+from netrun.env._report import render, render_json, render_sarif, render_text
+from netrun.env._validate import RULES, Finding, Report, validate_env
 from netrun.env.schema import (
     SchemaError,
     Variable,
@@ -27,7 +28,6 @@ from netrun.env.schema import (
     schema_from_class,
     schema_from_example,
 )
-from netrun.env.validate import RULES, Finding, Report, validate_env
 from netrun.env.validator import EnvValidator, ValidationResult
 
 __all__ = [

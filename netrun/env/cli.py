@@ -22,12 +22,12 @@ import click
 
 from netrun.core import __version__
 from netrun.core.streams import stdout_to_stderr
-from netrun.env.generate import generate_example
-from netrun.env.parser import EnvFile, parse_env_file
-from netrun.env.report import render
+from netrun.env._generate import generate_example
+from netrun.env._parser import EnvFile, parse_env_file
+from netrun.env._report import render
+from netrun.env._validate import DEFAULT_MIN_SECRET_LENGTH, Finding, Report, validate_env
 from netrun.env.schema import SchemaError, Variable, load_config_class, schema_from_class
 from netrun.env.schema import schema_from_example as _schema_from_example
-from netrun.env.validate import DEFAULT_MIN_SECRET_LENGTH, Finding, Report, validate_env
 from netrun.logging import get_logger
 
 __all__ = ["main"]

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from netrun.env.parser import EnvFile
+from netrun.env._parser import EnvFile
 
 __all__ = [
     "KINDS",

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netrun.env.parser import parse_env_file
+from netrun.env._parser import parse_env_file
+from netrun.env._validate import DEFAULT_MIN_SECRET_LENGTH, Finding, Report, validate_env
 from netrun.env.schema import Variable, load_config_class, schema_from_class, schema_from_example
-from netrun.env.validate import DEFAULT_MIN_SECRET_LENGTH, Finding, Report, validate_env
 from netrun.errors import ValidationError
 from netrun.logging import get_logger
 

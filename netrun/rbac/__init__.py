@@ -13,8 +13,7 @@ below are framework-neutral; the Django glue is referenced by dotted path:
 
 from __future__ import annotations
 
-from netrun.rbac.context import BackgroundTaskTenantContext, TenantTestContext
-from netrun.rbac.permissions import (
+from netrun.rbac._permissions import (
     Decision,
     PermissionBackend,
     PermissionChecker,
@@ -24,6 +23,7 @@ from netrun.rbac.permissions import (
     permission_matches,
     permissions_for_roles,
 )
+from netrun.rbac.context import BackgroundTaskTenantContext, TenantTestContext
 from netrun.rbac.scanner import TenantEscapePathScanner, Violation
 from netrun.rbac.scope import is_unscoped, require_tenant, unscoped
 

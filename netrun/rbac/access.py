@@ -24,9 +24,9 @@ from django.utils.module_loading import import_string
 
 from netrun.core.context import current_tenant_id
 from netrun.errors import ConfigurationError
+from netrun.rbac._permissions import Decision, PermissionChecker, Subject
 from netrun.rbac.conf import conf
 from netrun.rbac.models import Membership, same_tenant
-from netrun.rbac.permissions import Decision, PermissionChecker, Subject
 
 __all__ = [
     "check_permission",
@@ -130,7 +130,7 @@ def check_permission(request_or_user: Any, perm: str, obj: Any = None) -> Decisi
     if subject.tenant_id is not None and not (subject.is_member or subject.is_superuser):
         decision = Decision(False, perm, None, "not a member of the tenant")
         if checker.log:
-            from netrun.rbac.permissions import logger
+            from netrun.rbac._permissions import logger
 
             logger.info(
                 "rbac_decision",

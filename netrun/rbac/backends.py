@@ -1,7 +1,7 @@
 """Permission backends for Django: roles (settings and tenant-defined), Django permissions,
 django-guardian object permissions (checked against the current tenant too) and casbin.
 
-Each implements :class:`netrun.rbac.permissions.PermissionBackend`; ``NETRUN_RBAC_BACKENDS``
+Each implements :class:`netrun.rbac._permissions.PermissionBackend`; ``NETRUN_RBAC_BACKENDS``
 lists them by dotted path, each built with no arguments.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 from django.db import models
 
 from netrun.core.deps import is_available, require
-from netrun.rbac import permissions as core
+from netrun.rbac import _permissions as core
 from netrun.rbac.conf import conf
 from netrun.rbac.models import same_tenant
 

@@ -26,7 +26,7 @@ ID                    Reported when
                       bypassing role, or owns a tenant table; unindexed tenant columns,
                       views without ``security_invoker``, materialized views over tenant
                       tables, tenant-unaware unique constraints. The full table is in
-                      :mod:`netrun.rbac.db.validation`; ``manage.py netrun_rls_check``
+                      :mod:`netrun.rbac.db._validation`; ``manage.py netrun_rls_check``
                       reports the same findings with an exit code.
 ====================  =============================================================
 """

@@ -29,7 +29,7 @@ CORE = [
     "netrun.auth.idp",
     "netrun.auth.authz",
     "netrun.auth.audit",
-    "netrun.auth.authenticate",
+    "netrun.auth._authenticate",
     "netrun.auth.exceptions",
     "netrun.auth._simplejwt_settings",
 ]

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from django.core.checks import Error, register
 from django.core.management import CommandError, call_command
 
+from netrun.core._doctor import build_report, render_text
 from netrun.core.cli import main
-from netrun.core.doctor import build_report, render_text
 from netrun.core.registry import NETRUN_APPS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from netrun.env._validate import RULES
 from netrun.env.cli import main
-from netrun.env.validate import RULES
 
 STRONG = "Zq9vT2mW8pL5rB7nY4cH6dJ1"
 SCHEMA = "tests.env.schemas:ApiConfig"

@@ -11,8 +11,8 @@ from netrun.env import (
     schema_from_example,
     validate_env,
 )
+from netrun.env._validate import _type_problem
 from netrun.env.schema import SchemaError, load_config_class, looks_secret
-from netrun.env.validate import _type_problem
 from tests.env.schemas import ApiConfig, PlainSettings
 
 STRONG = "Zq9vT2mW8pL5rB7nY4cH6dJ1"

@@ -8,7 +8,7 @@ import sys
 
 def test_package_root_imports_without_django_settings_or_models() -> None:
     code = (
-        "import sys, netrun.rbac, netrun.rbac.testing, netrun.rbac.scanner, netrun.rbac.permissions;"
+        "import sys, netrun.rbac, netrun.rbac.testing, netrun.rbac.scanner, netrun.rbac._permissions;"
         "assert 'netrun.rbac.models' not in sys.modules;"
         "assert 'django.db.models' not in sys.modules, sorted(m for m in sys.modules if m.startswith('django'));"
         "print(len(netrun.rbac.__all__))"

@@ -27,8 +27,8 @@ from typing import Any
 
 from starlette.requests import Request
 
+from netrun.auth._authenticate import authenticate_token, bearer_token
 from netrun.auth.audit import audit_failure
-from netrun.auth.authenticate import authenticate_token, bearer_token
 from netrun.auth.authz import require_permissions, require_roles
 from netrun.auth.exceptions import AuthenticationError, TokenRejectedError, with_challenge
 from netrun.auth.idp import JWKSVerifier

@@ -28,10 +28,10 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from netrun.cors._sampling import DecisionLogger
 from netrun.cors.conf import CORSConfig
 from netrun.cors.origins import safe_for_log
 from netrun.cors.policy import CorsPolicy, PolicySpec, build_policy
-from netrun.cors.sampling import DecisionLogger
 
 __all__ = ["NetrunCORSMiddleware", "add_cors"]
 

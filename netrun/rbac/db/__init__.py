@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from netrun.rbac.db._sql import TENANT_SETTING
+from netrun.rbac.db._validation import RLSProblem, validate_rls_policies
 from netrun.rbac.db.cross_tenant import cross_tenant
-from netrun.rbac.db.validation import RLSProblem, validate_rls_policies
 
 __all__ = ["TENANT_SETTING", "RLSProblem", "cross_tenant", "validate_rls_policies"]

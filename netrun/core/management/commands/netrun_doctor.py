@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from netrun.core.doctor import build_report, render_text
+from netrun.core._doctor import build_report, render_text
 from netrun.core.streams import stdout_to_stderr
 
 

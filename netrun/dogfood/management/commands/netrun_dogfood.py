@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from netrun.dogfood._runner import CHECKS, run_dogfood
 from netrun.dogfood._streams import stdout_to_stderr
-from netrun.dogfood.runner import CHECKS, run_dogfood
 
 
 class Command(BaseCommand):

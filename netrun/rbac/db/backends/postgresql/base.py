@@ -41,7 +41,7 @@ from netrun.core.context import current_tenant_id
 from netrun.errors import ConfigurationError, TenantAccessDeniedError
 from netrun.logging import get_logger
 from netrun.rbac.db import conf as rls_conf
-from netrun.rbac.db.validation import DatabaseValidation
+from netrun.rbac.db._validation import DatabaseValidation
 
 __all__ = ["DatabaseWrapper", "TenantScopeMismatchError", "translate_rls_violation"]
 

@@ -7,7 +7,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from netrun.dogfood import project, suite
-from netrun.dogfood.report import CheckResult, Report
+from netrun.dogfood._report import CheckResult, Report
 
 __all__ = ["CHECKS", "PROJECT_CHECKS", "SUITE_CHECKS", "run_dogfood"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from netrun.core import __version__
-from netrun.env.validate import RULES, Report
+from netrun.env._validate import RULES, Report
 
 __all__ = ["render", "render_json", "render_sarif", "render_text"]
 

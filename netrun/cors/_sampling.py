@@ -22,7 +22,7 @@ from netrun.logging import get_logger
 
 __all__ = ["DecisionLogger"]
 
-logger = get_logger(__name__)
+logger = get_logger("netrun.cors")
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from netrun.env.parser import EnvFile
+from netrun.env._parser import EnvFile
 from netrun.env.schema import Variable, looks_secret
 
 __all__ = ["RULES", "Finding", "Report", "validate_env"]
