@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from netrun.core.redis_url import CLUSTER_SCHEME, cluster_url
 from netrun.errors import ServiceUnavailableError
 from netrun.llm.budgets.base import (
     BudgetExhausted,
@@ -34,19 +35,6 @@ if TYPE_CHECKING:
     import redis.cluster
 
 __all__ = ["CLUSTER_SCHEME", "RedisLedger", "ReplicationError"]
-
-#: A url with this scheme connects a ``RedisCluster`` client (``redis+cluster://host:port``;
-#: ``rediss+cluster://`` for TLS).
-CLUSTER_SCHEME = "redis+cluster://"
-_TLS_CLUSTER_SCHEME = "rediss+cluster://"
-
-
-def _cluster_url(url: str) -> str | None:
-    """The plain url of a cluster url, or ``None`` for a single-server url."""
-    for scheme, plain in ((CLUSTER_SCHEME, "redis://"), (_TLS_CLUSTER_SCHEME, "rediss://")):
-        if url.startswith(scheme):
-            return plain + url[len(scheme) :]
-    return None
 
 
 class ReplicationError(ServiceUnavailableError):
@@ -168,7 +156,7 @@ class RedisLedger(BudgetLedger):
                 "socket_timeout": socket_timeout,
                 "socket_connect_timeout": socket_timeout,
             }
-            plain = _cluster_url(url)
+            plain = cluster_url(url)
             if plain is not None:
                 import redis.cluster
 

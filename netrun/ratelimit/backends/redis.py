@@ -19,6 +19,7 @@ import asyncio
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from netrun.core.redis_url import CLUSTER_SCHEME, cluster_url
 from netrun.ratelimit._decision import Decision
 from netrun.ratelimit.backends.base import Backend, BackendUnavailableError
 
@@ -28,20 +29,6 @@ if TYPE_CHECKING:
     import redis.cluster
 
 __all__ = ["CLUSTER_SCHEME", "SLIDING_WINDOW_SCRIPT", "RedisBackend"]
-
-#: A url with this scheme connects a ``RedisCluster`` client (``redis+cluster://host:port``;
-#: ``rediss+cluster://`` for TLS).
-CLUSTER_SCHEME = "redis+cluster://"
-_TLS_CLUSTER_SCHEME = "rediss+cluster://"
-
-
-def _cluster_url(url: str) -> str | None:
-    """The plain url of a cluster url, or ``None`` for a single-server url."""
-    for scheme, plain in ((CLUSTER_SCHEME, "redis://"), (_TLS_CLUSTER_SCHEME, "rediss://")):
-        if url.startswith(scheme):
-            return plain + url[len(scheme) :]
-    return None
-
 
 # KEYS[1]: sorted set of admitted hits, score = server time in microseconds, member
 #          "<sequence>:<cost>" (the sequence keeps members unique within one microsecond).
@@ -169,7 +156,7 @@ class RedisBackend(Backend):
                 "socket_timeout": self._socket_timeout,
                 "socket_connect_timeout": self._socket_timeout,
             }
-            plain = _cluster_url(self.url)
+            plain = cluster_url(self.url)
             if plain is not None:
                 import redis.cluster
 
@@ -196,7 +183,7 @@ class RedisBackend(Backend):
                 "socket_timeout": self._socket_timeout,
                 "socket_connect_timeout": self._socket_timeout,
             }
-            plain = _cluster_url(self.url)
+            plain = cluster_url(self.url)
             client: redis.asyncio.Redis | redis.asyncio.RedisCluster
             if plain is not None:
                 client = redis.asyncio.RedisCluster.from_url(plain, **timeouts)

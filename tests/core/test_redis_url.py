@@ -1,0 +1,25 @@
+"""``redis+cluster://`` urls, read the same way by rate limits and LLM budgets."""
+
+from __future__ import annotations
+
+import pytest
+
+from netrun.core.redis_url import CLUSTER_SCHEME, TLS_CLUSTER_SCHEME, cluster_url
+
+
+@pytest.mark.parametrize(
+    ("url", "plain"),
+    [
+        (f"{CLUSTER_SCHEME}10.0.0.1:7000/0", "redis://10.0.0.1:7000/0"),
+        (f"{TLS_CLUSTER_SCHEME}user:pw@node:6380", "rediss://user:pw@node:6380"),
+    ],
+)
+def test_a_cluster_url_names_the_plain_url_of_its_node(url: str, plain: str) -> None:
+    assert cluster_url(url) == plain
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://127.0.0.1:6379/0", "rediss://h:6380", "unix:///tmp/redis.sock"]
+)
+def test_a_single_server_url_is_not_a_cluster_url(url: str) -> None:
+    assert cluster_url(url) is None
