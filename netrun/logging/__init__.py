@@ -25,6 +25,7 @@ from netrun.logging._config import (
     configure_structlog_for_stdlib,
     get_logger,
     is_configured,
+    logging_state,
     reset_logging,
 )
 from netrun.logging._context import (
@@ -54,6 +55,7 @@ __all__ = [
     "is_configured",
     "log_exception",
     "log_operation",
+    "logging_state",
     "redact_text",
     "reset_logging",
     "unbind_context",

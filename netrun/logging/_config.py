@@ -270,6 +270,7 @@ def configure_logging(
         "environment": environment,
         "enable_json": enable_json,
         "log_level": level,
+        "stream": target,
     }
     _install([*_event_chain(app_name, environment, redactor), renderer(enable_json)])
     _remove_handler()
@@ -352,7 +353,8 @@ def is_configured() -> bool:
 
 def logging_state() -> dict[str, Any]:
     """What netrun configured: ``mode`` (``None``, ``"default"``, ``"netrun"``,
-    ``"stdlib"``) and options."""
+    ``"stdlib"``) and its options; in ``"netrun"`` mode these are the
+    :func:`configure_logging` arguments, ``stream`` included, so passing them back restores it."""
     return {"mode": _state.mode, **_state.options}
 
 

@@ -365,8 +365,7 @@ def netrun_logging_config() -> Iterator[None]:
     import contextlib
     import sys
 
-    from netrun.logging import configure_logging, reset_logging
-    from netrun.logging._config import _state, logging_state
+    from netrun.logging import configure_logging, logging_state, reset_logging
 
     class CurrentStdout:
         def write(self, text: str) -> int:
@@ -378,7 +377,7 @@ def netrun_logging_config() -> Iterator[None]:
     before = logging_state()
     # The stream the suite's logging wrote to: restoring must not bind the stream of
     # whatever capture (capsys) happens to be active during teardown.
-    stream = _state.stream or sys.stdout
+    stream = before.get("stream") or sys.stdout
     configure_logging(
         app_name="test",
         environment="testing",
