@@ -16,6 +16,7 @@ class NetrunAuthConfig(AppConfig):
     def ready(self) -> None:
         from netrun.auth._request import end_request_context
         from netrun.auth.checks import check_auth_settings, check_denylist_persistence
+        from netrun.config.receivers import connect_settings_receiver
 
         checks.register(check_auth_settings)
         checks.register(check_denylist_persistence, checks.Tags.security, deploy=True)
@@ -23,3 +24,5 @@ class NetrunAuthConfig(AppConfig):
         request_finished.connect(
             end_request_context, dispatch_uid="netrun.auth.end_request_context"
         )
+        # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
+        connect_settings_receiver()

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.apps import AppConfig
 from django.core import checks
-from django.core.signals import setting_changed
-
-
-def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting.startswith("NETRUN_"):
-        from netrun.config.registry import django_setting_changed
-
-        django_setting_changed(setting)
 
 
 class NetrunConfigConfig(AppConfig):
@@ -28,9 +18,9 @@ class NetrunConfigConfig(AppConfig):
             check_environment,
             check_unknown_settings,
         )
+        from netrun.config.receivers import connect_settings_receiver
 
         checks.register(check_environment)
         checks.register(check_config_classes)
         checks.register(check_unknown_settings)
-        # A dispatch_uid keeps the receiver single when ready() runs twice (test runners).
-        setting_changed.connect(_on_setting_changed, dispatch_uid="netrun.config.setting_changed")
+        connect_settings_receiver()

@@ -6,7 +6,7 @@ is logged (secrets masked) and every hook registered with :func:`on_reload` is c
 new values do not validate, the error is raised and the previous object stays in effect, so a
 running process keeps its last good configuration.
 
-Under Django, ``netrun.config``'s ``ready()`` connects ``setting_changed`` to
+Under Django, the one ``setting_changed`` receiver (:mod:`netrun.config.receivers`) calls
 :func:`django_setting_changed`, so ``override_settings(NETRUN_CORS_MAX_AGE=...)`` is seen at
 the next read.
 

@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 from django.core import checks
-from django.core.signals import setting_changed
-
-
-def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    from netrun.config.registry import django_setting_changed
-    from netrun.cors.conf import CORSConfig
-
-    if setting in CORSConfig.django_setting_names():
-        django_setting_changed(setting)
 
 
 class NetrunCorsConfig(AppConfig):
@@ -24,6 +13,7 @@ class NetrunCorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from netrun.config.receivers import connect_settings_receiver
         from netrun.cors.checks import (
             check_csrf_trusted_origins,
             check_middleware,
@@ -35,7 +25,5 @@ class NetrunCorsConfig(AppConfig):
         checks.register(check_view_policies, checks.Tags.urls)
         checks.register(check_middleware)
         checks.register(check_csrf_trusted_origins)
-        # netrun.config's own receiver already reloads every NETRUN_* setting; without that
-        # app, refresh CORSConfig here so override_settings(NETRUN_CORS_...) is seen.
-        if not apps.is_installed("netrun.config"):
-            setting_changed.connect(_on_setting_changed, dispatch_uid="netrun.cors.setting_changed")
+        # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
+        connect_settings_receiver()

@@ -37,9 +37,12 @@ class NetrunDbPoolConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from netrun.config.receivers import connect_settings_receiver
         from netrun.db_pool.checks import check_database_pools
 
         # Not tagged "database": these checks only read settings, and Django 6.1 skips
         # database-tagged checks unless `check --database` names an alias.
         checks.register(check_database_pools)
         register_prometheus_collector()
+        # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
+        connect_settings_receiver()

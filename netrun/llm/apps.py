@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 from django.core import checks
-from django.core.signals import setting_changed
-
-
-def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    from netrun.config.registry import django_setting_changed
-    from netrun.llm.conf import LLMConfig
-
-    if setting in LLMConfig.django_setting_names():
-        django_setting_changed(setting)
 
 
 class NetrunLlmConfig(AppConfig):
@@ -24,6 +13,7 @@ class NetrunLlmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from netrun.config.receivers import connect_settings_receiver
         from netrun.llm.checks import (
             check_budget_ledger,
             check_chain,
@@ -44,7 +34,5 @@ class NetrunLlmConfig(AppConfig):
         # Tenant policies are cached; these receivers drop the cache when a record changes.
         import netrun.llm.signals  # noqa: F401
 
-        # netrun.config's own receiver reloads every NETRUN_* setting; without that app,
-        # refresh LLMConfig here so override_settings(NETRUN_LLM_...) is seen.
-        if not apps.is_installed("netrun.config"):
-            setting_changed.connect(_on_setting_changed, dispatch_uid="netrun.llm.setting_changed")
+        # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
+        connect_settings_receiver()

@@ -15,8 +15,11 @@ class NetrunRbacConfig(AppConfig):
         # Imported here: the package root stays importable without Django settings.
         from django.db.models.signals import m2m_changed
 
+        from netrun.config.receivers import connect_settings_receiver
         from netrun.rbac import checks
         from netrun.rbac.signals import guard_m2m_links
 
         checks.register()
         m2m_changed.connect(guard_m2m_links, dispatch_uid="netrun_rbac_guard_m2m_links")
+        # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
+        connect_settings_receiver()
