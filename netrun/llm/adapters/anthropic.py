@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from netrun.core.deps import require
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import BaseLLMAdapter, StreamState
+from netrun.llm.adapters.base import BaseLLMAdapter, StreamState, api_key_value
 from netrun.llm.adapters.errors import (
     connection_error,
     error_for_status,
@@ -21,7 +21,6 @@ from netrun.llm.adapters.errors import (
     parse_retry_after,
     timeout_error,
 )
-from netrun.llm.adapters.openai import _secret
 from netrun.llm.types import ChatMessage, LLMResponse, Usage
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ class AnthropicAdapter(BaseLLMAdapter):
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
-        self._api_key = _secret(api_key)
+        self._api_key = api_key_value(api_key)
         self.base_url = base_url
         self.default_headers = dict(default_headers or {})
         self._sync: anthropic.Anthropic | None = None

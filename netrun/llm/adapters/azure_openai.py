@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.core.deps import require
-from netrun.llm.adapters.openai import OpenAIAdapter, _secret
+from netrun.llm.adapters.base import api_key_value
+from netrun.llm.adapters.openai import OpenAIAdapter
 from netrun.llm.types import ChatMessage
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class AzureOpenAIAdapter(OpenAIAdapter):
         self.endpoint = endpoint
         self.api_version = api_version
         self.deployments = dict(deployments or {})
-        self._api_key = _secret(api_key)
+        self._api_key = api_key_value(api_key)
 
     def _azure_kwargs(self) -> dict[str, Any]:
         return {

@@ -32,7 +32,7 @@ from collections.abc import (
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.core.deps import is_available
 from netrun.errors import BadGatewayError, NetrunException
@@ -50,6 +50,9 @@ from netrun.llm.types import (
 )
 from netrun.logging import get_logger
 
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
 __all__ = [
     "AsyncChatStream",
     "BaseLLMAdapter",
@@ -57,6 +60,7 @@ __all__ = [
     "MessagesInput",
     "OnComplete",
     "StreamState",
+    "api_key_value",
     "messages_from_prompt",
 ]
 
@@ -601,6 +605,13 @@ class BaseLLMAdapter(ABC):
             **extra,
             **self.log_fields,
         )
+
+
+def api_key_value(value: str | SecretStr | None) -> str | None:
+    """The plain text of an API key given as text or as a settings ``SecretStr``."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.get_secret_value()
 
 
 def messages_from_prompt(

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.core.deps import require
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import BaseLLMAdapter, StreamState
+from netrun.llm.adapters.base import BaseLLMAdapter, StreamState, api_key_value
 from netrun.llm.adapters.errors import error_for_status, map_transport_error, parse_retry_after
-from netrun.llm.adapters.openai import _secret
 from netrun.llm.types import ChatMessage, LLMResponse, Usage
 
 if TYPE_CHECKING:
@@ -46,7 +45,7 @@ class OllamaAdapter(BaseLLMAdapter):
     ) -> None:
         super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
         self.base_url = base_url.rstrip("/")
-        self._api_key = _secret(api_key)
+        self._api_key = api_key_value(api_key)
         self._sync: httpx.Client | None = None
         self._async: httpx.AsyncClient | None = None
 

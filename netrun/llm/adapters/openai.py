@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from netrun.core.deps import require
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import BaseLLMAdapter, StreamState
+from netrun.llm.adapters.base import BaseLLMAdapter, StreamState, api_key_value
 from netrun.llm.adapters.errors import (
     connection_error,
     error_for_status,
@@ -48,12 +48,6 @@ def openai_usage(usage: CompletionUsage | None) -> Usage | None:
     )
 
 
-def _secret(value: str | SecretStr | None) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return value.get_secret_value()
-
-
 class OpenAIAdapter(BaseLLMAdapter):
     """OpenAI's Chat Completions API; ``base_url`` points it at a proxy or a stub."""
 
@@ -75,7 +69,7 @@ class OpenAIAdapter(BaseLLMAdapter):
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
-        self._api_key = _secret(api_key)
+        self._api_key = api_key_value(api_key)
         self.base_url = base_url
         self.organization = organization
         self.default_headers = dict(default_headers or {})
