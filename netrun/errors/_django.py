@@ -26,12 +26,12 @@ from netrun.errors.rendering import (
 
 def client_wants_problem(request: HttpRequest) -> bool:
     """problem+json when the setting says so or the client's Accept asks for it."""
-    return conf.NETRUN_ERRORS_PROBLEM_JSON or prefers_problem_json(request.headers.get("Accept"))
+    return conf.problem_json or prefers_problem_json(request.headers.get("Accept"))
 
 
 def client_wants_json(request: HttpRequest) -> bool:
     """JSON for API paths and for clients whose Accept prefers JSON to HTML."""
-    if request.path.startswith(tuple(conf.NETRUN_ERRORS_JSON_PATH_PREFIXES)):
+    if request.path.startswith(tuple(conf.json_path_prefixes)):
         return True
     return accepts_json(request.headers.get("Accept"))
 

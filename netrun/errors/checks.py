@@ -29,6 +29,7 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
+from netrun.errors.conf import conf
 from netrun.errors.exceptions import NetrunException, iter_error_classes
 
 __all__ = [
@@ -46,7 +47,7 @@ def check_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
-    problem_json = getattr(settings, "NETRUN_ERRORS_PROBLEM_JSON", False)
+    problem_json: object = conf.problem_json  # as set: this check is what validates it
     if not isinstance(problem_json, bool):
         errors.append(
             Error(
@@ -55,7 +56,7 @@ def check_settings(
                 id="netrun.errors.E001",
             )
         )
-    prefixes = getattr(settings, "NETRUN_ERRORS_JSON_PATH_PREFIXES", ("/api/",))
+    prefixes = conf.json_path_prefixes
     if not isinstance(prefixes, (list, tuple)) or not all(
         isinstance(prefix, str) and prefix.startswith("/") for prefix in prefixes
     ):

@@ -9,9 +9,11 @@ Setting                                Default        Meaning
                                                       pages whatever the Accept header says.
 =====================================  =============  ==========================================
 
-Values are validated by the system checks ``netrun.errors.E001`` and ``E002``, not here: a
-request must not be the first place a typo is found. Nothing is read at import time, so
-``override_settings`` and the ``setting_changed`` signal are always seen.
+``conf.problem_json`` reads ``NETRUN_ERRORS_PROBLEM_JSON``: each attribute is the setting's
+name without ``NETRUN_ERRORS_``, lower-cased, and is read from Django settings at every
+access (levels 0-1 keep no cache, so ``override_settings`` is always seen and nothing needs
+refreshing). A value is returned as set: the system checks ``netrun.errors.E001`` and ``E002``
+validate it through this object, so a typo is found at start-up, not in a request.
 """
 
 from __future__ import annotations
@@ -25,14 +27,14 @@ __all__ = ["ErrorsSettings", "conf"]
 
 
 class ErrorsSettings:
-    """One typed, lazily read property per setting, named after the setting."""
+    """One typed, lazily read property per ``NETRUN_ERRORS_*`` setting."""
 
     @property
-    def NETRUN_ERRORS_PROBLEM_JSON(self) -> bool:
+    def problem_json(self) -> bool:
         return cast(bool, get_setting("NETRUN_ERRORS_PROBLEM_JSON", False))
 
     @property
-    def NETRUN_ERRORS_JSON_PATH_PREFIXES(self) -> Sequence[str]:
+    def json_path_prefixes(self) -> Sequence[str]:
         return cast("Sequence[str]", get_setting("NETRUN_ERRORS_JSON_PATH_PREFIXES", ("/api/",)))
 
 

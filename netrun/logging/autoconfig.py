@@ -25,16 +25,20 @@ __all__ = ["setup_from_settings"]
 
 def setup_from_settings() -> None:
     """Configure logging, the per-process correlation ID and the Celery signals from settings."""
-    extra_keys = [key for key in conf.SENSITIVE_KEYS if isinstance(key, str)]
-    if conf.CONFIGURE:
+    keys = conf.sensitive_keys
+    # Bad entries are netrun.logging.E002's to report; ready() runs before the checks.
+    extra_keys = (
+        [key for key in keys if isinstance(key, str)] if isinstance(keys, (list, tuple)) else []
+    )
+    if conf.configure:
         try:
-            level = parse_level(conf.LEVEL)
+            level = parse_level(conf.level)
         except (ValueError, AttributeError):
             return  # netrun.logging.E001 reports it
         configure_logging(
-            app_name=conf.APP_NAME,
-            environment=conf.ENVIRONMENT,
-            enable_json=conf.JSON,
+            app_name=conf.app_name,
+            environment=conf.environment,
+            enable_json=conf.json,
             log_level=level,
             extra_sensitive_keys=extra_keys,
         )
@@ -43,12 +47,12 @@ def setup_from_settings() -> None:
         # replaces netrun's closed default too). A structlog configuration the project made
         # itself is left alone.
         configure_structlog_for_stdlib(
-            app_name=conf.APP_NAME,
-            environment=conf.ENVIRONMENT,
+            app_name=conf.app_name,
+            environment=conf.environment,
             extra_sensitive_keys=extra_keys,
         )
-    set_process_correlation_id("" if conf.PROCESS_CORRELATION_ID else None)
-    if conf.CELERY and is_available("celery"):
+    set_process_correlation_id("" if conf.process_correlation_id else None)
+    if conf.celery and is_available("celery"):
         from netrun.logging.celery import connect_signals
 
         connect_signals()

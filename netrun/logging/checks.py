@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core import checks
 
 from netrun.logging._config import parse_level
+from netrun.logging.conf import conf
 
 __all__ = ["check_settings", "register"]
 
@@ -26,7 +27,7 @@ def check_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
-    level = getattr(settings, "NETRUN_LOGGING_LEVEL", "INFO")
+    level = conf.level
     try:
         parse_level(level)
     except (ValueError, AttributeError):
@@ -37,7 +38,7 @@ def check_settings(
                 id="netrun.logging.E001",
             )
         )
-    keys = getattr(settings, "NETRUN_LOGGING_SENSITIVE_KEYS", ())
+    keys = conf.sensitive_keys
     if not isinstance(keys, (list, tuple)) or not all(isinstance(k, str) and k for k in keys):
         errors.append(
             checks.Error(

@@ -1,7 +1,4 @@
-"""Settings of ``netrun.logging``, read lazily from Django settings.
-
-Every property reads ``django.conf.settings`` when it is accessed, so ``override_settings``
-applies at once and nothing is frozen at import time.
+"""Settings of ``netrun.logging``, read from Django settings at each use.
 
 ========================================  ==========  ===================================
 Setting                                   Default     Meaning
@@ -17,62 +14,65 @@ Setting                                   Default     Meaning
 ``NETRUN_LOGGING_CELERY``                 ``True``    connect the Celery signals (if installed)
 ``NETRUN_LOGGING_PROCESS_CORRELATION_ID`` ``True``    commands and the shell log one ID per run
 ========================================  ==========  ===================================
+
+``conf.sensitive_keys`` reads ``NETRUN_LOGGING_SENSITIVE_KEYS``: each attribute is the
+setting's name without ``NETRUN_LOGGING_``, lower-cased, and is read at every access (levels
+0-1 keep no cache, so ``override_settings`` is always seen and nothing needs refreshing).
+``level`` and ``sensitive_keys`` are returned as set: the system checks
+``netrun.logging.E001`` and ``E002`` validate them through this object.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from django.conf import settings
+from netrun.core.conf import get_setting
 
-__all__ = ["conf"]
+__all__ = ["LoggingSettings", "conf"]
 
 
-class Settings:
-    """Typed, lazily read view of the ``NETRUN_LOGGING_*`` settings."""
-
-    def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, f"NETRUN_LOGGING_{name}", default)
+class LoggingSettings:
+    """One typed, lazily read property per ``NETRUN_LOGGING_*`` setting."""
 
     @property
-    def CONFIGURE(self) -> bool:
-        return bool(self._get("CONFIGURE", False))
+    def configure(self) -> bool:
+        return bool(get_setting("NETRUN_LOGGING_CONFIGURE", False))
 
     @property
-    def APP_NAME(self) -> str | None:
-        value = self._get("APP_NAME", None)
+    def app_name(self) -> str | None:
+        value = get_setting("NETRUN_LOGGING_APP_NAME", None)
         return str(value) if value else None
 
     @property
-    def ENVIRONMENT(self) -> str | None:
-        value = self._get("ENVIRONMENT", None)
+    def environment(self) -> str | None:
+        value = get_setting("NETRUN_LOGGING_ENVIRONMENT", None)
         return str(value) if value else None
 
     @property
-    def JSON(self) -> bool:
-        return bool(self._get("JSON", True))
+    def json(self) -> bool:
+        return bool(get_setting("NETRUN_LOGGING_JSON", True))
 
     @property
-    def LEVEL(self) -> Any:
-        return self._get("LEVEL", "INFO")
+    def level(self) -> Any:
+        # A name ("INFO") or a number; netrun.logging.E001 reports anything else.
+        return get_setting("NETRUN_LOGGING_LEVEL", "INFO")
 
     @property
-    def SENSITIVE_KEYS(self) -> Sequence[Any]:
-        value = self._get("SENSITIVE_KEYS", ())
-        return value if isinstance(value, (list, tuple)) else ()
+    def sensitive_keys(self) -> Sequence[str]:
+        return cast("Sequence[str]", get_setting("NETRUN_LOGGING_SENSITIVE_KEYS", ()))
 
     @property
-    def REQUEST_EVENTS(self) -> bool:
-        return bool(self._get("REQUEST_EVENTS", True))
+    def request_events(self) -> bool:
+        return bool(get_setting("NETRUN_LOGGING_REQUEST_EVENTS", True))
 
     @property
-    def CELERY(self) -> bool:
-        return bool(self._get("CELERY", True))
+    def celery(self) -> bool:
+        return bool(get_setting("NETRUN_LOGGING_CELERY", True))
 
     @property
-    def PROCESS_CORRELATION_ID(self) -> bool:
-        return bool(self._get("PROCESS_CORRELATION_ID", True))
+    def process_correlation_id(self) -> bool:
+        return bool(get_setting("NETRUN_LOGGING_PROCESS_CORRELATION_ID", True))
 
 
-conf = Settings()
+conf = LoggingSettings()

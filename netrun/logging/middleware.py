@@ -90,7 +90,7 @@ class CorrelationIdMiddleware:
             # Django checks this to call the middleware without a thread hop.
             markcoroutinefunction(self)
         # Read once per middleware instance, i.e. once per handler, never per request.
-        self.request_events = conf.REQUEST_EVENTS
+        self.request_events = conf.request_events
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.async_mode:

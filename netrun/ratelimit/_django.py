@@ -79,7 +79,7 @@ def add_headers(response: HttpResponseBase, decision: Decision | None) -> HttpRe
 
 def rate_limited_response(request: HttpRequest, error: RateLimitExceededError) -> JsonResponse:
     """The 429 in the Netrun envelope (or problem+json), with ``RateLimit-*`` headers."""
-    problem = bool(errors_conf.NETRUN_ERRORS_PROBLEM_JSON) or prefers_problem_json(
+    problem = bool(errors_conf.problem_json) or prefers_problem_json(
         request.headers.get("Accept")
     )
     status, headers, body = render_error(error, problem=problem)

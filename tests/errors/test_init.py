@@ -42,7 +42,7 @@ def test_glue_modules_import_before_django_is_set_up() -> None:
         "import netrun.errors.drf, netrun.errors.contrib.fastapi\n"
         "import netrun.errors.conf\n"
         "from netrun.errors.conf import conf\n"
-        "assert conf.NETRUN_ERRORS_PROBLEM_JSON is False\n"
+        "assert conf.problem_json is False\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     result = subprocess.run(
