@@ -50,10 +50,13 @@ def manage(*args: str, env: dict[str, str], check: bool = True) -> subprocess.Co
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "APP_"))}
     for name in ("DATABASE_URL", "DATABASE_OWNER_URL", "CACHE_URL"):
         base.pop(name, None)
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env={**base, **env}, capture_output=True, text=True, check=check, timeout=120,
+        cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+    if check and result.returncode != 0:
+        pytest.fail(f"manage.py {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+    return result
 
 
 @pytest.mark.slow
