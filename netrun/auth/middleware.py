@@ -23,10 +23,9 @@ authenticator opened are closed here as the response leaves.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 
@@ -40,12 +39,11 @@ from netrun.auth.exceptions import (
     with_challenge,
 )
 from netrun.core.context import bind
+from netrun.core.middleware import AsyncGetResponse, GetResponse, HybridMiddleware
 from netrun.errors import NetrunException, prefers_problem_json, render_error
 
 __all__ = ["JWTAuthenticationMiddleware"]
 
-GetResponse = Callable[[HttpRequest], HttpResponseBase]
-AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
 Result = tuple[Any, dict[str, Any]]
 
 
@@ -83,26 +81,14 @@ def _accept(request: HttpRequest, result: Result) -> dict[str, Any]:
     return values
 
 
-class JWTAuthenticationMiddleware:
+class JWTAuthenticationMiddleware(HybridMiddleware):
     """Authenticate bearer JWTs and bind user and tenant around the view."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: GetResponse | AsyncGetResponse) -> None:
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(self.get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if self.async_mode:
-            return self.__acall__(request)
+    def handle(self, request: HttpRequest, get_response: GetResponse) -> HttpResponseBase:
         try:
             result = _authenticate(request)
         except (AuthenticationError, AuthUnavailableError) as error:
             return _error_response(request, error)
-        get_response = cast(GetResponse, self.get_response)
         try:
             if result is None:
                 return get_response(request)
@@ -111,13 +97,14 @@ class JWTAuthenticationMiddleware:
         finally:
             end_request_context()
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+    async def ahandle(
+        self, request: HttpRequest, get_response: AsyncGetResponse
+    ) -> HttpResponseBase:
         try:
             # Verification may reach the denylist cache and the user table: off the loop.
             result = await sync_to_async(_authenticate)(request)
         except (AuthenticationError, AuthUnavailableError) as error:
             return _error_response(request, error)
-        get_response = cast(AsyncGetResponse, self.get_response)
         try:
             if result is None:
                 return await get_response(request)

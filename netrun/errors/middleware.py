@@ -25,14 +25,11 @@ DRF views handle their exceptions before middleware sees them: use
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import cast
-
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
+from netrun.core.middleware import HybridMiddleware
 from netrun.errors._django import (
     client_wants_json,
     debug_enabled,
@@ -45,31 +42,9 @@ from netrun.errors.rendering import is_parse_recursion
 
 __all__ = ["ErrorEnvelopeMiddleware"]
 
-GetResponse = Callable[[HttpRequest], HttpResponseBase]
-AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
 
-
-class ErrorEnvelopeMiddleware:
+class ErrorEnvelopeMiddleware(HybridMiddleware):
     """Render exceptions from views as the Netrun error envelope (sync and async capable)."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: GetResponse | AsyncGetResponse) -> None:
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(self.get_response)
-        if self.async_mode:
-            # Django calls an async middleware only when it looks like a coroutine function.
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if self.async_mode:
-            return self.__acall__(request)
-        return self.get_response(request)
-
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        # __init__ chose this path because get_response is a coroutine function.
-        return await cast(AsyncGetResponse, self.get_response)(request)
 
     def process_exception(
         self, request: HttpRequest, exception: Exception

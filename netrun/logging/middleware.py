@@ -13,15 +13,15 @@ Sync and async capable.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any
 
 import structlog
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import empty
 
 from netrun.core.context import bind, current_tenant_id, current_user_id
+from netrun.core.middleware import AsyncGetResponse, GetResponse, HybridMiddleware
 from netrun.logging._config import get_logger
 from netrun.logging._http import RESPONSE_HEADER, IncomingIds, elapsed_ms, read_incoming_ids
 from netrun.logging.conf import conf
@@ -73,45 +73,34 @@ def _tenant_id(request: HttpRequest) -> str | None:
     return str(tenant_id) if tenant_id is not None else None
 
 
-class CorrelationIdMiddleware:
+class CorrelationIdMiddleware(HybridMiddleware):
     """Bind a correlation ID (and trace context) for the request; log its start and end."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(
-        self,
-        get_response: Callable[[HttpRequest], HttpResponseBase]
-        | Callable[[HttpRequest], Awaitable[HttpResponseBase]],
-    ) -> None:
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(self.get_response)
-        if self.async_mode:
-            # Django checks this to call the middleware without a thread hop.
-            markcoroutinefunction(self)
+    def __init__(self, get_response: GetResponse | AsyncGetResponse) -> None:
+        super().__init__(get_response)
         # Read once per middleware instance, i.e. once per handler, never per request.
         self.request_events = conf.request_events
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if self.async_mode:
-            return self.__acall__(request)
+    def handle(self, request: HttpRequest, get_response: GetResponse) -> HttpResponseBase:
         ids = self._start(request)
         saved = structlog.contextvars.get_contextvars()
         try:
             with bind(correlation_id=ids.correlation_id, trace=ids.trace):
                 self._log_started(request)
-                response = cast(HttpResponseBase, self.get_response(request))
+                response = get_response(request)
                 return self._finish(request, response, ids)
         finally:
             _restore_bound_context(saved)
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+    async def ahandle(
+        self, request: HttpRequest, get_response: AsyncGetResponse
+    ) -> HttpResponseBase:
         ids = self._start(request)
         saved = structlog.contextvars.get_contextvars()
         try:
             async with bind(correlation_id=ids.correlation_id, trace=ids.trace):
                 self._log_started(request)
-                response: Any = await self.get_response(request)  # type: ignore[misc]
+                response = await get_response(request)
                 return self._finish(request, response, ids)
         finally:
             _restore_bound_context(saved)

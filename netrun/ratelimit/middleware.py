@@ -24,13 +24,12 @@ Sync and async capable; after ``AuthenticationMiddleware`` so ``user`` keys see 
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
-from typing import cast
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
+from netrun.core.middleware import AsyncGetResponse, GetResponse, HybridMiddleware
 from netrun.ratelimit._decision import Decision
 from netrun.ratelimit._django import (
     add_headers,
@@ -48,9 +47,6 @@ from netrun.ratelimit.keys import resolve_key
 
 __all__ = ["GROUP", "RateLimitMiddleware"]
 
-GetResponse = Callable[[HttpRequest], HttpResponseBase]
-AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
-
 #: The group of the middleware's keys (``netrun.middleware:<rate>:<key>``).
 GROUP = "netrun.middleware"
 
@@ -63,21 +59,10 @@ def _is_django_ratelimit_denial(exception: Exception) -> bool:
     return ratelimited is not None and isinstance(exception, ratelimited)
 
 
-class RateLimitMiddleware:
+class RateLimitMiddleware(HybridMiddleware):
     """See the module docstring. Sync and async capable."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: GetResponse | AsyncGetResponse) -> None:
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if self.async_mode:
-            return self.__acall__(request)
+    def handle(self, request: HttpRequest, get_response: GetResponse) -> HttpResponseBase:
         prepared = self._prepare(request)
         if prepared is not None:
             limiter, key = prepared
@@ -85,10 +70,12 @@ class RateLimitMiddleware:
             refused = self._refuse(request, decision)
             if refused is not None:
                 return refused
-        response = cast(GetResponse, self.get_response)(request)
+        response = get_response(request)
         return self._finish(request, response)
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+    async def ahandle(
+        self, request: HttpRequest, get_response: AsyncGetResponse
+    ) -> HttpResponseBase:
         prepared = (
             self._prepare(request)
             if conf.middleware_key in {"ip", "tenant"}
@@ -101,7 +88,7 @@ class RateLimitMiddleware:
             refused = self._refuse(request, decision)
             if refused is not None:
                 return refused
-        response = await cast(AsyncGetResponse, self.get_response)(request)
+        response = await get_response(request)
         return self._finish(request, response)
 
     def _prepare(self, request: HttpRequest) -> tuple[RateLimiter, str] | None:

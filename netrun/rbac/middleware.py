@@ -29,15 +29,16 @@ no tenant runs with none, so tenant-scoped queries fail closed.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from netrun.core.context import tenant_context
+from netrun.core.middleware import AsyncGetResponse, GetResponse, HybridMiddleware
 from netrun.errors import NetrunException, ResourceNotFoundError, TenantAccessDeniedError
 from netrun.errors.django import error_response
 from netrun.logging import get_logger
@@ -49,9 +50,6 @@ from netrun.rbac.swapping import get_tenant_model
 __all__ = ["TenantMiddleware", "lookup_tenant", "resolve_tenant"]
 
 logger = get_logger("netrun.rbac")
-
-GetResponse = Callable[[HttpRequest], HttpResponseBase]
-AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
 
 #: The session key netrun.oauth writes.
 SESSION_KEY = "netrun_tenant_id"
@@ -153,25 +151,13 @@ def resolve_tenant(request: HttpRequest) -> Any:
     return tenant
 
 
-class TenantMiddleware:
+class TenantMiddleware(HybridMiddleware):
     """Resolve and bind the request's tenant (sync and async capable)."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: GetResponse | AsyncGetResponse) -> None:
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(self.get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
 
     def _exempt(self, request: HttpRequest) -> bool:
         return any(re.match(pattern, request.path_info) for pattern in conf.exempt_paths)
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
-        if self.async_mode:
-            return self.__acall__(request)
-        get_response = cast(GetResponse, self.get_response)
+    def handle(self, request: HttpRequest, get_response: GetResponse) -> HttpResponseBase:
         if self._exempt(request):
             return get_response(request)
         try:
@@ -185,8 +171,9 @@ class TenantMiddleware:
             tenant_resolved.send(sender=TenantMiddleware, request=request, tenant=tenant)
             return get_response(request)
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        get_response = cast(AsyncGetResponse, self.get_response)
+    async def ahandle(
+        self, request: HttpRequest, get_response: AsyncGetResponse
+    ) -> HttpResponseBase:
         if self._exempt(request):
             return await get_response(request)
         try:

@@ -1,0 +1,65 @@
+"""The base of Netrun's Django middleware: sync and async capable, with no thread hop.
+
+Django calls a middleware with the next handler, ``get_response``, which is a coroutine
+function under ASGI with only async-capable middleware, and a plain function otherwise. A
+subclass writes its request path twice, once per mode (the twins stay side by side, each
+calling ``get_response`` its own way); this class picks the one that matches::
+
+    class TenantMiddleware(HybridMiddleware):
+        def handle(self, request, get_response):
+            with tenant_context(...):
+                return get_response(request)
+
+        async def ahandle(self, request, get_response):
+            async with tenant_context(...):
+                return await get_response(request)
+
+A subclass that needs neither (its work is in ``process_exception``) passes the request on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+
+__all__ = ["AsyncGetResponse", "GetResponse", "HybridMiddleware"]
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
+
+
+class HybridMiddleware:
+    """Calls :meth:`handle` (sync) or :meth:`ahandle` (async), as ``get_response`` is."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: GetResponse | AsyncGetResponse) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            # Django calls an async middleware only when it looks like a coroutine function.
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.async_mode:
+            return self.__acall__(request)
+        return self.handle(request, cast(GetResponse, self.get_response))
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        # __init__ chose this path because get_response is a coroutine function.
+        return await self.ahandle(request, cast(AsyncGetResponse, self.get_response))
+
+    def handle(self, request: HttpRequest, get_response: GetResponse) -> HttpResponseBase:
+        """The request path under WSGI (or sync middleware): override, calling ``get_response``."""
+        return get_response(request)
+
+    async def ahandle(
+        self, request: HttpRequest, get_response: AsyncGetResponse
+    ) -> HttpResponseBase:
+        """The request path under ASGI: the async twin of :meth:`handle`."""
+        return await get_response(request)
