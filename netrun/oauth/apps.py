@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 from django.core import checks
-from django.core.signals import setting_changed
 
 
 class NetrunOauthConfig(AppConfig):
@@ -14,10 +13,15 @@ class NetrunOauthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from netrun.oauth.checks import check_hooks, check_providers
-        from netrun.oauth.clients import reset_clients
+        from netrun.config import on_reload
+        from netrun.config.receivers import connect_settings_receiver
+        from netrun.oauth.checks import check_hooks, check_providers, check_settings
+        from netrun.oauth.clients import reset_on_provider_change
 
+        checks.register(check_settings)
         checks.register(check_providers)
         checks.register(check_hooks)
+        # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
+        connect_settings_receiver()
         # Clients hold discovery and JWKS caches built from NETRUN_OAUTH_PROVIDERS.
-        setting_changed.connect(reset_clients, dispatch_uid="netrun_oauth_reset_clients")
+        on_reload(reset_on_provider_change)

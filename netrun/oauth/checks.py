@@ -16,6 +16,8 @@ ID                      Reported when
                         in ``"jwt"`` mode, ``NETRUN_OAUTH_JWT_MANAGER``) cannot be imported.
 ``netrun.oauth.E009``   ``NETRUN_OAUTH_TENANT_RULES`` holds something other than ``"tid"`` /
                         ``"email_domain"``, or ``NETRUN_OAUTH_TENANT_MAP`` is not a dict.
+``netrun.oauth.E010``   A ``NETRUN_OAUTH_*`` setting (or ``OAUTH_*`` variable) has the wrong type
+                        (``NETRUN_OAUTH_STATE_MAX_AGE = "ten"``); the other checks wait for it.
 ``netrun.oauth.W001``   A provider has an option Netrun does not know (a typo?).
 ======================  ===========================================================================
 """
@@ -30,10 +32,12 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
+from netrun.config import get_settings
+from netrun.errors import NetrunException
 from netrun.oauth._providers import PROVIDER_TYPES, build_provider, unknown_keys
-from netrun.oauth.conf import conf, env_prefix
+from netrun.oauth.conf import OAuthConfig, conf, env_prefix
 
-__all__ = ["check_hooks", "check_providers"]
+__all__ = ["check_hooks", "check_providers", "check_settings"]
 
 _URL_KEYS = (
     "discovery_url", "authorization_endpoint", "token_endpoint", "userinfo_endpoint",
@@ -100,10 +104,38 @@ def _provider_errors(name: str, options: Mapping[str, Any]) -> list[CheckMessage
     return errors
 
 
+def _builds() -> bool:
+    try:
+        get_settings(OAuthConfig)
+    except NetrunException:
+        return False  # check_settings reports it
+    return True
+
+
+def check_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    try:
+        get_settings(OAuthConfig)
+    except NetrunException as error:
+        return [
+            Error(
+                f"{entry.get('django_setting') or entry['variable']} is invalid: "
+                f"{entry['message']}",
+                hint=f"Environment variable {entry['variable']}.",
+                id="netrun.oauth.E010",
+            )
+            for entry in error.details.get("errors", [])
+        ]
+    return []
+
+
 def check_providers(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    raw = conf.PROVIDERS
+    if not _builds():
+        return []
+    raw = conf.providers
     if not isinstance(raw, Mapping) or not all(
         isinstance(name, str) and isinstance(options, Mapping) for name, options in raw.items()
     ):
@@ -115,7 +147,7 @@ def check_providers(
             )
         ]
     errors: list[CheckMessage] = []
-    for name, options in conf.providers().items():
+    for name, options in conf.provider_options().items():
         errors.extend(_provider_errors(name, options))
     return errors
 
@@ -123,8 +155,10 @@ def check_providers(
 def check_hooks(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
+    if not _builds():
+        return []
     errors: list[CheckMessage] = []
-    mode = conf.LOGIN_MODE
+    mode = conf.login_mode
     if mode not in ("session", "jwt"):
         errors.append(
             Error(
@@ -134,11 +168,11 @@ def check_hooks(
             )
         )
     hooks = {
-        "NETRUN_OAUTH_TENANT_RESOLVER": conf.TENANT_RESOLVER,
-        "NETRUN_OAUTH_TOKEN_ISSUER": conf.TOKEN_ISSUER,
+        "NETRUN_OAUTH_TENANT_RESOLVER": conf.tenant_resolver,
+        "NETRUN_OAUTH_TOKEN_ISSUER": conf.token_issuer,
     }
     if mode == "jwt":
-        hooks["NETRUN_OAUTH_JWT_MANAGER"] = conf.JWT_MANAGER
+        hooks["NETRUN_OAUTH_JWT_MANAGER"] = conf.jwt_manager
     for setting, path in hooks.items():
         try:
             target = import_string(path)
@@ -154,8 +188,8 @@ def check_hooks(
             continue
         if not callable(target):
             errors.append(Error(f"{setting} = {path!r} is not callable.", id="netrun.oauth.E008"))
-    rules = getattr(settings, "NETRUN_OAUTH_TENANT_RULES", ("tid", "email_domain"))
-    tenant_map = getattr(settings, "NETRUN_OAUTH_TENANT_MAP", {})
+    rules = conf.tenant_rules
+    tenant_map = conf.tenant_map
     if (
         isinstance(rules, str)
         or not isinstance(rules, (list, tuple))

@@ -2,8 +2,9 @@
 
 ``get_client("google")`` returns the same :class:`~netrun.oauth.OAuthClient` (and so the same
 discovery and JWKS caches) to every request; ``get_service_client("billing")`` the same
-token-caching :class:`~netrun.oauth.ClientCredentialsClient`. A change to the setting
-(``override_settings``, ``setting_changed``) drops them, and the next call rebuilds them.
+token-caching :class:`~netrun.oauth.ClientCredentialsClient`. When a reload of the settings
+(``override_settings``, ``reload_settings()``) changes the providers, they are dropped and
+the next call rebuilds them.
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from netrun.config import SettingsChange
 from netrun.errors import ConfigurationError, ResourceNotFoundError
 from netrun.oauth._client import OAuthClient
 from netrun.oauth._client_credentials import ClientCredentialsClient
 from netrun.oauth._providers import ProviderConfig, build_provider
-from netrun.oauth.conf import conf
+from netrun.oauth.conf import OAuthConfig, conf
 
-__all__ = ["get_client", "get_provider", "get_service_client", "reset_clients"]
+__all__ = [
+    "get_client",
+    "get_provider",
+    "get_service_client",
+    "reset_clients",
+    "reset_on_provider_change",
+]
 
 _lock = threading.Lock()
 _clients: dict[str, OAuthClient] = {}
@@ -26,7 +34,7 @@ _service_clients: dict[str, ClientCredentialsClient] = {}
 
 def get_provider(name: str) -> ProviderConfig:
     """The provider ``name`` of ``NETRUN_OAUTH_PROVIDERS``; 404 when there is none."""
-    options = conf.providers().get(name)
+    options = conf.provider_options().get(name)
     if options is None:
         raise ResourceNotFoundError("Unknown sign-in provider.", provider=name)
     try:
@@ -52,11 +60,8 @@ def get_service_client(name: str) -> ClientCredentialsClient:
         return client
 
 
-def reset_clients(**kwargs: Any) -> None:
-    """Close and forget every client; a ``setting_changed`` receiver (see ``apps.py``)."""
-    setting = kwargs.get("setting")
-    if setting is not None and setting != "NETRUN_OAUTH_PROVIDERS":
-        return
+def reset_clients() -> None:
+    """Close and forget every client; the next call builds them from the settings again."""
     with _lock:
         for client in _clients.values():
             client.close()
@@ -64,3 +69,9 @@ def reset_clients(**kwargs: Any) -> None:
             service_client.close()
         _clients.clear()
         _service_clients.clear()
+
+
+def reset_on_provider_change(change: SettingsChange[Any]) -> None:
+    """A :func:`netrun.config.on_reload` hook (see ``apps.py``): new providers, new clients."""
+    if change.config_class is OAuthConfig and "providers" in change.changed:
+        reset_clients()

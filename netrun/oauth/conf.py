@@ -1,4 +1,4 @@
-"""Settings of ``netrun.oauth``, read from Django settings at each use.
+"""Settings of ``netrun.oauth``: ``NETRUN_OAUTH_*`` Django settings, ``OAUTH_*`` variables.
 
 =====================================  ==================================================  ==========================================
 Setting                                Default                                             Meaning
@@ -20,22 +20,29 @@ Setting                                Default                                  
 ``NETRUN_OAUTH_STATE_MAX_AGE``         ``600``                                             seconds a login attempt stays valid
 =====================================  ==================================================  ==========================================
 
+Each field is the setting's name without ``NETRUN_OAUTH_``, lower-cased
+(``conf.login_mode``), read (highest first) from an explicit argument, the Django setting,
+the environment variable ``OAUTH_<NAME>``, ``.env``, the default; ``conf`` is cached and
+refreshed by netrun.config's ``setting_changed`` receiver. ``providers``, ``tenant_rules`` and
+``tenant_map`` hold what was set: the system checks ``netrun.oauth.E001``/``E009`` validate
+their shape, and :meth:`OAuthConfig.provider_options` gives the well-formed providers.
+
 A provider's ``client_id`` / ``client_secret`` may instead come from the environment
 variables ``OAUTH_<NAME>_CLIENT_ID`` / ``OAUTH_<NAME>_CLIENT_SECRET`` (name upper-cased,
-other characters as ``_``), so secrets stay out of ``settings.py``. Values are validated by
-the system checks ``netrun.oauth.E0NN``; nothing is read at import time.
+other characters as ``_``), so secrets stay out of ``settings.py``. Framework-neutral: no
+Django import.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from netrun.core.conf import get_setting
+from netrun.config import BaseConfig, Field, NetrunConfigDict, app_settings
 
-__all__ = ["OAuthSettings", "conf", "env_prefix"]
+__all__ = ["OAuthConfig", "conf", "env_prefix"]
 
 
 def env_prefix(provider: str) -> str:
@@ -43,21 +50,49 @@ def env_prefix(provider: str) -> str:
     return "OAUTH_" + re.sub(r"[^A-Z0-9]", "_", provider.upper()) + "_"
 
 
-class OAuthSettings:
-    """One typed, lazily read property per setting."""
+class OAuthConfig(BaseConfig):
+    """Providers, the login mode, and how a sign-in maps to a user and a tenant."""
 
-    @property
-    def PROVIDERS(self) -> Any:
-        # Any: the checks report a value that is not a dict of dicts; readers use providers().
-        return get_setting("NETRUN_OAUTH_PROVIDERS", {})
+    model_config = NetrunConfigDict(env_prefix="OAUTH_", django_prefix="NETRUN_OAUTH_")
 
-    def providers(self) -> dict[str, dict[str, Any]]:
+    # Any: netrun.oauth.E001 reports a value that is not a dict of dicts, naming the setting.
+    providers: Any = Field(
+        default_factory=dict, secret=True, description="name -> provider options."
+    )
+    login_mode: str = Field("session", description='"session" or "jwt".')
+    token_issuer: str = Field(
+        "netrun.oauth.login.issue_netrun_jwt_pair",
+        description="callable(user=, identity=, tenant_id=) -> tokens, for jwt mode.",
+    )
+    jwt_manager: str = Field(
+        "netrun.auth.get_jwt_manager", description="Factory the default issuer calls."
+    )
+    tenant_resolver: str = Field(
+        "netrun.oauth.login.resolve_tenant", description="callable(identity) -> tenant id."
+    )
+    # Any: netrun.oauth.E009 reports anything but a list of "tid" / "email_domain".
+    tenant_rules: Any = Field(
+        ("tid", "email_domain"), description="What the default resolver looks at."
+    )
+    tenant_map: Any = Field(
+        default_factory=dict, description="IdP tenant ID or email domain -> tenant."
+    )
+    require_tenant: bool = Field(False, description="Refuse sign-ins that map to no tenant.")
+    create_users: bool = Field(True, description="Create a user for a new identity.")
+    link_by_email: bool = Field(
+        False, description="Link a new identity to the user with the same verified email."
+    )
+    login_redirect_url: str | None = Field(
+        None, description="After a session login without next; unset: LOGIN_REDIRECT_URL."
+    )
+    state_max_age: int = Field(600, description="Seconds a login attempt stays valid.")
+
+    def provider_options(self) -> dict[str, dict[str, Any]]:
         """Every well-formed provider entry, credentials from the environment merged in."""
-        raw = self.PROVIDERS
-        if not isinstance(raw, Mapping):
+        if not isinstance(self.providers, Mapping):
             return {}
         result: dict[str, dict[str, Any]] = {}
-        for name, options in raw.items():
+        for name, options in self.providers.items():
             if isinstance(name, str) and isinstance(options, Mapping):
                 merged = dict(options)
                 prefix = env_prefix(name)
@@ -69,58 +104,5 @@ class OAuthSettings:
                 result[name] = merged
         return result
 
-    @property
-    def LOGIN_MODE(self) -> str:
-        return str(get_setting("NETRUN_OAUTH_LOGIN_MODE", "session"))
 
-    @property
-    def TOKEN_ISSUER(self) -> str:
-        return str(
-            get_setting("NETRUN_OAUTH_TOKEN_ISSUER", "netrun.oauth.login.issue_netrun_jwt_pair")
-        )
-
-    @property
-    def JWT_MANAGER(self) -> str:
-        return str(get_setting("NETRUN_OAUTH_JWT_MANAGER", "netrun.auth.get_jwt_manager"))
-
-    @property
-    def TENANT_RESOLVER(self) -> str:
-        return str(get_setting("NETRUN_OAUTH_TENANT_RESOLVER", "netrun.oauth.login.resolve_tenant"))
-
-    @property
-    def TENANT_RULES(self) -> Sequence[str]:
-        value = get_setting("NETRUN_OAUTH_TENANT_RULES", ("tid", "email_domain"))
-        return (value,) if isinstance(value, str) else tuple(value)
-
-    @property
-    def TENANT_MAP(self) -> Mapping[str, str]:
-        value = get_setting("NETRUN_OAUTH_TENANT_MAP", {})
-        return value if isinstance(value, Mapping) else {}
-
-    @property
-    def REQUIRE_TENANT(self) -> bool:
-        return bool(get_setting("NETRUN_OAUTH_REQUIRE_TENANT", False))
-
-    @property
-    def CREATE_USERS(self) -> bool:
-        return bool(get_setting("NETRUN_OAUTH_CREATE_USERS", True))
-
-    @property
-    def LINK_BY_EMAIL(self) -> bool:
-        return bool(get_setting("NETRUN_OAUTH_LINK_BY_EMAIL", False))
-
-    @property
-    def LOGIN_REDIRECT_URL(self) -> str:
-        return str(
-            get_setting(
-                "NETRUN_OAUTH_LOGIN_REDIRECT_URL",
-                get_setting("LOGIN_REDIRECT_URL", "/accounts/profile/"),
-            )
-        )
-
-    @property
-    def STATE_MAX_AGE(self) -> int:
-        return int(get_setting("NETRUN_OAUTH_STATE_MAX_AGE", 600))
-
-
-conf = OAuthSettings()
+conf = app_settings(OAuthConfig)

@@ -83,8 +83,10 @@ def resolve_tenant(identity: ExternalIdentity) -> str | None:
     become a tenant by itself (anyone can own a verified ``gmail.com`` address), and an
     unlisted IdP directory is a stranger.
     """
-    tenant_map = conf.TENANT_MAP
-    for rule in conf.TENANT_RULES:
+    # Values as set: netrun.oauth.E009 reports a bad shape, which resolves nothing here.
+    tenant_map = conf.tenant_map if isinstance(conf.tenant_map, Mapping) else {}
+    rules = conf.tenant_rules
+    for rule in (rules,) if isinstance(rules, str) else rules:
         if rule == "tid":
             key = identity.claims.get("tid")
         elif rule == "email_domain":
@@ -134,7 +136,7 @@ def _create_user(identity: ExternalIdentity) -> AbstractBaseUser:
 
 
 def _user_by_verified_email(identity: ExternalIdentity) -> AbstractBaseUser | None:
-    if not (conf.LINK_BY_EMAIL and identity.email_verified and identity.email):
+    if not (conf.link_by_email and identity.email_verified and identity.email):
         return None
     user_model = get_user_model()
     email_field = user_model.get_email_field_name()
@@ -173,7 +175,7 @@ def _link_user(identity: ExternalIdentity, tenant_id: str | None) -> AbstractBas
         created = False
     else:
         found = _user_by_verified_email(identity)
-        if found is None and not conf.CREATE_USERS:
+        if found is None and not conf.create_users:
             raise AuthenticationError("No account is linked to this sign-in.", reason="no_account")
         user = found or _create_user(identity)
         created = found is None
@@ -200,7 +202,7 @@ def issue_netrun_jwt_pair(
     *, user: AbstractBaseUser, identity: ExternalIdentity, tenant_id: str | None
 ) -> Mapping[str, Any]:
     """The default ``NETRUN_OAUTH_TOKEN_ISSUER``: a netrun access/refresh JWT pair."""
-    factory = load_hook("NETRUN_OAUTH_JWT_MANAGER", conf.JWT_MANAGER)
+    factory = load_hook("NETRUN_OAUTH_JWT_MANAGER", conf.jwt_manager)
     manager = cast(JWTManagerLike, factory())
     user_id = str(user.pk)
     return {

@@ -105,11 +105,11 @@ def _take_pending(request: HttpRequest, provider: str, state: str | None) -> dic
         )
     digest = hashlib.sha256(str(state).encode()).hexdigest()
     # cache.add is atomic: of two concurrent callbacks with the same state, one wins.
-    if not cache.add(_USED_STATE_PREFIX + digest, True, timeout=conf.STATE_MAX_AGE * 2):
+    if not cache.add(_USED_STATE_PREFIX + digest, True, timeout=conf.state_max_age * 2):
         raise AuthenticationError(
             "The sign-in attempt is unknown or was already used.", reason="state_replayed"
         )
-    if time.time() - float(entry.get("created", 0)) > conf.STATE_MAX_AGE:
+    if time.time() - float(entry.get("created", 0)) > conf.state_max_age:
         raise AuthenticationError("The sign-in attempt has expired.", reason="state_expired")
     return entry
 
@@ -142,9 +142,9 @@ def _callback(request: HttpRequest, provider: str) -> HttpResponse:
         code_verifier=entry["code_verifier"],
         nonce=entry.get("nonce"),
     )
-    resolver = load_hook("NETRUN_OAUTH_TENANT_RESOLVER", conf.TENANT_RESOLVER)
+    resolver = load_hook("NETRUN_OAUTH_TENANT_RESOLVER", conf.tenant_resolver)
     tenant_id = resolver(identity)
-    if tenant_id is None and conf.REQUIRE_TENANT:
+    if tenant_id is None and conf.require_tenant:
         raise TenantAccessDeniedError(
             "This account does not belong to any tenant.", reason="no_tenant"
         )
@@ -155,7 +155,7 @@ def _callback(request: HttpRequest, provider: str) -> HttpResponse:
         provider=provider,
         user_id=str(user.pk),
         tenant_id=tenant_id,
-        mode=conf.LOGIN_MODE,
+        mode=conf.login_mode,
         result="ok",
     )
     return response
@@ -168,15 +168,15 @@ def _finish(
     tenant_id: str | None,
     next_url: str | None,
 ) -> HttpResponse:
-    if conf.LOGIN_MODE == "jwt":
-        issuer: TokenIssuer = load_hook("NETRUN_OAUTH_TOKEN_ISSUER", conf.TOKEN_ISSUER)
+    if conf.login_mode == "jwt":
+        issuer: TokenIssuer = load_hook("NETRUN_OAUTH_TOKEN_ISSUER", conf.token_issuer)
         tokens = dict(issuer(user=user, identity=identity, tenant_id=tenant_id))
         tokens.setdefault("tenant_id", tenant_id)
         return JsonResponse(tokens)
     # login() rotates the session key (no fixation) and keeps the tenant for TenantMiddleware.
     django_login(request, user, backend=_backend())
     request.session["netrun_tenant_id"] = tenant_id
-    return HttpResponseRedirect(next_url or conf.LOGIN_REDIRECT_URL)
+    return HttpResponseRedirect(next_url or conf.login_redirect_url or settings.LOGIN_REDIRECT_URL)
 
 
 def _backend() -> str:

@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 
 from netrun.errors import ResourceNotFoundError
-from netrun.oauth.clients import get_client, get_service_client, reset_clients
+from netrun.oauth.clients import get_client, get_service_client
 
 ROOT = Path(__file__).resolve().parents[2]
 CORES = [
@@ -45,7 +45,7 @@ def test_clients_are_shared_and_dropped_when_the_setting_changes(settings: Any) 
 def test_unrelated_setting_changes_keep_the_clients(settings: Any) -> None:
     settings.NETRUN_OAUTH_PROVIDERS = {"g": {"type": "google", "client_id": "a"}}
     first = get_client("g")
-    reset_clients(setting="NETRUN_OAUTH_LOGIN_MODE")
+    settings.NETRUN_OAUTH_LOGIN_MODE = "jwt"
     assert get_client("g") is first
 
 

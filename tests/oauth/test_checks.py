@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from netrun.oauth.checks import check_hooks, check_providers
+from netrun.oauth.checks import check_hooks, check_providers, check_settings
 
 GOOD = {"type": "google", "client_id": "id", "client_secret": "secret"}
 
@@ -99,6 +99,19 @@ def test_e009_tenant_rules_and_map(settings: Any, rules: object, tenant_map: obj
     settings.NETRUN_OAUTH_TENANT_RULES = rules
     settings.NETRUN_OAUTH_TENANT_MAP = tenant_map
     assert ids(check_hooks()) == ["netrun.oauth.E009"]
+
+
+def test_e010_a_setting_of_the_wrong_type(settings: Any) -> None:
+    settings.NETRUN_OAUTH_PROVIDERS = {"okta": {**GOOD, "type": "okta"}}
+    settings.NETRUN_OAUTH_STATE_MAX_AGE = "ten minutes"
+    messages = check_settings()
+    assert ids(messages) == ["netrun.oauth.E010"]
+    assert "NETRUN_OAUTH_STATE_MAX_AGE" in messages[0].msg
+    # The others wait: the settings object they read cannot be built.
+    assert check_providers() == check_hooks() == []
+    settings.NETRUN_OAUTH_STATE_MAX_AGE = 60
+    assert check_settings() == []
+    assert ids(check_providers()) == ["netrun.oauth.E002"]
 
 
 def test_w001_unknown_provider_option(settings: Any) -> None:
