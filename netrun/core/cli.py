@@ -11,7 +11,7 @@ import click
 
 from netrun.core._version import __version__
 
-__all__ = ["COMMANDS_GROUP", "main"]
+__all__ = ["COMMANDS_GROUP", "main", "setup_django"]
 
 #: Entry-point group through which higher-level packages add ``netrun`` subcommands
 #: (``netrun dogfood``): netrun.core is level 0 and never imports them itself.
@@ -33,6 +33,19 @@ class _NetrunGroup(click.Group):
             loaded = entry_point.load()
             command = loaded if isinstance(loaded, click.Command) else None
         return command
+
+
+def setup_django() -> None:
+    """``django.setup()`` for a subcommand: settings that fail to load are a usage error."""
+    import django
+
+    try:
+        django.setup()
+    except Exception as error:
+        raise click.ClickException(
+            f"cannot load Django settings {os.environ['DJANGO_SETTINGS_MODULE']!r}: "
+            f"{type(error).__name__}: {error}"
+        ) from error
 
 
 @click.group(cls=_NetrunGroup)
@@ -69,15 +82,7 @@ def doctor(as_json: bool, settings: str | None, pythonpath: str, no_checks: bool
     with stdout_to_stderr():
         if os.environ.get("DJANGO_SETTINGS_MODULE"):
             sys.path.insert(0, os.path.abspath(pythonpath))
-            import django
-
-            try:
-                django.setup()
-            except Exception as error:
-                raise click.ClickException(
-                    f"cannot load Django settings {os.environ['DJANGO_SETTINGS_MODULE']!r}: "
-                    f"{type(error).__name__}: {error}"
-                ) from error
+            setup_django()
 
         from netrun.core._doctor import build_report, render_text
 

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from netrun.core.cli import setup_django
 from netrun.dogfood._runner import CHECKS
 from netrun.dogfood._streams import stdout_to_stderr
 
@@ -60,15 +61,7 @@ def dogfood(
     # keeps stdout to itself, so ``--json`` parses.
     with stdout_to_stderr():
         if os.environ.get("DJANGO_SETTINGS_MODULE"):
-            import django
-
-            try:
-                django.setup()
-            except Exception as error:
-                raise click.ClickException(
-                    f"cannot load Django settings {os.environ['DJANGO_SETTINGS_MODULE']!r}: "
-                    f"{type(error).__name__}: {error}"
-                ) from error
+            setup_django()
 
         from netrun.dogfood._runner import run_dogfood
 
