@@ -32,6 +32,7 @@ becomes :class:`~netrun.errors.TenantAccessDeniedError`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.db.backends.postgresql import base as postgresql
@@ -214,23 +215,22 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         many: bool,
         context: dict[str, Any],
     ) -> Any:
+        statement = partial(execute, sql, params, many, context)
         step = self.netrun_transaction_step
         if step is None or self.connection is None:
-            return execute(sql, params, many, context)
+            return statement()
         status = _transaction_status(self.connection)
         if status == "error":
             # ROLLBACK TO SAVEPOINT (or a statement that will fail anyway).
-            return execute(sql, params, many, context)
+            return statement()
         wanted = current_tenant_id() or ""
         if status == "idle" and self.get_autocommit():
-            return self._netrun_in_own_transaction(
-                step, wanted, execute, sql, params, many, context
-            )
+            return self._netrun_in_own_transaction(step, wanted, statement)
         if status == "idle" or self.netrun_transaction_tenant != wanted:
             # The first statement of an atomic block's transaction (psycopg begins it), or
             # the context's tenant changed inside the transaction.
             self._netrun_step(step, wanted, begin=False)
-        return execute(sql, params, many, context)
+        return statement()
 
     def _netrun_step(self, step: str, wanted: str, *, begin: bool) -> None:
         conn = self.connection
@@ -269,20 +269,13 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         self.netrun_transaction_tenant = wanted
 
     def _netrun_in_own_transaction(
-        self,
-        step: str,
-        wanted: str,
-        execute: Callable[..., Any],
-        sql: str,
-        params: Any,
-        many: bool,
-        context: dict[str, Any],
+        self, step: str, wanted: str, statement: Callable[[], Any]
     ) -> Any:
         """An autocommit statement, in a transaction that starts with the tenant step."""
         conn = self.connection
         try:
             self._netrun_step(step, wanted, begin=True)
-            result = execute(sql, params, many, context)
+            result = statement()
         except BaseException:
             self.netrun_transaction_tenant = None
             try:
