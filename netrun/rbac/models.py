@@ -11,22 +11,10 @@ from django.db import models
 
 from netrun.errors import TenantAccessDeniedError, TenantContextMissingError
 from netrun.rbac.managers import AllTenantsManager, TenantScopedManager, tenant_attname
-from netrun.rbac.scope import is_unscoped, require_tenant
+from netrun.rbac.scope import is_unscoped, require_tenant, same_tenant
 from netrun.rbac.swapping import tenant_model_name
 
 __all__ = ["Membership", "Role", "Tenant", "TenantScopedModel", "same_tenant"]
-
-
-def same_tenant(left: object, right: object) -> bool:
-    """Whether two tenant IDs name the same tenant (UUIDs compare in any spelling)."""
-    if left is None or right is None:
-        return False
-    if str(left) == str(right):
-        return True
-    try:
-        return uuid.UUID(str(left)) == uuid.UUID(str(right))
-    except ValueError:
-        return False
 
 
 class Tenant(models.Model):

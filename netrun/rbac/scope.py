@@ -10,6 +10,7 @@ access is both greppable in code and visible in the logs::
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,7 +19,7 @@ from netrun.core.context import current_tenant_id
 from netrun.errors import TenantContextMissingError
 from netrun.logging import get_logger
 
-__all__ = ["current_unscoped_reason", "is_unscoped", "require_tenant", "unscoped"]
+__all__ = ["current_unscoped_reason", "is_unscoped", "require_tenant", "same_tenant", "unscoped"]
 
 logger = get_logger("netrun.rbac")
 
@@ -58,3 +59,15 @@ def require_tenant(what: str = "tenant-scoped data") -> str:
             what=what,
         )
     return tenant_id
+
+
+def same_tenant(left: object, right: object) -> bool:
+    """Whether two tenant IDs name the same tenant (UUIDs compare in any spelling)."""
+    if left is None or right is None:
+        return False
+    if str(left) == str(right):
+        return True
+    try:
+        return uuid.UUID(str(left)) == uuid.UUID(str(right))
+    except ValueError:
+        return False

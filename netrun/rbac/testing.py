@@ -18,6 +18,7 @@ from typing import Any
 
 from netrun.rbac.context import BackgroundTaskTenantContext, TenantTestContext
 from netrun.rbac.scanner import TenantEscapePathScanner, Violation
+from netrun.rbac.scope import same_tenant
 
 __all__ = [
     "BackgroundTaskTenantContext",
@@ -27,17 +28,6 @@ __all__ = [
     "assert_tenant_isolation",
     "tenant_constraints",
 ]
-
-
-def _same(left: object, right: object) -> bool:
-    import uuid
-
-    if str(left) == str(right):
-        return True
-    try:
-        return uuid.UUID(str(left)) == uuid.UUID(str(right))
-    except ValueError:
-        return False
 
 
 def tenant_constraints(query: Any, tenant_field: str = "tenant_id") -> list[object]:
@@ -63,7 +53,7 @@ def assert_tenant_isolation(
         raise AssertionError(
             f"query has no top-level '{tenant_field} = ...' condition: {_sql(query)}"
         )
-    wrong = [value for value in values if not _same(value, expected_tenant_id)]
+    wrong = [value for value in values if not same_tenant(value, expected_tenant_id)]
     if wrong:
         raise AssertionError(
             f"query is constrained to tenant {wrong[0]!r}, expected {expected_tenant_id!r}: "
