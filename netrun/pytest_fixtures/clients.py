@@ -37,40 +37,30 @@ class Identity:
         return f"Bearer {self.token}"
 
 
-class NetrunAPIClient(APIClient):
+class _ActsAs:
+    """Who the client acts as, read from its :class:`Identity`."""
+
+    identity: Identity
+
+    @property
+    def user(self) -> Any:
+        return self.identity.user
+
+    @property
+    def tenant(self) -> Any:
+        return self.identity.tenant
+
+    @property
+    def token(self) -> str:
+        return self.identity.token
+
+
+class NetrunAPIClient(_ActsAs, APIClient):
     """A DRF ``APIClient`` sending ``Authorization: Bearer <token>`` on every request."""
 
-    identity: Identity
 
-    @property
-    def user(self) -> Any:
-        return self.identity.user
-
-    @property
-    def tenant(self) -> Any:
-        return self.identity.tenant
-
-    @property
-    def token(self) -> str:
-        return self.identity.token
-
-
-class NetrunClient(Client):
+class NetrunClient(_ActsAs, Client):
     """A Django test ``Client`` sending ``Authorization: Bearer <token>`` on every request."""
-
-    identity: Identity
-
-    @property
-    def user(self) -> Any:
-        return self.identity.user
-
-    @property
-    def tenant(self) -> Any:
-        return self.identity.tenant
-
-    @property
-    def token(self) -> str:
-        return self.identity.token
 
 
 def api_client_for(identity: Identity) -> NetrunAPIClient:
