@@ -7,15 +7,17 @@ Level 2. The seeds' configuration contract::
     class CORSConfig(BaseConfig):
         model_config = NetrunConfigDict(env_prefix="CORS_", django_prefix="NETRUN_CORS_")
 
-        cors_preset: str = Field("development", env="CORS_PRESET")
-        cors_max_age: int = Field(3600, env="CORS_MAX_AGE", ge=0, le=86400)
+        preset: str = Field("development")                # CORS_PRESET, NETRUN_CORS_PRESET
+        max_age: int = Field(3600, ge=0, le=86400)        # CORS_MAX_AGE, NETRUN_CORS_MAX_AGE
 
     settings = get_settings(CORSConfig)
     if settings.is_production: ...
 
 Sources, highest precedence first: explicit arguments, flat Django settings
 (``NETRUN_<PKG>_<NAME>``), environment variables, ``.env``, secret files, Azure Key Vault,
-defaults. A package's ``conf.py`` ends with ``conf = app_settings(CORSConfig)``.
+defaults. Fields carry no app prefix (``max_age``, not ``cors_max_age``). A package's
+``conf.py`` ends with ``conf = app_settings(CORSConfig)``; the one ``setting_changed``
+receiver (:mod:`netrun.config.receivers`) keeps it current.
 
 This module imports without Django installed or configured. The Django glue is referenced
 by dotted path: ``netrun.config.django`` (settings.py helpers on django-environ) and

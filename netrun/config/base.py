@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import pydantic
 from pydantic import PrivateAttr, SecretBytes, SecretStr, field_validator
@@ -114,7 +114,8 @@ class BaseConfig(BaseSettings):
         description="Minimum log level: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
     )
 
-    #: Older argument names still accepted, ``{old: field}`` (the seeds' ``pool_size``...).
+    #: Older names still accepted as arguments and read as attributes, ``{old: field}``
+    #: (the seeds' ``pool_size``, ``cors_preset``...).
     renamed_fields: ClassVar[dict[str, str]] = {}
 
     _origins: dict[str, Origin] = PrivateAttr(default_factory=dict)
@@ -208,8 +209,17 @@ class BaseConfig(BaseSettings):
                 )
         return {cls.renamed_fields.get(key, key): value for key, value in values.items()}
 
+    if not TYPE_CHECKING:
+        # Only for names that are not attributes: the type checker sees the fields alone.
+        def __getattr__(self, name: str) -> Any:
+            renamed = type(self).renamed_fields.get(name)
+            if renamed is not None:
+                return getattr(self, renamed)
+            return super().__getattr__(name)
+
     def __setattr__(self, name: str, value: Any) -> None:
         cls = type(self)
+        name = cls.renamed_fields.get(name, name)
         if not name.startswith("_") and name not in cls.model_fields and not hasattr(cls, name):
             close = difflib.get_close_matches(name, sorted(cls.model_fields), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""

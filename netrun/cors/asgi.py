@@ -7,7 +7,7 @@
 
     app = FastAPI()
     app.add_middleware(CORSMiddleware)                        # get_settings(CORSConfig)
-    app.add_middleware(CORSMiddleware, config=CORSConfig(cors_preset="production", ...))
+    app.add_middleware(CORSMiddleware, config=CORSConfig(preset="production", ...))
 
 Plain ASGI (no Starlette import), so any ASGI app can be wrapped:
 ``CORSMiddleware(app, config)``. The origin decision and the headers are
@@ -64,7 +64,7 @@ class CORSMiddleware:
         self.policy: CorsPolicy = build_policy(self.config)
         if isinstance(self.config, CORSConfig):
             self.decisions = DecisionLogger(
-                interval=self.config.cors_log_interval, burst=self.config.cors_log_burst
+                interval=self.config.log_interval, burst=self.config.log_burst
             )
         else:
             self.decisions = DecisionLogger()

@@ -5,6 +5,10 @@ Each field is read from (highest first) an explicit argument, the flat Django se
 ``conf`` object below reads the current values at each attribute access: Django's
 ``setting_changed`` (``override_settings``) and ``reload_settings()`` are always seen.
 
+Each field is the setting's name without ``NETRUN_CORS_``, lower-cased (``conf.max_age``
+reads ``NETRUN_CORS_MAX_AGE``). The seeds' names (``cors_preset``, ``cors_max_age``...) are
+still accepted as arguments and read as attributes (``renamed_fields``).
+
 Settings (Django name; the environment variable drops ``NETRUN_``), with defaults:
 
 * ``NETRUN_CORS_PRESET``: development, staging, production, oauth or custom. Unset: the
@@ -23,7 +27,7 @@ In the environment, lists are comma-separated or JSON. Framework-neutral: no Dja
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from netrun.config import BaseConfig, Field, NetrunConfigDict, app_settings, field_validator
 from netrun.cors.presets import PresetName
@@ -36,50 +40,51 @@ class CORSConfig(BaseConfig):
 
     model_config = NetrunConfigDict(env_prefix="CORS_", django_prefix="NETRUN_CORS_")
 
-    cors_preset: PresetName = Field(
+    #: The seeds' names (``cors_preset``, ``cors_max_age``...) still build and read.
+    renamed_fields: ClassVar[dict[str, str]] = {
+        "cors_preset": "preset",
+        "cors_max_age": "max_age",
+        "cors_allowed_origins": "allowed_origins",
+        "cors_allowed_origin_regexes": "allowed_origin_regexes",
+        "cors_allow_all_origins": "allow_all_origins",
+        "cors_allow_credentials": "allow_credentials",
+        "cors_allow_methods": "allow_methods",
+        "cors_allow_headers": "allow_headers",
+        "cors_expose_headers": "expose_headers",
+        "cors_urls_regex": "urls_regex",
+        "cors_log_interval": "log_interval",
+        "cors_log_burst": "log_burst",
+    }
+
+    preset: PresetName = Field(
         "development",
-        env="CORS_PRESET",
         description="CORS preset: development, staging, production, oauth or custom.",
     )
-    cors_max_age: int = Field(
-        3600, env="CORS_MAX_AGE", ge=0, le=86400, description="Preflight cache lifetime (s)."
-    )
-    cors_allowed_origins: list[str] = Field(
+    max_age: int = Field(3600, ge=0, le=86400, description="Preflight cache lifetime (s).")
+    allowed_origins: list[str] = Field(
         default_factory=list,
-        env="CORS_ALLOWED_ORIGINS",
         description="Allowed origins, exactly: scheme://host[:port].",
     )
-    cors_allowed_origin_regexes: list[str] = Field(
+    allowed_origin_regexes: list[str] = Field(
         default_factory=list,
-        env="CORS_ALLOWED_ORIGIN_REGEXES",
         description="Allowed origin regexes, always matched against the whole origin.",
     )
-    cors_allow_all_origins: bool = Field(
-        False, env="CORS_ALLOW_ALL_ORIGINS", description="Allow every origin (no credentials)."
+    allow_all_origins: bool = Field(False, description="Allow every origin (no credentials).")
+    allow_credentials: bool | None = Field(
+        None, description="Allow credentials; unset: the preset."
     )
-    cors_allow_credentials: bool | None = Field(
-        None, env="CORS_ALLOW_CREDENTIALS", description="Allow credentials; unset: the preset."
+    allow_methods: list[str] | None = Field(None, description="Allowed methods; unset: the preset.")
+    allow_headers: list[str] | None = Field(
+        None, description="Allowed request headers; unset: the preset."
     )
-    cors_allow_methods: list[str] | None = Field(
-        None, env="CORS_ALLOW_METHODS", description="Allowed methods; unset: the preset."
+    expose_headers: list[str] | None = Field(
+        None, description="Exposed response headers; unset: the preset."
     )
-    cors_allow_headers: list[str] | None = Field(
-        None, env="CORS_ALLOW_HEADERS", description="Allowed request headers; unset: the preset."
-    )
-    cors_expose_headers: list[str] | None = Field(
-        None, env="CORS_EXPOSE_HEADERS", description="Exposed response headers; unset: the preset."
-    )
-    cors_urls_regex: str = Field(
-        r"^.*$", env="CORS_URLS_REGEX", description="Paths that get CORS headers (re.match)."
-    )
-    cors_log_interval: float = Field(
-        60.0, env="CORS_LOG_INTERVAL", ge=0, description="Log sampling window in seconds."
-    )
-    cors_log_burst: int = Field(
-        10, env="CORS_LOG_BURST", ge=1, description="Logged decisions per reason per window."
-    )
+    urls_regex: str = Field(r"^.*$", description="Paths that get CORS headers (re.match).")
+    log_interval: float = Field(60.0, ge=0, description="Log sampling window in seconds.")
+    log_burst: int = Field(10, ge=1, description="Logged decisions per reason per window.")
 
-    @field_validator("cors_preset", mode="before")
+    @field_validator("preset", mode="before")
     @classmethod
     def _lower_preset(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value

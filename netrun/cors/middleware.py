@@ -65,7 +65,7 @@ class _State:
         spec = PolicySpec.from_config(config)
         policy, problems = compile_policy(spec)
         _report(problems, view=None)
-        decisions = DecisionLogger(interval=config.cors_log_interval, burst=config.cors_log_burst)
+        decisions = DecisionLogger(interval=config.log_interval, burst=config.log_burst)
         return cls(config, spec, policy, decisions)
 
     def policy_for(self, override: PolicyOverride | None, view: str) -> CorsPolicy:

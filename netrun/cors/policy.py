@@ -109,23 +109,23 @@ class PolicySpec:
         def optional(value: Iterable[str] | None) -> tuple[str, ...] | None:
             return None if value is None else tuple(value)
 
-        preset: str = config.cors_preset
-        if config.value_sources()["cors_preset"].source is Source.DEFAULT:
+        preset: str = config.preset
+        if config.value_sources()["preset"].source is Source.DEFAULT:
             # No preset chosen: the environment picks it (the seeds' "environment-based
             # presets"), so a production deploy is strict without another variable.
             preset = _ENVIRONMENT_PRESETS.get(config.app_environment, preset)
         return cls(
             preset=preset,
             environment=config.app_environment,
-            origins=tuple(config.cors_allowed_origins),
-            origin_regexes=tuple(config.cors_allowed_origin_regexes),
-            allow_all_origins=config.cors_allow_all_origins,
-            allow_credentials=config.cors_allow_credentials,
-            allow_methods=optional(config.cors_allow_methods),
-            allow_headers=optional(config.cors_allow_headers),
-            expose_headers=optional(config.cors_expose_headers),
-            max_age=config.cors_max_age,
-            urls_regex=config.cors_urls_regex,
+            origins=tuple(config.allowed_origins),
+            origin_regexes=tuple(config.allowed_origin_regexes),
+            allow_all_origins=config.allow_all_origins,
+            allow_credentials=config.allow_credentials,
+            allow_methods=optional(config.allow_methods),
+            allow_headers=optional(config.allow_headers),
+            expose_headers=optional(config.expose_headers),
+            max_age=config.max_age,
+            urls_regex=config.urls_regex,
         )
 
     def merged(self, override: PolicyOverride) -> PolicySpec:

@@ -106,7 +106,7 @@ def check_offline_provider(
     config = _config()
     if config is None or settings.DEBUG:
         return []
-    chain = {canonical_provider(name) for name in config.provider_chain}
+    chain = {canonical_provider(name) for name in config.chain}
     where = [
         setting
         for setting, used in (
@@ -135,8 +135,8 @@ def check_chain(
     if config is None:
         return []
     messages: list[CheckMessage] = []
-    chain_is_set = config.value_sources()["llm_provider_chain"].source is not Source.DEFAULT
-    if not config.provider_chain:
+    chain_is_set = config.value_sources()["provider_chain"].source is not Source.DEFAULT
+    if not config.chain:
         messages.append(
             Error(
                 f"{CHAIN_SETTING} is empty: no LLM provider can answer.",
@@ -144,7 +144,7 @@ def check_chain(
                 id="netrun.llm.E003",
             )
         )
-    for name in config.provider_chain:
+    for name in config.chain:
         provider = canonical_provider(name)
         if provider is None:
             messages.append(
@@ -269,10 +269,10 @@ def check_budget_ledger(
 
 
 def metrics_token() -> str | None:
-    """``NETRUN_LLM_METRICS_TOKEN``, ``None`` when unset or empty."""
-    # Read at each use, so override_settings and a rotated token apply without a restart.
-    token = getattr(settings, METRICS_TOKEN_SETTING, None)
-    return str(token) if token else None
+    """``NETRUN_LLM_METRICS_TOKEN``, ``None`` when unset or empty (or the settings are invalid)."""
+    config = _config()
+    token = config.metrics_token if config is not None else None
+    return (token.get_secret_value() if token is not None else "") or None
 
 
 def _routes_metrics(patterns: Sequence[Any]) -> bool:

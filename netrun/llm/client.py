@@ -347,7 +347,7 @@ class LLMClient:
 
             config = get_settings(LLMConfig)
         adapters: dict[str, BaseLLMAdapter] = {}
-        for name in config.provider_chain:
+        for name in config.chain:
             provider = canonical_provider(name)
             if provider in adapters:
                 continue

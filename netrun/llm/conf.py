@@ -8,7 +8,7 @@ the seeds' (and the SDKs') variable names; everything else uses the ``LLM_`` pre
 Field                       Environment (Django: ``NETRUN_LLM_``  Default
                             + the name without ``LLM_``)
 ==========================  ===================================  ==============================
-``llm_provider_chain``      ``LLM_PROVIDER_CHAIN``               ``"claude,openai,ollama"``
+``provider_chain``          ``LLM_PROVIDER_CHAIN``               ``"claude,openai,ollama"``
 ``local_provider``          ``LLM_LOCAL_PROVIDER``               ``"ollama"`` (``offline``, or
                                                                  ``""`` for no local fallback)
 ``anthropic_api_key``       ``ANTHROPIC_API_KEY``                unset (secret)
@@ -35,7 +35,14 @@ Field                       Environment (Django: ``NETRUN_LLM_``  Default
                                                                  moves on to the next provider
 ``prices``                  ``LLM_PRICES`` (JSON)                ``[]``: price rows that win
                                                                  over the built-in table
+``metrics_token``           ``LLM_METRICS_TOKEN``                unset (secret): the token
+                                                                 Prometheus sends to
+                                                                 ``metrics_view``
 ==========================  ===================================  ==============================
+
+Each field is the Django setting's name without ``NETRUN_LLM_``, lower-cased
+(``conf.provider_chain`` reads ``NETRUN_LLM_PROVIDER_CHAIN``); the seeds'
+``llm_provider_chain`` is still accepted as an argument and read as an attribute.
 
 ``prices`` rows are mappings read by :func:`netrun.llm.pricing.price_from_row`, USD per 1M
 tokens as strings, ints or ``Decimal``::
@@ -51,7 +58,7 @@ system checks, see :mod:`netrun.llm.checks`. Framework-neutral: no Django import
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from netrun.config import (
     BaseConfig,
@@ -70,10 +77,11 @@ class LLMConfig(BaseConfig):
 
     model_config = NetrunConfigDict(env_prefix="LLM_", django_prefix="NETRUN_LLM_")
 
-    llm_provider_chain: str = Field(
-        "claude,openai,ollama",
-        env="LLM_PROVIDER_CHAIN",
-        description="Providers to try in order, comma-separated.",
+    #: The seeds' name still builds and reads: ``LLMConfig(llm_provider_chain=...)``.
+    renamed_fields: ClassVar[dict[str, str]] = {"llm_provider_chain": "provider_chain"}
+
+    provider_chain: str = Field(
+        "claude,openai,ollama", description="Providers to try in order, comma-separated."
     )
     local_provider: str = Field(
         "ollama", description="Local model for budget fallbacks: ollama, offline or empty."
@@ -120,16 +128,20 @@ class LLMConfig(BaseConfig):
         "cache_write, effective_from (USD per 1M tokens; JSON).",
     )
 
+    metrics_token: SecretStr | None = Field(
+        None, description="Token Prometheus sends to metrics_view (Bearer or Metrics scheme)."
+    )
+
     @field_validator("local_provider", mode="before")
     @classmethod
     def _lower_local(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
     @property
-    def provider_chain(self) -> tuple[str, ...]:
-        """The chain as written (lower case, blanks dropped); aliases are not resolved."""
+    def chain(self) -> tuple[str, ...]:
+        """``provider_chain`` as written (lower case, blanks dropped); aliases not resolved."""
         return tuple(
-            name.strip().lower() for name in self.llm_provider_chain.split(",") if name.strip()
+            name.strip().lower() for name in self.provider_chain.split(",") if name.strip()
         )
 
 

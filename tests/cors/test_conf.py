@@ -13,10 +13,10 @@ from netrun.errors import ValidationError
 
 def test_defaults_follow_the_contract() -> None:
     config = CORSConfig()
-    assert config.cors_preset == "development"
-    assert config.cors_max_age == 3600
-    assert config.cors_allowed_origins == []
-    assert config.cors_allow_credentials is None
+    assert config.preset == "development"
+    assert config.max_age == 3600
+    assert config.allowed_origins == []
+    assert config.allow_credentials is None
 
 
 @pytest.mark.parametrize("value", ["-1", "86401"])
@@ -37,29 +37,38 @@ def test_environment_lists_are_comma_separated_or_json(monkeypatch: pytest.Monke
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://a.example.com,https://b.example.com")
     monkeypatch.setenv("CORS_ALLOW_METHODS", '["GET", "POST"]')
     config = CORSConfig()
-    assert config.cors_preset == "production"
-    assert config.cors_allowed_origins == ["https://a.example.com", "https://b.example.com"]
-    assert config.cors_allow_methods == ["GET", "POST"]
+    assert config.preset == "production"
+    assert config.allowed_origins == ["https://a.example.com", "https://b.example.com"]
+    assert config.allow_methods == ["GET", "POST"]
 
 
 def test_django_settings_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORS_PRESET", "staging")
     with override_settings(NETRUN_CORS_PRESET="oauth"):
-        assert CORSConfig().cors_preset == "oauth"
+        assert CORSConfig().preset == "oauth"
 
 
 def test_setting_names_are_flat_netrun_cors_names() -> None:
     names = CORSConfig.variable_names()
-    assert names["cors_preset"].env == "CORS_PRESET"
-    assert names["cors_preset"].django_setting == "NETRUN_CORS_PRESET"
-    assert names["cors_allowed_origin_regexes"].django_setting == (
+    assert names["preset"].env == "CORS_PRESET"
+    assert names["preset"].django_setting == "NETRUN_CORS_PRESET"
+    assert names["allowed_origin_regexes"].django_setting == (
         "NETRUN_CORS_ALLOWED_ORIGIN_REGEXES"
     )
 
 
 def test_conf_is_lazy_and_follows_override_settings() -> None:
-    assert conf.cors_max_age == 3600
+    assert conf.max_age == 3600
     with override_settings(NETRUN_CORS_MAX_AGE=10):
-        assert conf.cors_max_age == 10
-        assert get_settings(CORSConfig).cors_max_age == 10
-    assert conf.cors_max_age == 3600
+        assert conf.max_age == 10
+        assert get_settings(CORSConfig).max_age == 10
+    assert conf.max_age == 3600
+
+
+def test_the_seeds_field_names_still_build_and_read() -> None:
+    config = CORSConfig(cors_preset="production", cors_allowed_origins=["https://a.example.com"])
+    assert config.preset == config.cors_preset == "production"
+    assert config.cors_allowed_origins == ["https://a.example.com"]
+    assert conf.cors_max_age == conf.max_age == 3600
+    with pytest.raises(ValidationError, match="'preset'"):
+        CORSConfig(cors_preset="staging", preset="production")

@@ -151,10 +151,10 @@ def test_wildcard_without_credentials_allows_any_wellformed_origin() -> None:
 
 def test_a_cors_config_is_accepted_and_its_log_settings_used() -> None:
     config = CORSConfig(
-        cors_preset="production",
+        preset="production",
         app_environment="production",
-        cors_allowed_origins=[ALLOWED],
-        cors_log_burst=2,
+        allowed_origins=[ALLOWED],
+        log_burst=2,
     )
     client = make_app(config)
     with capture_logs() as logs:

@@ -151,8 +151,8 @@ def test_a_disabled_policy_reports_nothing_and_applies_nowhere() -> None:
 def test_spec_from_config_and_preset_name_is_case_insensitive() -> None:
     # Upper case on purpose: the validator lowercases what the environment sends.
     config = CORSConfig(
-        cors_preset="PRODUCTION",  # type: ignore[arg-type]
-        cors_allowed_origins=["https://a.example.com"],
+        preset="PRODUCTION",  # type: ignore[arg-type]
+        allowed_origins=["https://a.example.com"],
     )
     spec = PolicySpec.from_config(config)
     assert spec.preset == "production"
@@ -167,7 +167,7 @@ def test_spec_from_config_and_preset_name_is_case_insensitive() -> None:
 )  # fmt: skip
 def test_an_unset_preset_follows_the_environment(environment: Any, preset: str) -> None:
     assert PolicySpec.from_config(CORSConfig(app_environment=environment)).preset == preset
-    chosen = CORSConfig(app_environment=environment, cors_preset="oauth")
+    chosen = CORSConfig(app_environment=environment, preset="oauth")
     assert PolicySpec.from_config(chosen).preset == "oauth"
 
 

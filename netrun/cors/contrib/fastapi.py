@@ -7,7 +7,7 @@
 
     app = FastAPI()
     add_cors(app)                       # CORSConfig from CORS_* environment variables
-    add_cors(app, CORSConfig(cors_preset="production", cors_allowed_origins=[...]))
+    add_cors(app, CORSConfig(preset="production", allowed_origins=[...]))
 
 The decision is :meth:`netrun.cors.policy.CorsPolicy.decide`, the one the Django middleware
 uses, which closes Starlette's gaps: a wildcard with credentials (Starlette reflects any
@@ -115,7 +115,7 @@ def add_cors(app: Starlette, config: CORSConfig | PolicySpec | None = None) -> C
         config = CORSConfig()
     policy = build_policy(config)
     decisions = (
-        DecisionLogger(interval=config.cors_log_interval, burst=config.cors_log_burst)
+        DecisionLogger(interval=config.log_interval, burst=config.log_burst)
         if isinstance(config, CORSConfig)
         else DecisionLogger()
     )
