@@ -52,9 +52,7 @@ def test_setting_names_are_flat_netrun_cors_names() -> None:
     names = CORSConfig.variable_names()
     assert names["preset"].env == "CORS_PRESET"
     assert names["preset"].django_setting == "NETRUN_CORS_PRESET"
-    assert names["allowed_origin_regexes"].django_setting == (
-        "NETRUN_CORS_ALLOWED_ORIGIN_REGEXES"
-    )
+    assert names["allowed_origin_regexes"].django_setting == "NETRUN_CORS_ALLOWED_ORIGIN_REGEXES"
 
 
 def test_conf_is_lazy_and_follows_override_settings() -> None:
