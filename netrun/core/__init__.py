@@ -10,6 +10,7 @@ dotted path.
 
 from __future__ import annotations
 
+from netrun.core._deprecation import deprecated_aliases
 from netrun.core._version import __version__
 from netrun.core.context import (
     TraceContext,
@@ -40,6 +41,7 @@ __all__ = [
     "current_tenant_id",
     "current_trace_context",
     "current_user_id",
+    "deprecated_aliases",
     "get_or_create_correlation_id",
     "is_available",
     "new_correlation_id",

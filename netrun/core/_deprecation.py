@@ -21,11 +21,11 @@ import importlib.machinery
 import importlib.util
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import FrameType, ModuleType
 from typing import Any
 
-__all__ = ["RENAMED", "SHIMS", "ShimFinder", "new_name", "shim"]
+__all__ = ["RENAMED", "SHIMS", "ShimFinder", "deprecated_aliases", "new_name", "shim"]
 
 #: The deprecated top-level modules and the packages they became.
 SHIMS: dict[str, str] = {
@@ -239,3 +239,28 @@ def shim(old: str) -> None:
     _install_finder()
     _configure(sys.modules[old], new, {}, package=True)
     _warn(_message(old, new))
+
+
+def deprecated_aliases(
+    module: str, aliases: Mapping[str, str], *, removed_in: str = "3.0"
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that serves each renamed name of ``module`` under its old name.
+
+    ``aliases`` maps old name -> new name (an attribute of the same module). Each access warns
+    with a ``DeprecationWarning`` from the importing line, like the ``netrun_<pkg>`` shims.
+    In the module, under ``if not TYPE_CHECKING:`` (type checkers see plain aliases instead)::
+
+        __getattr__ = deprecated_aliases(__name__, {"BudgetExhausted": "ReservationRefused"})
+    """
+
+    def __getattr__(name: str) -> Any:
+        new = aliases.get(name)
+        if new is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        _warn(
+            f"{module}.{name} is deprecated and will be removed in netrun {removed_in}; "
+            f"use {module}.{new} instead"
+        )
+        return getattr(sys.modules[module], new)
+
+    return __getattr__

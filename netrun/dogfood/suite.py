@@ -59,7 +59,7 @@ SANCTIONED_EXCEPTIONS: dict[str, str] = {
     "netrun.llm.pricing.PriceRowError": (
         "a ValueError of price-row parsing; netrun.llm's settings reader and system checks catch it"
     ),
-    "netrun.llm.budgets.base.BudgetExhausted": (
+    "netrun.llm.budgets.base.ReservationRefused": (
         "ledger control flow; netrun.llm's budget policy turns it into a NetrunException (429)"
     ),
     "netrun.ratelimit._rate.InvalidRateError": (

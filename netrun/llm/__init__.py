@@ -16,6 +16,9 @@ is referenced by dotted path. Test helpers live in ``netrun.llm.testing``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from netrun.core import deprecated_aliases
 from netrun.llm.adapters import (
     AnthropicAdapter,
     AsyncChatStream,
@@ -42,26 +45,25 @@ from netrun.llm.policies import (
 
 # --- end of the policy layer -------------------------------------------------------------
 from netrun.llm.protocols import (
-    AsyncBudgetReservation,
-    AsyncPolicyEnforcer,
-    BudgetReservation,
+    AsyncPolicyEnforcerProtocol,
+    AsyncReservationProtocol,
     LLMTelemetry,
+    PolicyEnforcerProtocol,
+    ReservationProtocol,
 )
-from netrun.llm.protocols import PolicyEnforcer as PolicyEnforcerProtocol
 from netrun.llm.types import AttemptInfo, ChatMessage, LLMResponse, StreamChunk, Usage
 
 __all__ = [
     "AnthropicAdapter",
-    "AsyncBudgetReservation",
     "AsyncChatStream",
     "AsyncClientStream",
-    "AsyncPolicyEnforcer",
+    "AsyncPolicyEnforcerProtocol",
+    "AsyncReservationProtocol",
     "AttemptInfo",
     "AzureOpenAIAdapter",
     "BaseLLMAdapter",
     # --- policy layer (netrun.llm.policies) ---
     "BudgetExceededError",
-    "BudgetReservation",
     "ChatMessage",
     "ChatStream",
     "ClientStream",
@@ -78,8 +80,25 @@ __all__ = [
     "PolicyEnforcer",
     "PolicyEnforcerProtocol",
     "ProviderPolicy",
+    "ReservationProtocol",
     "StreamChunk",
     "TenantPolicy",
     "Usage",
     "build_adapter",
 ]
+
+
+# Renamed in 2.1 (one name, one meaning); the old names warn until 3.0.
+if TYPE_CHECKING:
+    AsyncBudgetReservation = AsyncReservationProtocol
+    AsyncPolicyEnforcer = AsyncPolicyEnforcerProtocol
+    BudgetReservation = ReservationProtocol
+else:
+    __getattr__ = deprecated_aliases(
+        __name__,
+        {
+            "AsyncBudgetReservation": "AsyncReservationProtocol",
+            "AsyncPolicyEnforcer": "AsyncPolicyEnforcerProtocol",
+            "BudgetReservation": "ReservationProtocol",
+        },
+    )

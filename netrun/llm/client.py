@@ -52,7 +52,7 @@ from netrun.llm.adapters import (
 )
 from netrun.llm.adapters.base import MessagesInput, messages_from_prompt
 from netrun.llm.adapters.errors import is_retryable, retry_after_of
-from netrun.llm.protocols import BudgetReservation, LLMTelemetry, PolicyEnforcer
+from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol, ReservationProtocol
 from netrun.llm.types import (
     AttemptInfo,
     ChatMessage,
@@ -304,7 +304,7 @@ class LLMClient:
         adapters: Sequence[BaseLLMAdapter],
         *,
         local_adapter: BaseLLMAdapter | None = None,
-        enforcer: PolicyEnforcer | None = None,
+        enforcer: PolicyEnforcerProtocol | None = None,
         telemetry: LLMTelemetry | None = None,
         max_retries: int = 2,
         max_retry_wait: float = 30.0,
@@ -331,7 +331,7 @@ class LLMClient:
         cls,
         config: LLMConfig | None = None,
         *,
-        enforcer: PolicyEnforcer | None = None,
+        enforcer: PolicyEnforcerProtocol | None = None,
         telemetry: LLMTelemetry | None = None,
         **kwargs: Any,
     ) -> LLMClient:
@@ -453,7 +453,7 @@ class LLMClient:
             max_tokens=max_tokens,
         )
 
-    def _reserve(self, run: _ChainRun, candidate: _Candidate) -> BudgetReservation:
+    def _reserve(self, run: _ChainRun, candidate: _Candidate) -> ReservationProtocol:
         if self.enforcer is None:
             return _NO_RESERVATION
         return self.enforcer.reserve(
@@ -464,13 +464,13 @@ class LLMClient:
             reason=run.reason,
         )
 
-    async def _areserve(self, run: _ChainRun, candidate: _Candidate) -> BudgetReservation:
+    async def _areserve(self, run: _ChainRun, candidate: _Candidate) -> ReservationProtocol:
         if self.enforcer is None:
             return _NO_RESERVATION
         areserve = getattr(self.enforcer, "areserve", None)
         if areserve is None:
             return self._reserve(run, candidate)
-        reservation: BudgetReservation = await areserve(
+        reservation: ReservationProtocol = await areserve(
             provider=candidate.adapter.provider,
             model=candidate.model,
             estimated_input_tokens=run.estimated_input,
@@ -480,7 +480,7 @@ class LLMClient:
         return reservation
 
     @staticmethod
-    def _settle(reservation: BudgetReservation, usage: Usage | None) -> None:
+    def _settle(reservation: ReservationProtocol, usage: Usage | None) -> None:
         try:
             if usage is None:
                 reservation.release()
@@ -491,7 +491,7 @@ class LLMClient:
             logger.error("llm_settle_failed", error_type=type(error).__name__)
 
     @staticmethod
-    async def _asettle(reservation: BudgetReservation, usage: Usage | None) -> None:
+    async def _asettle(reservation: ReservationProtocol, usage: Usage | None) -> None:
         try:
             method = getattr(reservation, "arelease" if usage is None else "asettle", None)
             if method is None:
@@ -725,7 +725,7 @@ class ClientStream:
         raise run.exhausted()
 
     def _finish(
-        self, reservation: BudgetReservation, response: LLMResponse | None, run: _ChainRun
+        self, reservation: ReservationProtocol, response: LLMResponse | None, run: _ChainRun
     ) -> None:
         self._client._settle(reservation, response.usage if response else None)
         if response is not None:
@@ -832,7 +832,7 @@ class AsyncClientStream:
         raise run.exhausted()
 
     async def _finish(
-        self, reservation: BudgetReservation, response: LLMResponse | None, run: _ChainRun
+        self, reservation: ReservationProtocol, response: LLMResponse | None, run: _ChainRun
     ) -> None:
         await self._client._asettle(reservation, response.usage if response else None)
         if response is not None:

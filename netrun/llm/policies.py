@@ -88,9 +88,9 @@ from netrun.errors import (
 )
 from netrun.llm.budgets._default import default_ledger
 from netrun.llm.budgets.base import (
-    BudgetExhausted,
     BudgetLedger,
     BudgetWindow,
+    ReservationRefused,
     WindowUsage,
     budget_listeners,
     from_micros,
@@ -802,7 +802,7 @@ class PolicyEnforcer:
             self.ledger.reserve(
                 self.policy.tenant_id, reservation_id, windows, amount, self.reservation_ttl
             )
-        except BudgetExhausted as exhausted:
+        except ReservationRefused as exhausted:
             raise self._budget_error(exhausted.window, exhausted.usage, provider, model) from None
         except Exception as error:
             logger.error(

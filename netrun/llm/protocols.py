@@ -1,7 +1,11 @@
 """The hooks :class:`~netrun.llm.client.LLMClient` calls: the policy enforcer and telemetry.
 
 Anything with these methods works (structural typing); ``netrun.llm.policies`` and
-``netrun.llm.telemetry`` provide the implementations. The call order for one attempt::
+``netrun.llm.telemetry`` provide the implementations: :class:`PolicyEnforcerProtocol` is met
+by ``policies.PolicyEnforcer``, :class:`ReservationProtocol` by ``policies.Reservation`` (the
+Django ledger stores its holds as ``models.BudgetReservation`` rows). The protocols were named
+``PolicyEnforcer`` and ``BudgetReservation`` before 2.1; the old names still import, with a
+``DeprecationWarning``. The call order for one attempt::
 
     reservation = enforcer.reserve(provider=..., model=..., estimated_input_tokens=...,
                                    max_output_tokens=..., reason=...)   # may raise
@@ -20,7 +24,7 @@ or model (the client tries the next provider). Exactly one of ``settle`` / ``rel
 called per reservation.
 
 In async code the client awaits ``areserve`` / ``asettle`` / ``arelease`` when the object has
-them (see :class:`AsyncPolicyEnforcer`), so a Redis or database ledger need not block the
+them (see :class:`AsyncPolicyEnforcerProtocol`), so a Redis or database ledger need not block the
 event loop; otherwise it calls the sync methods.
 
 Framework-neutral: no Django import.
@@ -28,21 +32,22 @@ Framework-neutral: no Django import.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from netrun.core import deprecated_aliases
 from netrun.llm.types import AttemptInfo, LLMResponse, Usage
 
 __all__ = [
-    "AsyncBudgetReservation",
-    "AsyncPolicyEnforcer",
-    "BudgetReservation",
+    "AsyncPolicyEnforcerProtocol",
+    "AsyncReservationProtocol",
     "LLMTelemetry",
-    "PolicyEnforcer",
+    "PolicyEnforcerProtocol",
+    "ReservationProtocol",
 ]
 
 
 @runtime_checkable
-class BudgetReservation(Protocol):
+class ReservationProtocol(Protocol):
     """A hold on a budget for one attempt; settled or released exactly once."""
 
     def settle(self, usage: Usage) -> None:
@@ -53,14 +58,14 @@ class BudgetReservation(Protocol):
 
 
 @runtime_checkable
-class AsyncBudgetReservation(BudgetReservation, Protocol):
+class AsyncReservationProtocol(ReservationProtocol, Protocol):
     async def asettle(self, usage: Usage) -> None: ...
 
     async def arelease(self) -> None: ...
 
 
 @runtime_checkable
-class PolicyEnforcer(Protocol):
+class PolicyEnforcerProtocol(Protocol):
     """Checks one attempt against the tenant's policy and reserves its worst-case cost."""
 
     #: On a budget refusal, answer with the local model instead of raising.
@@ -74,13 +79,13 @@ class PolicyEnforcer(Protocol):
         estimated_input_tokens: int,
         max_output_tokens: int,
         reason: str | None,
-    ) -> BudgetReservation:
+    ) -> ReservationProtocol:
         """Admit the attempt and hold its budget, or raise a ``NetrunException``."""
         ...
 
 
 @runtime_checkable
-class AsyncPolicyEnforcer(PolicyEnforcer, Protocol):
+class AsyncPolicyEnforcerProtocol(PolicyEnforcerProtocol, Protocol):
     async def areserve(
         self,
         *,
@@ -89,7 +94,7 @@ class AsyncPolicyEnforcer(PolicyEnforcer, Protocol):
         estimated_input_tokens: int,
         max_output_tokens: int,
         reason: str | None,
-    ) -> BudgetReservation: ...
+    ) -> ReservationProtocol: ...
 
 
 @runtime_checkable
@@ -98,3 +103,21 @@ class LLMTelemetry(Protocol):
 
     def record(self, outcome: LLMResponse | BaseException, attempt: AttemptInfo) -> None:
         """Must not raise; the client logs and ignores an exception from it anyway."""
+
+
+# Renamed in 2.1 (one name, one meaning); the old names warn until 3.0.
+if TYPE_CHECKING:
+    AsyncBudgetReservation = AsyncReservationProtocol
+    AsyncPolicyEnforcer = AsyncPolicyEnforcerProtocol
+    BudgetReservation = ReservationProtocol
+    PolicyEnforcer = PolicyEnforcerProtocol
+else:
+    __getattr__ = deprecated_aliases(
+        __name__,
+        {
+            "AsyncBudgetReservation": "AsyncReservationProtocol",
+            "AsyncPolicyEnforcer": "AsyncPolicyEnforcerProtocol",
+            "BudgetReservation": "ReservationProtocol",
+            "PolicyEnforcer": "PolicyEnforcerProtocol",
+        },
+    )

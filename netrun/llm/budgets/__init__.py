@@ -15,6 +15,9 @@ imports without them (and without Django).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from netrun.core import deprecated_aliases
 from netrun.llm.budgets._default import (
     build_ledger,
     default_ledger,
@@ -22,10 +25,10 @@ from netrun.llm.budgets._default import (
     reset_default_ledger,
 )
 from netrun.llm.budgets.base import (
-    BudgetExhausted,
     BudgetLedger,
     BudgetWindow,
     Period,
+    ReservationRefused,
     WindowUsage,
     from_micros,
     to_micros,
@@ -34,11 +37,11 @@ from netrun.llm.budgets.base import (
 from netrun.llm.budgets.memory import MemoryLedger
 
 __all__ = [
-    "BudgetExhausted",
     "BudgetLedger",
     "BudgetWindow",
     "MemoryLedger",
     "Period",
+    "ReservationRefused",
     "WindowUsage",
     "build_ledger",
     "default_ledger",
@@ -48,3 +51,15 @@ __all__ = [
     "to_micros",
     "windows_for",
 ]
+
+
+# Renamed in 2.1 (one name, one meaning); the old names warn until 3.0.
+if TYPE_CHECKING:
+    BudgetExhausted = ReservationRefused
+else:
+    __getattr__ = deprecated_aliases(
+        __name__,
+        {
+            "BudgetExhausted": "ReservationRefused",
+        },
+    )

@@ -24,13 +24,16 @@ import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING
+
+from netrun.core import deprecated_aliases
 
 __all__ = [
-    "BudgetExhausted",
     "BudgetLedger",
     "BudgetListener",
     "BudgetWindow",
     "Period",
+    "ReservationRefused",
     "WindowUsage",
     "add_budget_listener",
     "budget_listeners",
@@ -82,8 +85,12 @@ class WindowUsage:
     reserved: int = 0
 
 
-class BudgetExhausted(Exception):
-    """The reservation does not fit in ``window``; the enforcer turns it into a 429."""
+class ReservationRefused(Exception):
+    """A ledger refuses a reservation that does not fit in ``window``.
+
+    Ledger control flow, not an HTTP error: the enforcer turns it into
+    :class:`~netrun.errors.BudgetExceededError` (429). Named ``BudgetExhausted`` before 2.1.
+    """
 
     def __init__(self, window: BudgetWindow, usage: WindowUsage) -> None:
         super().__init__(f"{window.key} budget exhausted")
@@ -125,7 +132,7 @@ class BudgetLedger(abc.ABC):
 
     * ``reserve`` admits ``amount`` only if, for every window with a limit,
       ``spent + reserved + amount <= limit``, and holds it in all windows at once, atomically;
-      otherwise it raises :class:`BudgetExhausted` naming the first window that refused.
+      otherwise it raises :class:`ReservationRefused` naming the first window that refused.
       Reservations older than ``ttl`` seconds are released by the next ``reserve`` of the
       tenant: a process that died holding one does not keep the budget forever.
     * ``settle`` drops the hold and charges ``actual`` to the same windows. A reservation that
@@ -231,3 +238,15 @@ def budget_listeners() -> list[BudgetListener]:
         if listener is not None:
             live.append(listener)
     return live
+
+
+# Renamed in 2.1 (one name, one meaning); the old names warn until 3.0.
+if TYPE_CHECKING:
+    BudgetExhausted = ReservationRefused
+else:
+    __getattr__ = deprecated_aliases(
+        __name__,
+        {
+            "BudgetExhausted": "ReservationRefused",
+        },
+    )

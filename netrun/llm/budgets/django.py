@@ -25,9 +25,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from netrun.llm.budgets.base import (
-    BudgetExhausted,
     BudgetLedger,
     BudgetWindow,
+    ReservationRefused,
     WindowUsage,
     encode_windows,
     parse_window_keys,
@@ -137,7 +137,7 @@ class DjangoLedger(BudgetLedger):
                 WindowUsage() if row is None else WindowUsage(row.spent_micros, row.reserved_micros)
             )
             if window.limit is not None and usage.spent + usage.reserved + amount > window.limit:
-                raise BudgetExhausted(window, usage)
+                raise ReservationRefused(window, usage)
         for window in windows:
             if (window.period.value, window.start) not in rows:
                 spend.create(

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from netrun.llm.budgets.base import BudgetExhausted, BudgetLedger, BudgetWindow, WindowUsage
+from netrun.llm.budgets.base import BudgetLedger, BudgetWindow, ReservationRefused, WindowUsage
 
 __all__ = ["MemoryLedger"]
 
@@ -60,7 +60,7 @@ class MemoryLedger(BudgetLedger):
             rows = [self._windows.setdefault((tenant_id, w.key), [0, 0]) for w in windows]
             for window, (spent, reserved) in zip(windows, rows, strict=True):
                 if window.limit is not None and spent + reserved + amount > window.limit:
-                    raise BudgetExhausted(window, WindowUsage(spent, reserved))
+                    raise ReservationRefused(window, WindowUsage(spent, reserved))
             for row in rows:
                 row[1] += amount
             self._holds.setdefault(tenant_id, {})[reservation_id] = _Hold(

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 from netrun.core.redis_url import CLUSTER_SCHEME, cluster_url
 from netrun.errors import ServiceUnavailableError
 from netrun.llm.budgets.base import (
-    BudgetExhausted,
     BudgetLedger,
     BudgetWindow,
     Period,
+    ReservationRefused,
     WindowUsage,
 )
 
@@ -236,7 +236,7 @@ class RedisLedger(BudgetLedger):
         )
         admitted, index, spent, reserved = (int(value) for value in reply)
         if not admitted:
-            raise BudgetExhausted(windows[index - 1], WindowUsage(spent, reserved))
+            raise ReservationRefused(windows[index - 1], WindowUsage(spent, reserved))
 
     def settle(
         self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 from netrun.llm.budgets._sql_functions import FUNCTIONS_DDL
 from netrun.llm.budgets.base import (
-    BudgetExhausted,
     BudgetLedger,
     BudgetWindow,
+    ReservationRefused,
     WindowUsage,
     encode_windows,
 )
@@ -204,7 +204,7 @@ class SQLLedger(BudgetLedger):
         )
         if refused is not None:
             index, spent, reserved = refused
-            raise BudgetExhausted(windows[index - 1], WindowUsage(spent, reserved))
+            raise ReservationRefused(windows[index - 1], WindowUsage(spent, reserved))
 
     def settle(
         self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int

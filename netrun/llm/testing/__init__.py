@@ -17,12 +17,27 @@ HTTP stack. Framework-neutral: no Django import.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from netrun.core import deprecated_aliases
 from netrun.llm.testing.stub import (
-    Protocol,
     RecordedRequest,
     StubLLMServer,
     StubReply,
     StubUsage,
+    WireProtocol,
 )
 
-__all__ = ["Protocol", "RecordedRequest", "StubLLMServer", "StubReply", "StubUsage"]
+__all__ = ["RecordedRequest", "StubLLMServer", "StubReply", "StubUsage", "WireProtocol"]
+
+
+# Renamed in 2.1 (one name, one meaning); the old names warn until 3.0.
+if TYPE_CHECKING:
+    Protocol = WireProtocol
+else:
+    __getattr__ = deprecated_aliases(
+        __name__,
+        {
+            "Protocol": "WireProtocol",
+        },
+    )

@@ -36,12 +36,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Protocol", "RecordedRequest", "StubLLMServer", "StubReply", "StubUsage"]
+from netrun.core import deprecated_aliases
 
-Protocol = Literal["openai", "azure_openai", "anthropic", "ollama"]
+__all__ = ["RecordedRequest", "StubLLMServer", "StubReply", "StubUsage", "WireProtocol"]
+
+WireProtocol = Literal["openai", "azure_openai", "anthropic", "ollama"]
 
 _AZURE_PATH = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
 
@@ -165,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     @staticmethod
-    def _protocol(path: str) -> tuple[Protocol | None, str | None]:
+    def _protocol(path: str) -> tuple[WireProtocol | None, str | None]:
         if path in ("/v1/chat/completions", "/chat/completions"):
             return "openai", None
         match = _AZURE_PATH.match(path)
@@ -220,7 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.chunk_delay and self.server.stub._stopping.wait(reply.chunk_delay):
             self._cut()
 
-    def _request_headers(self, protocol: Protocol, reply: StubReply) -> dict[str, str]:
+    def _request_headers(self, protocol: WireProtocol, reply: StubReply) -> dict[str, str]:
         request_id = f"req_stub_{self.server.stub._request_counter()}"
         headers = {"x-request-id": request_id} if protocol != "anthropic" else {}
         if protocol == "anthropic":
@@ -231,7 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ answers
 
-    def _error(self, protocol: Protocol, reply: StubReply) -> None:
+    def _error(self, protocol: WireProtocol, reply: StubReply) -> None:
         headers = self._request_headers(protocol, reply)
         message = f"stub error {reply.status}"
         if protocol == "anthropic":
@@ -252,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _model(self, reply: StubReply, body: Mapping[str, Any], deployment: str | None) -> str:
         return reply.model or deployment or str(body.get("model") or "stub-model")
 
-    def _whole(self, protocol: Protocol, reply: StubReply, body: Mapping[str, Any]) -> None:
+    def _whole(self, protocol: WireProtocol, reply: StubReply, body: Mapping[str, Any]) -> None:
         headers = self._request_headers(protocol, reply)
         model = self._model(reply, body, None)
         usage = reply.usage
@@ -294,7 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
             }
         self._json(200, payload, headers)
 
-    def _stream(self, protocol: Protocol, reply: StubReply, body: Mapping[str, Any]) -> None:
+    def _stream(self, protocol: WireProtocol, reply: StubReply, body: Mapping[str, Any]) -> None:
         headers = self._request_headers(protocol, reply)
         model = self._model(reply, body, None)
         pieces = _pieces(reply.text)
@@ -560,3 +562,15 @@ class StubLLMServer:
 
     def _request_counter(self) -> int:
         return next(self._counter)
+
+
+# Renamed in 2.1 (one name, one meaning); the old names warn until 3.0.
+if TYPE_CHECKING:
+    Protocol = WireProtocol
+else:
+    __getattr__ = deprecated_aliases(
+        __name__,
+        {
+            "Protocol": "WireProtocol",
+        },
+    )

@@ -24,7 +24,7 @@ from netrun.llm.adapters import (
     OfflineAdapter,
 )
 from netrun.llm.conf import LLMConfig
-from netrun.llm.protocols import BudgetReservation, LLMTelemetry, PolicyEnforcer
+from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol, ReservationProtocol
 from netrun.llm.testing import StubLLMServer, StubReply, StubUsage
 from netrun.llm.types import AttemptInfo, ChatMessage, LLMResponse, Usage, prompt_token_bound
 from tests.llm.adapters.conftest import API_KEY, build
@@ -51,7 +51,7 @@ class FakeEnforcer:
     log: list[tuple[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
 
-    def reserve(self, **request: Any) -> BudgetReservation:
+    def reserve(self, **request: Any) -> ReservationProtocol:
         self.requests.append(request)
         error = self.refuse.get(request["provider"])
         if error is not None:
@@ -80,8 +80,8 @@ def client_for(stub: StubLLMServer, *providers: str, **kwargs: Any) -> tuple[LLM
 
 
 def test_the_fakes_satisfy_the_protocols() -> None:
-    assert isinstance(FakeEnforcer(), PolicyEnforcer)
-    assert isinstance(FakeReservation("x", []), BudgetReservation)
+    assert isinstance(FakeEnforcer(), PolicyEnforcerProtocol)
+    assert isinstance(FakeReservation("x", []), ReservationProtocol)
     assert isinstance(FakeTelemetry(), LLMTelemetry)
 
 

@@ -12,7 +12,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from netrun.llm.budgets import BudgetExhausted, BudgetLedger, MemoryLedger, WindowUsage, windows_for
+from netrun.llm.budgets import (
+    BudgetLedger,
+    MemoryLedger,
+    ReservationRefused,
+    WindowUsage,
+    windows_for,
+)
 
 NOW = dt.datetime(2025, 6, 30, 23, 30, tzinfo=dt.timezone.utc)
 
@@ -53,5 +59,5 @@ def test_a_fresh_window_reads_zero_and_admits_exactly_its_limit(ledger: BudgetLe
     assert ledger.usage("fresh", day) == WindowUsage(spent=0, reserved=0)
     ledger.reserve("fresh", "r1", (day, month), 1000, ttl=60)
     assert ledger.usage("fresh", day) == WindowUsage(spent=0, reserved=1000)
-    with pytest.raises(BudgetExhausted):
+    with pytest.raises(ReservationRefused):
         ledger.reserve("fresh", "r2", (day, month), 1, ttl=60)

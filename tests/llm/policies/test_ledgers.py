@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from netrun.llm.budgets import (
-    BudgetExhausted,
     BudgetLedger,
     MemoryLedger,
     Period,
+    ReservationRefused,
     WindowUsage,
     from_micros,
     to_micros,
@@ -79,7 +79,7 @@ def test_a_reservation_that_does_not_fit_names_its_window_and_holds_nothing(
 ) -> None:
     day, month = windows(daily=1000, monthly=700)
     ledger.reserve("t1", "r1", (day, month), 600, ttl=60)
-    with pytest.raises(BudgetExhausted) as refused:
+    with pytest.raises(ReservationRefused) as refused:
         ledger.reserve("t1", "r2", (day, month), 200, ttl=60)
     assert refused.value.window.period is Period.MONTH
     assert refused.value.usage == WindowUsage(spent=0, reserved=600)

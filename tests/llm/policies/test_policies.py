@@ -324,8 +324,8 @@ def test_async_reserve_settle_and_release() -> None:
 def test_the_enforcer_satisfies_the_adapter_protocol() -> None:
     protocols = pytest.importorskip("netrun.llm.protocols")
     e = enforcer()
-    assert isinstance(e, protocols.AsyncPolicyEnforcer)
-    assert isinstance(reserve(e), protocols.AsyncBudgetReservation)
+    assert isinstance(e, protocols.AsyncPolicyEnforcerProtocol)
+    assert isinstance(reserve(e), protocols.AsyncReservationProtocol)
 
 
 # ---------------------------------------------------------------------- logging

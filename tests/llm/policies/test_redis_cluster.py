@@ -23,7 +23,7 @@ import redis
 import redis.cluster
 
 from netrun.llm.budgets import Period
-from netrun.llm.budgets.base import BudgetExhausted, BudgetWindow
+from netrun.llm.budgets.base import BudgetWindow, ReservationRefused
 from netrun.llm.budgets.redis import RedisLedger, ReplicationError
 from tests import _redis_topologies as topologies
 from tests.llm.policies import _concurrency as race
@@ -128,7 +128,7 @@ class Books:
         rid = uuid.uuid4().hex
         try:
             ledger.reserve(tenant, rid, windows, COST, 300)
-        except BudgetExhausted:
+        except ReservationRefused:
             return False
         except ReplicationError:
             with self.lock:

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from netrun.llm.budgets import Period
-from netrun.llm.budgets.base import BudgetExhausted, BudgetWindow, WindowUsage
+from netrun.llm.budgets.base import BudgetWindow, ReservationRefused, WindowUsage
 from netrun.llm.budgets.sql import SQLLedger
 from netrun.rbac.db._sql import current_tenant_expr, enable_statements
 
@@ -80,7 +80,7 @@ def test_the_ledger_works_as_the_app_role_under_rls(app_dsn: str, postgres_dsn: 
     ledger = SQLLedger(app_dsn)
     ledger.reserve("acme", "a1", [DAY], 600, 60)
     ledger.reserve("globex", "g1", [DAY], 900, 60)  # another tenant's budget is its own
-    with pytest.raises(BudgetExhausted):
+    with pytest.raises(ReservationRefused):
         ledger.reserve("acme", "a2", [DAY], 500, 60)
     ledger.settle("acme", "a1", [DAY], 400)
     ledger.reserve("acme", "a3", [DAY], 500, 60)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from netrun.llm.budgets import BudgetExhausted, Period, WindowUsage, windows_for
+from netrun.llm.budgets import Period, ReservationRefused, WindowUsage, windows_for
 
 NOW = dt.datetime(2025, 6, 30, 23, 30, tzinfo=dt.timezone.utc)
 
@@ -73,7 +73,7 @@ def test_reserve_settle_and_release_are_one_round_trip_each(
         assert "BEGIN" not in sent(messages)
 
     def refused() -> None:
-        with pytest.raises(BudgetExhausted) as error:
+        with pytest.raises(ReservationRefused) as error:
             ledger.reserve("t1", "r3", (day, month), 200, 60)
         assert error.value.window.period is Period.MONTH
         assert error.value.usage == WindowUsage(spent=0, reserved=600)
