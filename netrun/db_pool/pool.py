@@ -27,7 +27,7 @@ import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from netrun.core.context import current_tenant_id
 from netrun.db_pool import _registry
@@ -52,14 +52,17 @@ from netrun.logging import get_logger
 if TYPE_CHECKING:
     from psycopg import AsyncConnection, Connection
     from psycopg_pool import AsyncConnectionPool, ConnectionPool
+    from psycopg_pool.base import BasePool
 
 __all__ = ["AsyncDatabasePool", "DatabasePool"]
 
 logger = get_logger(__name__)
 
+_Pool = TypeVar("_Pool", bound="BasePool")
 
-class _PoolBase:
-    """Configuration, metrics and error handling shared by the sync and async pools."""
+
+class _PoolBase(Generic[_Pool]):
+    """Configuration, state, metrics and error handling shared by the sync and async pools."""
 
     def __init__(
         self,
@@ -78,6 +81,45 @@ class _PoolBase:
         self._kwargs = dict(connection_kwargs or {})
         self._counters = Counters()
         self._database = self._redact_url(config.url_value() or "")
+        self._pool: _Pool | None = None
+
+    @property
+    def pool(self) -> _Pool:
+        """The underlying psycopg_pool pool (raises before :meth:`initialize`)."""
+        if self._pool is None:
+            raise ConfigurationError("The database pool is not initialised: call initialize().")
+        return self._pool
+
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None and not self._pool.closed
+
+    def metrics(self) -> PoolMetrics:
+        """A snapshot of the pool's gauges and counters."""
+        return self._metrics(self._pool.get_stats() if self._pool is not None else None)
+
+    def _log_initializing(self) -> None:
+        logger.info(
+            "pool_initializing",
+            pool=self.name,
+            database=self.database,
+            min_size=self.config.min_size,
+            max_size=self.config.max_size,
+        )
+
+    def _opened(self, pool: _Pool) -> None:
+        self._pool = pool
+        _registry.register(self)
+        logger.info("pool_initialized", pool=self.name, database=self.database)
+
+    def _closed(self) -> None:
+        self._pool = None
+        _registry.unregister(self)
+        logger.info("pool_closed", pool=self.name, database=self.database)
+
+    def _acquire_failed(self, error: Exception) -> ServiceUnavailableError:
+        self._counters.failed()
+        return self._unavailable("pool_acquire_failed", "No database connection available", error)
 
     @staticmethod
     def _redact_url(url: str) -> str:
@@ -160,7 +202,7 @@ class _PoolBase:
         return f"<{type(self).__name__} name={self.name!r} database={self.database!r}>"
 
 
-class DatabasePool(_PoolBase):
+class DatabasePool(_PoolBase["ConnectionPool[Connection[Any]]"]):
     """A thread-safe, tenant-aware pool on ``psycopg_pool.ConnectionPool``::
 
         pool = DatabasePool(PoolConfig(url="postgresql://app@db/app"))
@@ -170,27 +212,6 @@ class DatabasePool(_PoolBase):
 
     ``connection_kwargs`` go to ``psycopg.connect`` (``autocommit``, ``row_factory``...).
     """
-
-    def __init__(
-        self,
-        config: PoolConfig,
-        *,
-        connection_kwargs: Mapping[str, Any] | None = None,
-        tenant_scope: str = "session",
-    ) -> None:
-        super().__init__(config, connection_kwargs=connection_kwargs, tenant_scope=tenant_scope)
-        self._pool: ConnectionPool[Connection[Any]] | None = None
-
-    @property
-    def pool(self) -> ConnectionPool[Connection[Any]]:
-        """The underlying psycopg_pool pool (raises before :meth:`initialize`)."""
-        if self._pool is None:
-            raise ConfigurationError("The database pool is not initialised: call initialize().")
-        return self._pool
-
-    @property
-    def is_open(self) -> bool:
-        return self._pool is not None and not self._pool.closed
 
     def initialize(self) -> None:
         """Open the pool and prove the database answers; idempotent.
@@ -202,13 +223,7 @@ class DatabasePool(_PoolBase):
             return
         from psycopg_pool import ConnectionPool
 
-        logger.info(
-            "pool_initializing",
-            pool=self.name,
-            database=self.database,
-            min_size=self.config.min_size,
-            max_size=self.config.max_size,
-        )
+        self._log_initializing()
         if self.tenant_scope == "transaction":
             # Nothing on the session: the check only proves the connection alive.
             pool: ConnectionPool[Connection[Any]] = ConnectionPool(
@@ -226,18 +241,14 @@ class DatabasePool(_PoolBase):
             raise self._unavailable(
                 "pool_initialization_failed", "Database pool initialization failed", error
             ) from None
-        self._pool = pool
-        _registry.register(self)
-        logger.info("pool_initialized", pool=self.name, database=self.database)
+        self._opened(pool)
 
     def close(self, timeout: float = 5.0) -> None:
         """Close every connection; borrowers still holding one may use it until they return it."""
         if self._pool is None:
             return
         self._pool.close(timeout=timeout)
-        self._pool = None
-        _registry.unregister(self)
-        logger.info("pool_closed", pool=self.name, database=self.database)
+        self._closed()
 
     @contextmanager
     def connection(self, timeout: float | None = None) -> Iterator[Connection[Any]]:
@@ -251,10 +262,7 @@ class DatabasePool(_PoolBase):
         try:
             conn = pool.getconn(timeout)
         except Exception as error:
-            self._counters.failed()
-            raise self._unavailable(
-                "pool_acquire_failed", "No database connection available", error
-            ) from None
+            raise self._acquire_failed(error) from None
         self._counters.acquired(time.perf_counter() - started)
         try:
             with conn:
@@ -283,10 +291,6 @@ class DatabasePool(_PoolBase):
             error = exc.__cause__ or exc
         return self._health(started, error, self.metrics())
 
-    def metrics(self) -> PoolMetrics:
-        """A snapshot of the pool's gauges and counters."""
-        return self._metrics(self._pool.get_stats() if self._pool is not None else None)
-
     def __enter__(self) -> DatabasePool:
         self.initialize()
         return self
@@ -300,7 +304,7 @@ class DatabasePool(_PoolBase):
         self.close()
 
 
-class AsyncDatabasePool(_PoolBase):
+class AsyncDatabasePool(_PoolBase["AsyncConnectionPool[AsyncConnection[Any]]"]):
     """The seeds' ``AsyncDatabasePool`` on ``psycopg_pool.AsyncConnectionPool``::
 
     pool = AsyncDatabasePool(PoolConfig())
@@ -308,27 +312,6 @@ class AsyncDatabasePool(_PoolBase):
     async with tenant_context(tenant.id), pool.connection() as conn:
         cursor = await conn.execute("SELECT * FROM orders")
     """
-
-    def __init__(
-        self,
-        config: PoolConfig,
-        *,
-        connection_kwargs: Mapping[str, Any] | None = None,
-        tenant_scope: str = "session",
-    ) -> None:
-        super().__init__(config, connection_kwargs=connection_kwargs, tenant_scope=tenant_scope)
-        self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
-
-    @property
-    def pool(self) -> AsyncConnectionPool[AsyncConnection[Any]]:
-        """The underlying psycopg_pool pool (raises before :meth:`initialize`)."""
-        if self._pool is None:
-            raise ConfigurationError("The database pool is not initialised: call initialize().")
-        return self._pool
-
-    @property
-    def is_open(self) -> bool:
-        return self._pool is not None and not self._pool.closed
 
     async def initialize(self) -> None:
         """Open the pool and prove the database answers; idempotent.
@@ -340,13 +323,7 @@ class AsyncDatabasePool(_PoolBase):
             return
         from psycopg_pool import AsyncConnectionPool
 
-        logger.info(
-            "pool_initializing",
-            pool=self.name,
-            database=self.database,
-            min_size=self.config.min_size,
-            max_size=self.config.max_size,
-        )
+        self._log_initializing()
         pool: AsyncConnectionPool[AsyncConnection[Any]]
         if self.tenant_scope == "transaction":
             pool = AsyncConnectionPool(
@@ -365,17 +342,13 @@ class AsyncDatabasePool(_PoolBase):
             raise self._unavailable(
                 "pool_initialization_failed", "Database pool initialization failed", error
             ) from None
-        self._pool = pool
-        _registry.register(self)
-        logger.info("pool_initialized", pool=self.name, database=self.database)
+        self._opened(pool)
 
     async def close(self, timeout: float = 5.0) -> None:
         if self._pool is None:
             return
         await self._pool.close(timeout=timeout)
-        self._pool = None
-        _registry.unregister(self)
-        logger.info("pool_closed", pool=self.name, database=self.database)
+        self._closed()
 
     @asynccontextmanager
     async def connection(self, timeout: float | None = None) -> AsyncIterator[AsyncConnection[Any]]:
@@ -385,10 +358,7 @@ class AsyncDatabasePool(_PoolBase):
         try:
             conn = await pool.getconn(timeout)
         except Exception as error:
-            self._counters.failed()
-            raise self._unavailable(
-                "pool_acquire_failed", "No database connection available", error
-            ) from None
+            raise self._acquire_failed(error) from None
         self._counters.acquired(time.perf_counter() - started)
         try:
             async with conn:
@@ -416,9 +386,6 @@ class AsyncDatabasePool(_PoolBase):
         except Exception as exc:
             error = exc.__cause__ or exc
         return self._health(started, error, self.metrics())
-
-    def metrics(self) -> PoolMetrics:
-        return self._metrics(self._pool.get_stats() if self._pool is not None else None)
 
     async def __aenter__(self) -> AsyncDatabasePool:
         await self.initialize()
