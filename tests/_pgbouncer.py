@@ -1,21 +1,35 @@
-"""A PgBouncer of the test's own: loopback, a free port, a temp dir, stopped by the test.
+"""A PgBouncer of the test's own: loopback only, a free port, a temp dir, stopped by the test.
 
-Debian's ``pgbouncer`` binary is run as a child process (never the system service). It
-refuses to run as root, so as root it gets ``-u postgres`` and a directory that user owns.
+Debian's ``pgbouncer`` binary runs as a child process (never the system service), listening
+on 127.0.0.1 and no Unix socket. It refuses to run as root, so as root the child switches to
+``postgres`` (which owns the temp dir) before it runs the binary. It also asks the kernel for
+SIGTERM when the test process dies, so a killed test run leaves no PgBouncer behind.
+
+Used by ``tests/rbac_rls/`` (the RLS attack suite and the concurrency tests) and
+``tests/example/`` (the example project's PostgreSQL tests and its outage test), through
+:func:`running_pgbouncer`.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["PgBouncer", "free_port"]
+from tests._require import unavailable
+
+__all__ = ["PgBouncer", "free_port", "running_pgbouncer"]
+
+_PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -24,8 +38,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _binary() -> str:
+    found = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not Path(found).exists():
+        unavailable("pgbouncer", "not installed: apt-get install -y pgbouncer (.ci/run does)")
+    return found
+
+
+def _die_with(parent: int) -> Callable[[], None]:
+    """A ``preexec_fn``: SIGTERM the child when ``parent`` dies (Linux ``PR_SET_PDEATHSIG``).
+
+    It runs after the switch to ``postgres``: a change of user would clear the setting.
+    """
+    libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+
+    def arm() -> None:
+        if libc is None:
+            return
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return arm
+
+
 class PgBouncer:
-    """``PgBouncer(upstream_port, users, pool_mode="transaction", pool_size=2)``."""
+    """``PgBouncer(users=[...], pool_mode="transaction", pool_size=2)``; ``start()``, ``stop()``."""
 
     def __init__(
         self,
@@ -46,6 +84,11 @@ class PgBouncer:
 
     def dsn(self, user: str, database: str) -> str:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+
+    def logins(self, user: str, database: str) -> int:
+        """How many client logins of ``user`` to ``database`` this PgBouncer has logged."""
+        log = (self.directory / "pgbouncer.log").read_text()
+        return log.count(f"login attempt: db={database} user={user} ")
 
     def _write_config(self) -> Path:
         users = self.directory / "users.txt"
@@ -74,15 +117,21 @@ class PgBouncer:
         return config
 
     def start(self, timeout: float = 15.0) -> None:
+        """Start on a free port, or on the port of the previous start (a restart)."""
         import psycopg
 
-        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
-        self.port = free_port()
-        config = self._write_config()
-        command = [binary, str(config)]
-        if os.geteuid() == 0:
-            command[1:1] = ["-u", "postgres"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.port = self.port or free_port()
+        command = [_binary(), str(self._write_config())]
+        user = "postgres" if os.geteuid() == 0 else None
+        self.process = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            user=user,
+            group=user,
+            extra_groups=[] if user else None,
+            preexec_fn=_die_with(os.getpid()),
+        )
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
@@ -100,9 +149,10 @@ class PgBouncer:
                     raise
                 time.sleep(0.1)
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the process (SIGTERM: immediate shutdown, every client cut); keep the port."""
         if self.process is not None and self.process.poll() is None:
-            # SIGTERM: immediate shutdown (SIGINT pauses first, waiting for every client).
+            # SIGINT would pause first, waiting for every client; SIGTERM does not.
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(10)
@@ -112,4 +162,21 @@ class PgBouncer:
         if self.process is not None and self.process.stderr:
             self.process.stderr.close()
         self.process = None
+
+    def stop(self) -> None:
+        """Stop the process and remove its directory."""
+        self.halt()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@contextmanager
+def running_pgbouncer(
+    users: list[str], *, pool_mode: str = "transaction", pool_size: int = 2
+) -> Iterator[PgBouncer]:
+    """A started :class:`PgBouncer` in front of the PostgreSQL on 127.0.0.1:5432."""
+    bouncer = PgBouncer(users=users, pool_mode=pool_mode, pool_size=pool_size)
+    try:
+        bouncer.start()
+        yield bouncer
+    finally:
+        bouncer.stop()

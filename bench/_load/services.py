@@ -200,7 +200,7 @@ class Redis(ManagedProcess):
 
 
 class PgBouncer(ManagedProcess):
-    """Debian's pgbouncer in transaction mode (as ``tests/rbac_rls/pgbouncer.py`` runs it).
+    """Debian's pgbouncer in transaction mode (as ``tests/_pgbouncer.py`` runs it).
 
     It refuses to run as root, so as root it runs as ``postgres`` in a directory that user
     owns. SIGTERM is an immediate shutdown; ``start`` again reuses the port.

@@ -2,8 +2,8 @@
 
 ``flows.py`` runs in a subprocess under ``example_project.settings`` (migrated and seeded
 first, like ``make run``) and prints what each step saw; these tests assert on it. Once on
-the embedded defaults (SQLite, locmem, eager Celery, offline LLM) and once on the real
-PostgreSQL and Redis of this machine.
+the embedded defaults (SQLite, locmem, eager Celery, offline LLM), and on the real
+PostgreSQL (directly, and through a PgBouncer in transaction mode) and Redis of this machine.
 """
 
 from __future__ import annotations
@@ -206,12 +206,16 @@ def test_cors_preset_comes_from_the_environment(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_flows_on_real_postgresql_and_redis(rls_database: RLSDatabase, redis_url: str) -> None:
+def test_flows_on_real_postgresql_and_redis(
+    routed_rls_database: RLSDatabase, redis_url: str
+) -> None:
     import redis
 
-    # Migrated by the owner role, served by the app role: every flow runs under RLS too.
+    # Migrated by the owner role, served by the app role (directly, or through PgBouncer in
+    # transaction mode): every flow runs under RLS too.
+    database = routed_rls_database
     flows = run_flows(
-        {**rls_database.env, "CACHE_URL": redis_url, "REDIS_URL": redis_url},
+        {**database.env, "CACHE_URL": redis_url, "REDIS_URL": redis_url},
         migrate_database="owner",
     )
     assert flows["list"]["titles"] == ["Welcome to Acme Corp"]
@@ -220,6 +224,8 @@ def test_flows_on_real_postgresql_and_redis(rls_database: RLSDatabase, redis_url
     assert flows["summarise"]["spent_micros"] > 0
     assert flows["budget"]["code"] == "BUDGET_EXCEEDED"
     assert flows["ratelimit"]["status"] == 429
+    if database.pooler is not None:
+        assert database.pooler.logins(database.app, database.name) > 0
     # The throttles counted in Redis, shared by every app server, not in one process.
     client = redis.Redis.from_url(redis_url)
     try:

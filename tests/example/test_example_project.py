@@ -203,10 +203,11 @@ def _get_when_up(url: str, timeout: float = 30.0) -> bytes:
 
 @pytest.mark.slow
 def test_real_postgresql_and_redis_through_the_environment(
-    rls_database: RLSDatabase, redis_url: str
+    routed_rls_database: RLSDatabase, redis_url: str
 ) -> None:
-    # The owner role migrates; the app role (DATABASE_URL) seeds and serves.
-    env = {**rls_database.env, "CACHE_URL": redis_url}
+    # The owner role migrates; the app role (DATABASE_URL, directly or through PgBouncer in
+    # transaction mode) seeds and serves.
+    env = {**routed_rls_database.env, "CACHE_URL": redis_url}
     manage("migrate", "--database", "owner", "--no-input", env=env)
     manage("seed_demo", env=env)
     probe = _probe(env)

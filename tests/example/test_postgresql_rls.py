@@ -4,7 +4,9 @@ The owner role migrates (``manage.py migrate --database owner``) and the app rol
 (``DATABASE_URL``) serves. The ORM's tenant filter is the first wall; these tests prove the
 second: the database itself hides every other tenant's tickets and comments from the app
 role, over HTTP, through the netrun backend's connection and on a bare connection of the
-role, with no ORM filter at all.
+role, with no ORM filter at all. The tests of the served project run twice
+(``served_rls_database``): the app role straight to PostgreSQL, and through a PgBouncer in
+transaction mode (2 server connections) with ``DB_TENANT_SCOPE=transaction``.
 """
 
 from __future__ import annotations
@@ -81,11 +83,11 @@ def _api(url: str, token: str | None = None, data: dict[str, str] | None = None)
 
 
 def test_migrating_as_the_owner_forces_rls_and_the_checks_pass(
-    seeded_rls_database: RLSDatabase,
+    served_rls_database: RLSDatabase,
 ) -> None:
     import psycopg
 
-    database = seeded_rls_database
+    database = served_rls_database
     with psycopg.connect(database.admin_dsn) as conn:
         tables = conn.execute(
             "SELECT relname, relrowsecurity, relforcerowsecurity, pg_get_userbyid(relowner) "
@@ -115,10 +117,11 @@ def test_migrating_as_the_owner_forces_rls_and_the_checks_pass(
 
 
 def test_over_http_each_member_lists_only_their_own_tenants_tickets(
-    seeded_rls_database: RLSDatabase,
+    served_rls_database: RLSDatabase,
 ) -> None:
+    database = served_rls_database
     titles: dict[str, list[str]] = {}
-    with serve(seeded_rls_database.env) as url:
+    with serve(database.env) as url:
         health = json.loads(_get_when_up(f"{url}/health/"))
         assert health["checks"]["database"]["vendor"] == "postgresql"
         for username in ("alice", "gus"):
@@ -130,12 +133,14 @@ def test_over_http_each_member_lists_only_their_own_tenants_tickets(
         "alice": ["Welcome to Acme Corp"],
         "gus": ["Welcome to Globex Corporation"],
     }
+    if database.pooler is not None:  # the server's queries really went through PgBouncer
+        assert database.pooler.logins(database.app, database.name) > 0
 
 
 def test_the_app_connection_sees_only_the_bound_tenants_rows_without_the_orm_filter(
-    seeded_rls_database: RLSDatabase,
+    served_rls_database: RLSDatabase,
 ) -> None:
-    probe = _shell(BACKEND_PROBE, seeded_rls_database.env)
+    probe = _shell(BACKEND_PROBE, served_rls_database.env)
     acme = probe["acme"]
     # The netrun backend wrote acme's ID on the session: no other tenant's row comes back.
     assert probe["bound"] == {
@@ -195,7 +200,7 @@ def test_a_bare_app_role_connection_sees_only_the_tenant_it_sets(
     )
 
 
-def test_netrun_dogfood_passes_the_rls_check(seeded_rls_database: RLSDatabase) -> None:
+def test_netrun_dogfood_passes_the_rls_check(served_rls_database: RLSDatabase) -> None:
     from netrun.dogfood import CHECKS
 
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "APP_"))}
@@ -203,7 +208,7 @@ def test_netrun_dogfood_passes_the_rls_check(seeded_rls_database: RLSDatabase) -
         base.pop(name, None)
     done = subprocess.run(
         [str(NETRUN), "dogfood", "--settings", "example_project.settings", "--json"],
-        cwd=ROOT, env={**base, **seeded_rls_database.env},
+        cwd=ROOT, env={**base, **served_rls_database.env},
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

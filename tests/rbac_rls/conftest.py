@@ -8,7 +8,6 @@ Roles are cluster-wide, so their names are unique per run and they are dropped i
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -18,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._require import unavailable
-from tests.rbac_rls.pgbouncer import PgBouncer
+from tests._pgbouncer import PgBouncer, running_pgbouncer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -152,11 +150,5 @@ def fresh_rls_env(postgres_server: str) -> Iterator[RLSEnv]:
 @pytest.fixture(scope="module")
 def pgbouncer(rls_env: RLSEnv) -> Iterator[PgBouncer]:
     """PgBouncer in transaction mode, 2 server connections, in front of ``rls_env``."""
-    if shutil.which("pgbouncer") is None and not Path("/usr/sbin/pgbouncer").exists():
-        unavailable("pgbouncer", "not installed: apt-get install -y pgbouncer (.ci/run does)")
-    bouncer = PgBouncer(users=[rls_env.app, rls_env.owner, "postgres"], pool_size=2)
-    bouncer.start()
-    try:
+    with running_pgbouncer([rls_env.app, rls_env.owner, "postgres"], pool_size=2) as bouncer:
         yield bouncer
-    finally:
-        bouncer.stop()

@@ -13,8 +13,8 @@ from collections import Counter
 
 import pytest
 
+from tests._pgbouncer import PgBouncer
 from tests.rbac_rls.conftest import ROOT, RLSEnv
-from tests.rbac_rls.pgbouncer import PgBouncer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

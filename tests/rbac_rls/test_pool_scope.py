@@ -13,8 +13,8 @@ from netrun.core.context import tenant_context
 from netrun.db_pool import AsyncDatabasePool, DatabasePool, PoolConfig
 from netrun.db_pool._tenant import behind_pooler
 from netrun.errors import ConfigurationError
+from tests._pgbouncer import PgBouncer
 from tests.rbac_rls.conftest import RLSEnv
-from tests.rbac_rls.pgbouncer import PgBouncer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

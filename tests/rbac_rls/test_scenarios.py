@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests._pgbouncer import PgBouncer
 from tests.rbac_rls.conftest import RLSEnv
-from tests.rbac_rls.pgbouncer import PgBouncer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
