@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
+from netrun.core.blocks import AsyncWithSupport
+
 __all__ = [
     "CONTEXT_KEYS",
     "ContextBinding",
@@ -173,7 +175,7 @@ def _as_id(value: object) -> str | None:
     return text
 
 
-class ContextBinding(Generic[_T]):
+class ContextBinding(AsyncWithSupport, Generic[_T]):
     """Set one or more context variables for the duration of a ``with`` / ``async with`` block.
 
     The binding may be entered again (also nested inside itself); each exit restores exactly
@@ -201,17 +203,6 @@ class ContextBinding(Generic[_T]):
         tokens = self._stack.pop()
         for var, token in reversed(tokens):
             var.reset(token)
-
-    async def __aenter__(self) -> _T:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
 
 
 def bind(

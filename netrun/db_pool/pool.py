@@ -29,6 +29,7 @@ from contextlib import asynccontextmanager, contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from netrun.core.blocks import Closing
 from netrun.core.context import current_tenant_id
 from netrun.db_pool import _registry
 from netrun.db_pool._metrics import Counters, PoolHealth, PoolMetrics
@@ -202,7 +203,7 @@ class _PoolBase(Generic[_Pool]):
         return f"<{type(self).__name__} name={self.name!r} database={self.database!r}>"
 
 
-class DatabasePool(_PoolBase["ConnectionPool[Connection[Any]]"]):
+class DatabasePool(Closing, _PoolBase["ConnectionPool[Connection[Any]]"]):
     """A thread-safe, tenant-aware pool on ``psycopg_pool.ConnectionPool``::
 
         pool = DatabasePool(PoolConfig(url="postgresql://app@db/app"))
@@ -294,14 +295,6 @@ class DatabasePool(_PoolBase["ConnectionPool[Connection[Any]]"]):
     def __enter__(self) -> DatabasePool:
         self.initialize()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class AsyncDatabasePool(_PoolBase["AsyncConnectionPool[AsyncConnection[Any]]"]):

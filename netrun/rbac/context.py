@@ -12,6 +12,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
+from netrun.core.blocks import AsyncWithSupport
 from netrun.core.context import ContextBinding, bind
 from netrun.errors import TenantContextMissingError
 from netrun.logging import get_logger
@@ -28,7 +29,7 @@ def _tenant_id_of(tenant: Any) -> str:
     return str(value)
 
 
-class _TenantBlock:
+class _TenantBlock(AsyncWithSupport):
     def __init__(self, tenant_id: Any, *, user_id: Any = None) -> None:
         self.tenant_id = _tenant_id_of(tenant_id)
         self.user_id = None if user_id is None else str(getattr(user_id, "pk", user_id))
@@ -53,17 +54,6 @@ class _TenantBlock:
     ) -> None:
         self._bindings.pop().__exit__(exc_type, exc, tb)
 
-    async def __aenter__(self) -> _TenantBlock:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
-
 
 class BackgroundTaskTenantContext(_TenantBlock):
     """Run background work (threads, ``asyncio.create_task``, commands) for one tenant.
@@ -77,9 +67,6 @@ class BackgroundTaskTenantContext(_TenantBlock):
         super().__enter__()
         return self
 
-    async def __aenter__(self) -> BackgroundTaskTenantContext:
-        return self.__enter__()
-
 
 class TenantTestContext(_TenantBlock):
     """Act as a tenant (and optionally a user) inside a test, sync or async.
@@ -90,6 +77,3 @@ class TenantTestContext(_TenantBlock):
     def __enter__(self) -> TenantTestContext:
         super().__enter__()
         return self
-
-    async def __aenter__(self) -> TenantTestContext:
-        return self.__enter__()
