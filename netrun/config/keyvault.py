@@ -35,6 +35,7 @@ __all__ = [
     "KeyVaultSecretStr",
     "SecretClientLike",
     "configure_key_vault",
+    "configured_key_vault",
     "key_vault_client",
 ]
 
@@ -126,6 +127,15 @@ def configure_key_vault(
         client = _client_for_url(vault_url)
     with _lock:
         _configured = client
+
+
+def configured_key_vault() -> SecretClientLike | None:
+    """The client in use (configured, or built for ``$AZURE_KEY_VAULT_URL``), else ``None``.
+
+    Unlike :func:`key_vault_client` it builds nothing, so a test can put it back afterwards.
+    """
+    with _lock:
+        return _configured
 
 
 def _client_for_url(vault_url: str) -> SecretClientLike:

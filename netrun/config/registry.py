@@ -36,6 +36,7 @@ __all__ = [
     "registered_configs",
     "reload_settings",
     "remove_reload_hook",
+    "replace_settings",
 ]
 
 logger = get_logger(__name__)
@@ -92,6 +93,19 @@ def clear_settings_cache(config_class: type[BaseConfig] | None = None) -> None:
             _cache.clear()
         else:
             _cache.pop(config_class, None)
+
+
+def replace_settings(config_class: type[_T], settings: _T | None) -> _T | None:
+    """Make ``settings`` what ``get_settings(config_class)`` returns; ``None`` forgets it.
+
+    Returns the object it replaced (``None`` when there was none), so a test can put it back
+    with a second call. No hooks run: nothing was reloaded.
+    """
+    with _lock:
+        previous = _cache.pop(config_class, None)
+        if settings is not None:
+            _cache[config_class] = settings
+        return cast("_T | None", previous)
 
 
 def on_reload(callback: ReloadHook) -> ReloadHook:

@@ -417,25 +417,16 @@ def netrun_config_override() -> Iterator[Callable[..., Any]]:
     """
     from netrun.config import registry
 
-    missing = object()
-    saved: list[tuple[type[BaseConfig], object]] = []
+    saved: list[tuple[type[BaseConfig], BaseConfig | None]] = []
 
     def override(config_class: type[_C], **values: Any) -> _C:
         instance = config_class(**values)
-        # registry has no public "install this object"; its cache is what get_settings and
-        # every conf proxy read, so replacing the entry is the one place to patch.
-        with registry._lock:
-            saved.append((config_class, registry._cache.get(config_class, missing)))
-            registry._cache[config_class] = instance
+        saved.append((config_class, registry.replace_settings(config_class, instance)))
         return instance
 
     yield override
-    with registry._lock:
-        for config_class, previous in reversed(saved):
-            if previous is missing:
-                registry._cache.pop(config_class, None)
-            else:
-                registry._cache[config_class] = previous  # type: ignore[assignment]
+    for config_class, previous in reversed(saved):
+        registry.replace_settings(config_class, previous)
 
 
 @pytest.fixture
@@ -453,11 +444,12 @@ def netrun_fake_key_vault() -> Iterator[FakeKeyVault]:
     ``netrun_fake_key_vault.set("openai-api-key", "sk-...")`` before the settings are read;
     cached settings objects are dropped on entry and exit so they see (and forget) it.
     """
-    from netrun.config import clear_settings_cache, configure_key_vault, keyvault
+    from netrun.config import clear_settings_cache, configure_key_vault
+    from netrun.config.keyvault import configured_key_vault
     from netrun.pytest_fixtures.fakes import FakeKeyVault
 
     # A client configured before the test (by the project) is put back afterwards.
-    previous = keyvault._configured
+    previous = configured_key_vault()
     vault = FakeKeyVault()
     configure_key_vault(vault)
     clear_settings_cache()
@@ -479,20 +471,11 @@ def netrun_ratelimit_reset() -> Iterator[Callable[[], None]]:
     them). Counters in a shared Redis are not deleted: give tests their own
     ``NETRUN_RATELIMIT_KEY_PREFIX`` for that.
     """
-    from netrun.ratelimit import conf as ratelimit_conf
+    from netrun.ratelimit.conf import reset_backends
 
-    def reset() -> None:
-        # The registry of built backends is private to netrun.ratelimit; dropping it is the
-        # only way to forget every key of an in-memory backend at once.
-        with ratelimit_conf._backends_lock:
-            backends = list(ratelimit_conf._backends.values())
-            ratelimit_conf._backends.clear()
-        for backend in backends:
-            backend.close()
-
-    reset()
-    yield reset
-    reset()
+    reset_backends()
+    yield reset_backends
+    reset_backends()
 
 
 # ----------------------------------------------------------------------------- LLM

@@ -41,7 +41,14 @@ from typing import Any
 from netrun.config import BaseConfig, Field, NetrunConfigDict, app_settings
 from netrun.ratelimit.backends.base import Backend
 
-__all__ = ["BACKEND_ALIASES", "RatelimitConfig", "conf", "get_backend", "import_backend"]
+__all__ = [
+    "BACKEND_ALIASES",
+    "RatelimitConfig",
+    "conf",
+    "get_backend",
+    "import_backend",
+    "reset_backends",
+]
 
 BACKEND_ALIASES = {
     "memory": "netrun.ratelimit.backends.memory.MemoryBackend",
@@ -100,6 +107,19 @@ def get_backend() -> Backend:
         if backend is None:
             backend = _backends[identity] = _build(*identity)
         return backend
+
+
+def reset_backends() -> None:
+    """Close and forget every backend :func:`get_backend` built; the next call builds anew.
+
+    In-memory counters go with their backend; a shared Redis keeps its keys. For tests
+    (``netrun_ratelimit_reset``) and for a process that changed its backend settings.
+    """
+    with _backends_lock:
+        backends = list(_backends.values())
+        _backends.clear()
+    for backend in backends:
+        backend.close()
 
 
 def _build(path: str, redis_url: str | None, key_prefix: str) -> Backend:

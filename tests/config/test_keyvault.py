@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from netrun.config import KeyVaultSecretStr, Source, configure_key_vault
-from netrun.config.keyvault import key_vault_client
+from netrun.config.keyvault import configured_key_vault, key_vault_client
 from netrun.core.deps import MissingDependencyError
 from netrun.errors import ConfigurationError
 from tests.config.fakes import FakeSecretClient
@@ -64,6 +64,19 @@ def test_configured_client_is_used_by_every_class() -> None:
     assert VaultConfig().db_password.get_secret_value() == "vault-db-password-0123"
     configure_key_vault(None)
     assert key_vault_client() is None
+
+
+def test_configured_key_vault_reports_the_client_and_builds_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZURE_KEY_VAULT_URL", "https://example.vault.azure.net/")
+    assert configured_key_vault() is None  # the URL alone builds no client here
+    vault = FakeSecretClient(SECRETS)
+    configure_key_vault(vault)
+    try:
+        assert configured_key_vault() is vault
+    finally:
+        configure_key_vault(None)
 
 
 def test_vault_failure_at_read_time_is_a_configuration_error() -> None:

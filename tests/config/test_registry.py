@@ -17,6 +17,7 @@ from netrun.config import (
     reload_settings,
     remove_reload_hook,
 )
+from netrun.config.registry import replace_settings
 from netrun.errors import ValidationError
 from netrun.logging.testing import capture_logs
 from tests.config import shop
@@ -29,6 +30,17 @@ def test_get_settings_caches_one_instance_per_class() -> None:
     assert ShopConfig in registered_configs()
     clear_settings_cache(ShopConfig)
     assert get_settings(ShopConfig) is not first
+
+
+def test_replace_settings_installs_an_object_and_hands_back_the_one_it_replaced() -> None:
+    built = get_settings(ShopConfig)
+    mine = ShopConfig(max_age=7)
+    assert replace_settings(ShopConfig, mine) is built
+    assert get_settings(ShopConfig) is mine
+    assert replace_settings(ShopConfig, built) is mine
+    assert get_settings(ShopConfig) is built
+    assert replace_settings(ShopConfig, None) is built
+    assert replace_settings(ShopConfig, None) is None
 
 
 def test_environment_changes_are_seen_after_reload(monkeypatch: pytest.MonkeyPatch) -> None:

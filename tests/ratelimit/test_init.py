@@ -42,3 +42,12 @@ def test_core_and_settings_import_with_every_framework_blocked() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("ok")
+
+
+def test_reset_backends_forgets_the_built_backends() -> None:
+    from netrun.ratelimit.conf import get_backend, reset_backends
+
+    first = get_backend()
+    assert get_backend() is first
+    reset_backends()
+    assert get_backend() is not first
