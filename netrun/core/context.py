@@ -29,7 +29,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from netrun.core.blocks import AsyncWithSupport
@@ -194,12 +193,8 @@ class ContextBinding(AsyncWithSupport, Generic[_T]):
         self._stack.append([(var, var.set(value)) for var, value in self._values.items()])
         return self._result
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
+        # The previous values come back however the block ended.
         tokens = self._stack.pop()
         for var, token in reversed(tokens):
             var.reset(token)

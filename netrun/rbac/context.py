@@ -9,7 +9,6 @@ or ``async with`` block and restore the previous value after, also when the bloc
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 
 from netrun.core.blocks import AsyncWithSupport
@@ -46,13 +45,8 @@ class _TenantBlock(AsyncWithSupport):
         self._bindings.append(binding)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._bindings.pop().__exit__(exc_type, exc, tb)
+    def __exit__(self, *exc_info: object) -> None:
+        self._bindings.pop().__exit__(*exc_info)
 
 
 class BackgroundTaskTenantContext(_TenantBlock):
