@@ -6,16 +6,20 @@ import importlib.metadata
 import json
 import os
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 
 from netrun.core._version import __version__
 
-__all__ = ["COMMANDS_GROUP", "main", "setup_django"]
+__all__ = ["COMMANDS_GROUP", "main", "project_options", "setup_django"]
 
 #: Entry-point group through which higher-level packages add ``netrun`` subcommands
 #: (``netrun dogfood``): netrun.core is level 0 and never imports them itself.
 COMMANDS_GROUP = "netrun.commands"
+
+_F = TypeVar("_F", bound=Callable[..., object])
 
 
 class _NetrunGroup(click.Group):
@@ -33,6 +37,22 @@ class _NetrunGroup(click.Group):
             loaded = entry_point.load()
             command = loaded if isinstance(loaded, click.Command) else None
         return command
+
+
+def project_options(command: _F) -> _F:
+    """``--settings`` and ``--pythonpath``: the options of a subcommand that loads a project."""
+    command = click.option(
+        "--pythonpath",
+        default=".",
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help="Directory added to sys.path so the settings module and packages import.",
+    )(command)
+    return click.option(
+        "--settings",
+        metavar="MODULE",
+        help="Django settings module of the project (default: $DJANGO_SETTINGS_MODULE).",
+    )(command)
 
 
 def setup_django() -> None:
@@ -56,18 +76,7 @@ def main() -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option(
-    "--settings",
-    metavar="MODULE",
-    help="Django settings module (default: $DJANGO_SETTINGS_MODULE).",
-)
-@click.option(
-    "--pythonpath",
-    default=".",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Directory added to sys.path so the settings module can be imported.",
-)
+@project_options
 @click.option("--no-checks", is_flag=True, help="Do not run Django's system checks.")
 def doctor(as_json: bool, settings: str | None, pythonpath: str, no_checks: bool) -> None:
     """Report installed apps, optional dependencies, enabled features and failing checks.

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from netrun.core.cli import setup_django
+from netrun.core.cli import project_options, setup_django
 from netrun.dogfood._runner import CHECKS
 from netrun.dogfood._streams import stdout_to_stderr
 
@@ -16,14 +16,7 @@ __all__ = ["dogfood"]
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--settings", metavar="MODULE", help="Django settings module of the project.")
-@click.option(
-    "--pythonpath",
-    default=".",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Directory added to sys.path so the settings module and packages import.",
-)
+@project_options
 @click.option(
     "--package",
     "packages",
