@@ -35,6 +35,27 @@ def _failure_fields(exc: BaseException) -> dict[str, Any]:
     return fields
 
 
+# The events of one call, shared by the sync and async wrappers.
+
+
+def _started(bound: NetrunBoundLogger) -> float:
+    bound.info("operation_started")
+    return time.perf_counter()
+
+
+def _failed(bound: NetrunBoundLogger, started: float, exc: BaseException) -> None:
+    bound.error(
+        "operation_failed",
+        duration_ms=_elapsed_ms(started),
+        result="failure",
+        **_failure_fields(exc),
+    )
+
+
+def _completed(bound: NetrunBoundLogger, started: float) -> None:
+    bound.info("operation_completed", duration_ms=_elapsed_ms(started), result="success")
+
+
 class _Operation:
     """Wraps one function; built once per decorated function, not per call."""
 
@@ -91,40 +112,26 @@ def log_operation(
 
             @functools.wraps(func)
             async def async_wrapper(*args: _P.args, **kwargs: _P.kwargs) -> Any:
-                bound.info("operation_started")
-                started = time.perf_counter()
+                started = _started(bound)
                 try:
                     result = await async_func(*args, **kwargs)
                 except BaseException as exc:
-                    bound.error(
-                        "operation_failed",
-                        duration_ms=_elapsed_ms(started),
-                        result="failure",
-                        **_failure_fields(exc),
-                    )
+                    _failed(bound, started, exc)
                     raise
-                bound.info(
-                    "operation_completed", duration_ms=_elapsed_ms(started), result="success"
-                )
+                _completed(bound, started)
                 return result
 
             return async_wrapper  # type: ignore[return-value]
 
         @functools.wraps(func)
         def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            bound.info("operation_started")
-            started = time.perf_counter()
+            started = _started(bound)
             try:
                 result = func(*args, **kwargs)
             except BaseException as exc:
-                bound.error(
-                    "operation_failed",
-                    duration_ms=_elapsed_ms(started),
-                    result="failure",
-                    **_failure_fields(exc),
-                )
+                _failed(bound, started, exc)
                 raise
-            bound.info("operation_completed", duration_ms=_elapsed_ms(started), result="success")
+            _completed(bound, started)
             return result
 
         return wrapper
