@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.log import log_response
 
 from netrun.errors.conf import conf
 from netrun.errors.exceptions import (
+    DatabaseError,
     MalformedRequestError,
     NetrunException,
     PermissionDeniedError,
@@ -22,6 +26,9 @@ from netrun.errors.rendering import (
     prefers_problem_json,
     render_error,
 )
+
+#: SQLite's generic primary result code (``sqlite3.SQLITE_ERROR`` from Python 3.11 on).
+_SQLITE_ERROR = 1
 
 
 def client_wants_problem(request: HttpRequest) -> bool:
@@ -36,19 +43,44 @@ def client_wants_json(request: HttpRequest) -> bool:
     return accepts_json(request.headers.get("Accept"))
 
 
+def database_unavailable(exc: BaseException | None) -> bool:
+    """True for a database error that is an outage, not a bug: a 503, not a 500.
+
+    ``InterfaceError`` (the connection is gone) and ``OperationalError``, which PEP 249
+    keeps for errors "not necessarily under the control of the programmer": a refused or
+    lost connection (a pooler restarting), too many connections, an administrator's
+    shutdown, a statement timeout, a deadlock. SQLite also files its statement errors
+    ("no such table", a syntax error) under ``OperationalError`` with the generic code
+    ``SQLITE_ERROR``: those stay 500s (so do Python 3.10's, which carry no code).
+    """
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if isinstance(cause, sqlite3.Error):
+        code = getattr(cause, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF != _SQLITE_ERROR
+    return True
+
+
 def django_error(exc: BaseException) -> NetrunException | None:
-    """The Netrun error for Django's own 404 and 403 exceptions (and Netrun errors as is).
+    """The Netrun error for Django's own 404 and 403 exceptions, a database outage (503,
+    ``DATABASE_ERROR``, with ``Retry-After``), and Netrun errors as is.
 
     The messages are the generic defaults: ``Http404("No Order matches ...")`` and
-    ``PermissionDenied("not in group finance")`` describe the server's internals.
-    BadRequest, SuspiciousOperation and the rest stay with Django, which logs security
-    events for them before calling ``handler400``. A ``RecursionError`` out of the JSON
-    decoder (a body of 2 KB of ``[``) is the client's malformed request, a 400.
+    ``PermissionDenied("not in group finance")`` describe the server's internals, and a
+    database error's text names hosts and SQL. BadRequest, SuspiciousOperation and the
+    rest stay with Django, which logs security events for them before calling
+    ``handler400``. A ``RecursionError`` out of the JSON decoder (a body of 2 KB of ``[``)
+    is the client's malformed request, a 400.
     """
     if isinstance(exc, NetrunException):
         return exc
     if is_parse_recursion(exc):
         return MalformedRequestError("The JSON body is nested too deeply.")
+    if database_unavailable(exc):
+        return DatabaseError()
     if isinstance(exc, Http404):
         return ResourceNotFoundError()
     if isinstance(exc, PermissionDenied):

@@ -24,6 +24,8 @@ Django ``PermissionDenied``
 ``UnsupportedMediaType``                   ``UnsupportedMediaTypeError`` (415)
 ``Throttled``                              ``RateLimitExceededError`` with ``Retry-After``
 other ``APIException``                     the class for its status, else ``HTTPError``
+Django ``OperationalError``,               ``DatabaseError`` (503 ``DATABASE_ERROR``, with
+``InterfaceError`` (a database outage)     ``Retry-After``; SQLite statement errors: 500)
 anything else, ``DEBUG`` off               generic ``InternalServerError`` (500)
 anything else, ``DEBUG`` on                re-raised: Django's technical 500 page
 =========================================  ==============================================

@@ -381,14 +381,26 @@ class BadGatewayError(NetrunException):
 
 
 class ServiceUnavailableError(NetrunException):
+    """A service the server depends on is down; ``retry_after`` becomes ``Retry-After``."""
+
     status_code = 503
     error_code = "SERVICE_UNAVAILABLE"
     default_message = "The service is temporarily unavailable."
+    #: Seconds a client should wait before retrying; ``None`` sends no ``Retry-After``.
+    retry_after: ClassVar[int | None] = None
+
+    def response_headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class DatabaseError(ServiceUnavailableError):
+    """The database cannot be reached or cannot serve now (Django's glue maps
+    ``OperationalError`` and ``InterfaceError`` to it): a lost or refused connection, a
+    pooler restarting, too many connections, a statement timeout, a deadlock."""
+
     error_code = "DATABASE_ERROR"
     default_message = "The database is temporarily unavailable."
+    retry_after = 5
 
 
 class GatewayTimeoutError(NetrunException):

@@ -14,6 +14,9 @@ so the envelope's correlation ID is the request's)::
   handlers answer with HTML as usual.
 * A ``RecursionError`` out of the JSON decoder (a deeply nested body) becomes the 400
   ``MALFORMED_REQUEST`` envelope, whatever the Accept header.
+* A database outage (``OperationalError``, ``InterfaceError``) becomes the 503
+  ``DATABASE_ERROR`` envelope with ``Retry-After`` for JSON clients; ``handler500`` answers
+  the others with a 503 page.
 * Any other exception becomes the generic 500 envelope when the client wants JSON and
   ``DEBUG`` is off; it is still sent to ``got_request_exception`` and logged with its
   traceback. With ``DEBUG`` on, or for HTML clients, Django handles it (technical 500 page

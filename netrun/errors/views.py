@@ -13,16 +13,26 @@ Django's default views, which render the project's ``404.html`` etc. when they e
 
 The JSON bodies use generic messages: the exception Django passes in (a resolver's list of
 tried patterns, a ``PermissionDenied`` reason) describes the server, not the client's error.
+
+``handler500`` answers a database outage (``OperationalError``, ``InterfaceError``: a
+pooler restarting, a refused connection) raised outside any view, in a middleware that
+queries before the view (the user, the tenant), with a 503 and ``Retry-After``: the
+``DATABASE_ERROR`` envelope for JSON clients, the project's ``503.html`` (rendered without
+a context) or a one-line page for the others.
 """
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse
+from django.template import TemplateDoesNotExist, loader
 from django.views import defaults
 
 from netrun.core.context import current_correlation_id
-from netrun.errors._django import client_wants_json, error_response
+from netrun.errors._django import client_wants_json, database_unavailable, error_response
 from netrun.errors.exceptions import (
+    DatabaseError,
     InternalServerError,
     PermissionDeniedError,
     ResourceNotFoundError,
@@ -61,6 +71,21 @@ def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except` block (asgiref carries the exception into the
+    # thread an async request hops to), so the exception is sys.exc_info()'s.
+    if database_unavailable(sys.exc_info()[1]):
+        if client_wants_json(request):
+            return error_response(request, DatabaseError())
+        return _html(_service_unavailable())
     if client_wants_json(request):
         return error_response(request, InternalServerError())
     return _html(defaults.server_error(request))
+
+
+def _service_unavailable() -> HttpResponse:
+    try:
+        # No context and no request: its context processors could query the database.
+        body = loader.get_template("503.html").render()
+    except TemplateDoesNotExist:
+        body = "<h1>Service Unavailable (503)</h1>"
+    return HttpResponse(body, status=503, headers={"Retry-After": str(DatabaseError.retry_after)})
