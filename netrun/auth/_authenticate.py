@@ -6,6 +6,13 @@ issuer, with :func:`get_idp_verifier`. Routing on the *unverified* ``iss`` is sa
 picks which trusted key set must have signed the token, and that verifier then requires its
 own issuer. Every outcome is audited (``auth_succeeded`` / ``auth_failed``).
 
+A server whose netrun keys do not load (none set, as in a deployment that serves session
+logins only, or a bad PEM) cannot have issued any token: a bearer token is then a 401
+``TOKEN_INVALID`` (audit reason ``no_verification_key``), never a 500, and the error naming
+the missing setting is logged once per settings object (``auth_keys_unavailable``). Checks
+``netrun.auth.E001`` / ``E004`` say the same at ``manage.py check``, which gunicorn and
+uvicorn never run.
+
 Framework-neutral: no Django import.
 """
 
@@ -22,11 +29,17 @@ from netrun.auth.exceptions import AuthenticationError, TokenRejectedError
 from netrun.auth.idp import JWKSVerifier
 from netrun.auth.tokens import JWTManager, get_jwt_manager
 from netrun.config import get_settings
+from netrun.errors import ConfigurationError
+from netrun.logging import get_logger
 
 __all__ = ["authenticate_token", "bearer_token", "get_idp_verifier", "reset_idp_verifier"]
 
+logger = get_logger(__name__)
+
 _idp: tuple[AuthConfig, JWKSVerifier | None] | None = None
 _idp_lock = threading.Lock()
+#: The settings object whose keys did not load: logged once, then refused without a retry.
+_unloadable: AuthConfig | None = None
 
 
 def get_idp_verifier() -> JWKSVerifier | None:
@@ -79,6 +92,28 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
+def _verifying_manager() -> JWTManager:
+    """The shared manager; a 401 (logged once per settings object) when its keys do not load."""
+    global _unloadable
+    config = get_settings(AuthConfig)
+    if _unloadable is config:
+        raise TokenRejectedError("no_verification_key")
+    try:
+        return get_jwt_manager()
+    except ConfigurationError as error:
+        _unloadable = config
+        logger.error(
+            "auth_keys_unavailable",
+            result="refused",
+            error=error.message,
+            hint="Set NETRUN_AUTH_JWT_PUBLIC_KEY (to verify) or NETRUN_AUTH_JWT_PRIVATE_KEY "
+            "(to issue too), or their _PATH variants (AUTH_JWT_* in the environment); "
+            "`manage.py check` reports it as netrun.auth.E001/E004. Until then every bearer "
+            "token is refused with 401.",
+        )
+        raise TokenRejectedError("no_verification_key") from None
+
+
 def _unverified_issuer(token: str) -> Any:
     try:
         return jwt.decode(token, options={"verify_signature": False}).get("iss")
@@ -101,7 +136,7 @@ def authenticate_token(
             method = "idp"
             claims = verifier.verify(token)
         else:
-            claims = (manager or get_jwt_manager()).verify(token)
+            claims = (manager or _verifying_manager()).verify(token)
     except AuthenticationError as error:
         audit_failure(error, method=method)
         raise

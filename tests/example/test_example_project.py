@@ -73,6 +73,34 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+# Runs inside the example project: two requests with a bearer token, as a client sends them.
+BEARER_PROBE = """
+import json
+from django.test import Client
+client = Client(raise_request_exception=False)
+answers = [
+    client.get("/api/tickets/", HTTP_AUTHORIZATION="Bearer x", HTTP_HOST="helpdesk.example.com",
+               secure=True)
+    for _ in range(2)
+]
+print(json.dumps([[a.status_code, a.json()["error"]["code"]] for a in answers]))
+"""
+
+
+@pytest.mark.slow
+def test_production_without_jwt_keys_answers_a_bearer_token_with_401(tmp_path: Path) -> None:
+    # `shell` runs no system checks, as gunicorn does not: netrun.auth cannot rely on E001.
+    env = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    result = manage("shell", "-c", BEARER_PROBE, env=env)
+    lines = result.stdout.strip().splitlines()
+    assert json.loads(lines[-1]) == [[401, "TOKEN_INVALID"], [401, "TOKEN_INVALID"]]
+    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    unavailable = [entry for entry in logged if entry["event"] == "auth_keys_unavailable"]
+    assert len(unavailable) == 1  # once, naming the setting
+    assert unavailable[0]["level"] == "error"
+    assert "AUTH_JWT_PRIVATE_KEY" in unavailable[0]["error"]
+
+
 @pytest.mark.slow
 def test_unknown_environment_is_refused_by_name() -> None:
     result = manage("check", env={"APP_ENVIRONMENT": "prod"}, check=False)
