@@ -8,12 +8,12 @@ are off (``max_retries=0``); a 529 ("overloaded") becomes ``ServiceUnavailableEr
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from netrun.core.deps import require
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import BaseLLMAdapter, StreamState, api_key_value
+from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
 from netrun.llm.adapters.errors import (
     connection_error,
     error_for_status,
@@ -21,7 +21,7 @@ from netrun.llm.adapters.errors import (
     parse_retry_after,
     timeout_error,
 )
-from netrun.llm.types import ChatMessage, LLMResponse, Usage
+from netrun.llm.types import LLMResponse, Usage
 
 if TYPE_CHECKING:
     import anthropic
@@ -101,21 +101,13 @@ class AnthropicAdapter(BaseLLMAdapter):
 
     # -------------------------------------------------------------- requests
 
-    def _request(
-        self,
-        messages: Sequence[ChatMessage],
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        *,
-        stream: bool,
-    ) -> dict[str, Any]:
-        system = "\n\n".join(m.content for m in messages if m.role == "system")
+    def _request(self, call: ProviderCall, *, stream: bool) -> dict[str, Any]:
+        system = "\n\n".join(m.content for m in call.messages if m.role == "system")
         request: dict[str, Any] = {
-            "model": model,
-            "max_tokens": max_tokens,
-            "messages": [m.as_dict() for m in messages if m.role != "system"],
-            **options,
+            "model": call.model,
+            "max_tokens": call.max_tokens,
+            "messages": [m.as_dict() for m in call.messages if m.role != "system"],
+            **call.options,
         }
         if system:
             request["system"] = system
@@ -134,28 +126,14 @@ class AnthropicAdapter(BaseLLMAdapter):
             request_id=message._request_id,
         )
 
-    def _complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-    ) -> LLMResponse:
-        request = self._request(messages, model, max_tokens, options, stream=False)
-        return self._response(cast("Message", self.client.messages.create(**request)), model)
+    def _complete(self, call: ProviderCall) -> LLMResponse:
+        request = self._request(call, stream=False)
+        return self._response(cast("Message", self.client.messages.create(**request)), call.model)
 
-    async def _acomplete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-    ) -> LLMResponse:
-        request = self._request(messages, model, max_tokens, options, stream=False)
+    async def _acomplete(self, call: ProviderCall) -> LLMResponse:
+        request = self._request(call, stream=False)
         message = cast("Message", await self.async_client.messages.create(**request))
-        return self._response(message, model)
+        return self._response(message, call.model)
 
     @staticmethod
     def _read_event(event: RawMessageStreamEvent, state: StreamState) -> str:
@@ -181,16 +159,8 @@ class AnthropicAdapter(BaseLLMAdapter):
                 state.finish_reason = event.delta.stop_reason
         return ""
 
-    def _stream_deltas(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        state: StreamState,
-    ) -> Generator[str, None, None]:
-        request = self._request(messages, model, max_tokens, options, stream=True)
+    def _stream_deltas(self, call: ProviderCall, state: StreamState) -> Generator[str, None, None]:
+        request = self._request(call, stream=True)
         stream = cast(
             "anthropic.Stream[RawMessageStreamEvent]", self.client.messages.create(**request)
         )
@@ -204,15 +174,9 @@ class AnthropicAdapter(BaseLLMAdapter):
             stream.close()
 
     async def _astream_deltas(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        state: StreamState,
+        self, call: ProviderCall, state: StreamState
     ) -> AsyncGenerator[str, None]:
-        request = self._request(messages, model, max_tokens, options, stream=True)
+        request = self._request(call, stream=True)
         stream = cast(
             "anthropic.AsyncStream[RawMessageStreamEvent]",
             await self.async_client.messages.create(**request),

@@ -8,13 +8,12 @@ names, so ``chat(..., model="gpt-4o")`` works on both OpenAI and Azure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.core.deps import require
 from netrun.llm.adapters.base import api_key_value
 from netrun.llm.adapters.openai import OpenAIAdapter
-from netrun.llm.types import ChatMessage
 
 if TYPE_CHECKING:
     import openai
@@ -78,14 +77,6 @@ class AzureOpenAIAdapter(OpenAIAdapter):
 
         return openai.AsyncAzureOpenAI(**self._azure_kwargs())
 
-    def _request(
-        self,
-        messages: Sequence[ChatMessage],
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        *,
-        stream: bool,
-    ) -> dict[str, Any]:
-        deployment = self.deployments.get(model, model)
-        return super()._request(messages, deployment, max_tokens, options, stream=stream)
+    def _model_name(self, model: str) -> str:
+        # On Azure a request names a deployment.
+        return self.deployments.get(model, model)

@@ -1,7 +1,7 @@
 """``BaseLLMAdapter``: one provider, sync and async, whole answers and streams.
 
 A provider module implements five hooks (``_complete``, ``_acomplete``, ``_stream_deltas``,
-``_astream_deltas``, ``map_error``); this base class gives every adapter the same public API,
+``_astream_deltas``, ``map_error``), each given the :class:`ProviderCall` to make; this base class gives every adapter the same public API,
 timing, key=value logs and error mapping:
 
 * ``chat(messages, model=..., max_tokens=...)`` / ``await achat(...)`` -> :class:`LLMResponse`
@@ -59,6 +59,7 @@ __all__ = [
     "ChatStream",
     "MessagesInput",
     "OnComplete",
+    "ProviderCall",
     "StreamState",
     "api_key_value",
     "messages_from_prompt",
@@ -69,6 +70,17 @@ logger = get_logger(__name__)
 MessagesInput = str | Iterable[ChatMessage | Mapping[str, Any]]
 #: Called once with the response of a stream when it ends: completed, cut or abandoned.
 OnComplete = Callable[[LLMResponse], object]
+
+
+@dataclass(frozen=True)
+class ProviderCall:
+    """One call for a provider hook to make: the messages, the model, its token cap and the
+    provider options given to ``chat``/``stream`` (``temperature``...)."""
+
+    messages: Sequence[ChatMessage]
+    model: str
+    max_tokens: int
+    options: Mapping[str, Any]
 
 
 @dataclass
@@ -369,49 +381,21 @@ class BaseLLMAdapter(ABC):
     # ------------------------------------------------------------------ provider hooks
 
     @abstractmethod
-    def _complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-    ) -> LLMResponse:
+    def _complete(self, call: ProviderCall) -> LLMResponse:
         """One whole answer (``latency_ms`` is filled in by the caller)."""
 
     @abstractmethod
-    async def _acomplete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-    ) -> LLMResponse: ...
+    async def _acomplete(self, call: ProviderCall) -> LLMResponse: ...
 
     @abstractmethod
-    def _stream_deltas(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        state: StreamState,
-    ) -> Generator[str, None, None]:
+    def _stream_deltas(self, call: ProviderCall, state: StreamState) -> Generator[str, None, None]:
         """Yield text deltas (never empty ones) and fill ``state``; close the HTTP stream
         in a ``finally``. Set ``state.finish_reason`` only when the provider said it was done.
         """
 
     @abstractmethod
     def _astream_deltas(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        state: StreamState,
+        self, call: ProviderCall, state: StreamState
     ) -> AsyncGenerator[str, None]: ...
 
     @abstractmethod
@@ -446,12 +430,12 @@ class BaseLLMAdapter(ABC):
         **options: Any,
     ) -> LLMResponse:
         """Send ``messages`` and wait for the whole answer."""
-        msgs, model, max_tokens = self._prepare(messages, model, max_tokens)
-        started = self._log_request(msgs, model, streamed=False)
+        call = self._prepare(messages, model, max_tokens, options)
+        started = self._log_request(call, streamed=False)
         try:
-            response = self._complete(msgs, model=model, max_tokens=max_tokens, options=options)
+            response = self._complete(call)
         except Exception as exc:
-            raise self._failed(exc, model, started) from None
+            raise self._failed(exc, call.model, started) from None
         return self._succeeded(response, started)
 
     async def achat(
@@ -463,14 +447,12 @@ class BaseLLMAdapter(ABC):
         **options: Any,
     ) -> LLMResponse:
         """The async twin of :meth:`chat` (a true async HTTP client, no thread)."""
-        msgs, model, max_tokens = self._prepare(messages, model, max_tokens)
-        started = self._log_request(msgs, model, streamed=False)
+        call = self._prepare(messages, model, max_tokens, options)
+        started = self._log_request(call, streamed=False)
         try:
-            response = await self._acomplete(
-                msgs, model=model, max_tokens=max_tokens, options=options
-            )
+            response = await self._acomplete(call)
         except Exception as exc:
-            raise self._failed(exc, model, started) from None
+            raise self._failed(exc, call.model, started) from None
         return self._succeeded(response, started)
 
     def stream(
@@ -483,13 +465,9 @@ class BaseLLMAdapter(ABC):
         **options: Any,
     ) -> ChatStream:
         """Stream the answer; the request is sent when the first chunk is asked for."""
-        msgs, model, max_tokens = self._prepare(messages, model, max_tokens)
-        self._log_request(msgs, model, streamed=True)
-        account = _StreamAccount(self, msgs, model, on_complete)
-        deltas = self._stream_deltas(
-            msgs, model=model, max_tokens=max_tokens, options=options, state=account.state
-        )
-        return ChatStream(account, deltas)
+        call = self._prepare(messages, model, max_tokens, options)
+        account = self._open_stream(call, on_complete)
+        return ChatStream(account, self._stream_deltas(call, account.state))
 
     def astream(
         self,
@@ -501,13 +479,9 @@ class BaseLLMAdapter(ABC):
         **options: Any,
     ) -> AsyncChatStream:
         """The async twin of :meth:`stream`."""
-        msgs, model, max_tokens = self._prepare(messages, model, max_tokens)
-        self._log_request(msgs, model, streamed=True)
-        account = _StreamAccount(self, msgs, model, on_complete)
-        deltas = self._astream_deltas(
-            msgs, model=model, max_tokens=max_tokens, options=options, state=account.state
-        )
-        return AsyncChatStream(account, deltas)
+        call = self._prepare(messages, model, max_tokens, options)
+        account = self._open_stream(call, on_complete)
+        return AsyncChatStream(account, self._astream_deltas(call, account.state))
 
     def execute(self, prompt: str, context: Mapping[str, Any] | None = None) -> LLMResponse:
         """The seeds' API: ``context`` may hold ``system``, ``history`` (chat messages),
@@ -525,11 +499,24 @@ class BaseLLMAdapter(ABC):
     # ------------------------------------------------------------------ shared machinery
 
     def _prepare(
-        self, messages: MessagesInput, model: str | None, max_tokens: int | None
-    ) -> tuple[list[ChatMessage], str, int]:
+        self,
+        messages: MessagesInput,
+        model: str | None,
+        max_tokens: int | None,
+        options: Mapping[str, Any],
+    ) -> ProviderCall:
         if max_tokens is not None and max_tokens < 1:
             raise ValueError("max_tokens must be at least 1")
-        return normalize_messages(messages), model or self.model, max_tokens or self.max_tokens
+        return ProviderCall(
+            normalize_messages(messages),
+            model or self.model,
+            max_tokens or self.max_tokens,
+            options,
+        )
+
+    def _open_stream(self, call: ProviderCall, on_complete: OnComplete | None) -> _StreamAccount:
+        self._log_request(call, streamed=True)
+        return _StreamAccount(self, call.messages, call.model, on_complete)
 
     def _map(self, error: Exception) -> NetrunException:
         if isinstance(error, NetrunException):
@@ -563,14 +550,14 @@ class BaseLLMAdapter(ABC):
         )
         return response
 
-    def _log_request(self, messages: Sequence[ChatMessage], model: str, *, streamed: bool) -> float:
+    def _log_request(self, call: ProviderCall, *, streamed: bool) -> float:
         logger.info(
             "llm_request",
             provider=self.provider,
-            model=model,
+            model=call.model,
             streamed=streamed,
-            message_count=len(messages),
-            prompt_length=sum(len(message.content) for message in messages),
+            message_count=len(call.messages),
+            prompt_length=sum(len(message.content) for message in call.messages),
             **self.log_fields,
         )
         return time.perf_counter()

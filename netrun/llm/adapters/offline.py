@@ -15,10 +15,10 @@ import asyncio
 import hashlib
 import re
 from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from netrun.errors import NetrunException
-from netrun.llm.adapters.base import BaseLLMAdapter, StreamState
+from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState
 from netrun.llm.types import CHARS_PER_TOKEN, ChatMessage, LLMResponse, Usage, estimate_tokens
 
 __all__ = ["OFFLINE_PREFIX", "OfflineAdapter"]
@@ -68,78 +68,37 @@ class OfflineAdapter(BaseLLMAdapter):
     def _request_id(self, text: str) -> str:
         return "offline-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def _complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-    ) -> LLMResponse:
-        text, finish = self.answer(messages, max_tokens)
+    def _complete(self, call: ProviderCall) -> LLMResponse:
+        text, finish = self.answer(call.messages, call.max_tokens)
         return LLMResponse(
             text=text,
             provider=self.provider,
-            model=model,
-            usage=self._usage(messages, text),
+            model=call.model,
+            usage=self._usage(call.messages, text),
             finish_reason=finish,
             request_id=self._request_id(text),
         )
 
-    async def _acomplete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-    ) -> LLMResponse:
-        return self._complete(messages, model=model, max_tokens=max_tokens, options=options)
+    async def _acomplete(self, call: ProviderCall) -> LLMResponse:
+        return self._complete(call)
 
-    def _pieces(
-        self, messages: Sequence[ChatMessage], max_tokens: int, state: StreamState
-    ) -> tuple[list[str], str]:
-        text, finish = self.answer(messages, max_tokens)
+    def _stream_deltas(self, call: ProviderCall, state: StreamState) -> Generator[str, None, None]:
+        text, finish = self.answer(call.messages, call.max_tokens)
         state.request_id = self._request_id(text)
-        return re.findall(r"\S+\s*", text), finish
-
-    def _finish(
-        self, messages: Sequence[ChatMessage], text: str, finish: str, state: StreamState
-    ) -> None:
-        state.usage = self._usage(messages, text)
-        state.usage_final = True
-        state.finish_reason = finish
-
-    def _stream_deltas(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        state: StreamState,
-    ) -> Generator[str, None, None]:
-        pieces, finish = self._pieces(messages, max_tokens, state)
+        pieces = re.findall(r"\S+\s*", text)
         for index, piece in enumerate(pieces):
             if index == len(pieces) - 1:
-                self._finish(messages, "".join(pieces), finish, state)
+                state.usage = self._usage(call.messages, "".join(pieces))
+                state.usage_final = True
+                state.finish_reason = finish
             yield piece
 
     async def _astream_deltas(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        state: StreamState,
+        self, call: ProviderCall, state: StreamState
     ) -> AsyncGenerator[str, None]:
-        pieces, finish = self._pieces(messages, max_tokens, state)
-        for index, piece in enumerate(pieces):
+        for piece in self._stream_deltas(call, state):
             # Let other tasks run between chunks, as a real stream would.
             await asyncio.sleep(0)
-            if index == len(pieces) - 1:
-                self._finish(messages, "".join(pieces), finish, state)
             yield piece
 
     def map_error(self, error: Exception) -> NetrunException | None:

@@ -8,14 +8,14 @@ counts (``prompt_eval_count``, ``eval_count``). Ollama has no prompt cache and n
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.core.deps import require
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import BaseLLMAdapter, StreamState, api_key_value
+from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
 from netrun.llm.adapters.errors import error_for_status, map_transport_error, parse_retry_after
-from netrun.llm.types import ChatMessage, LLMResponse, Usage
+from netrun.llm.types import LLMResponse, Usage
 
 if TYPE_CHECKING:
     import httpx
@@ -74,20 +74,13 @@ class OllamaAdapter(BaseLLMAdapter):
     # -------------------------------------------------------------- requests
 
     @staticmethod
-    def _request(
-        messages: Sequence[ChatMessage],
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        *,
-        stream: bool,
-    ) -> dict[str, Any]:
+    def _request(call: ProviderCall, *, stream: bool) -> dict[str, Any]:
         # Ollama takes sampling settings (temperature...) inside "options".
         return {
-            "model": model,
-            "messages": [message.as_dict() for message in messages],
+            "model": call.model,
+            "messages": [message.as_dict() for message in call.messages],
             "stream": stream,
-            "options": {"num_predict": max_tokens, **options},
+            "options": {"num_predict": call.max_tokens, **call.options},
         }
 
     def _check(self, response: httpx.Response) -> None:
@@ -115,31 +108,17 @@ class OllamaAdapter(BaseLLMAdapter):
             finish_reason=data.get("done_reason") or ("stop" if data.get("done") else None),
         )
 
-    def _complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-    ) -> LLMResponse:
-        request = self._request(messages, model, max_tokens, options, stream=False)
+    def _complete(self, call: ProviderCall) -> LLMResponse:
+        request = self._request(call, stream=False)
         response = self.client.post("/api/chat", json=request)
         self._check(response)
-        return self._response(self._json(response.content), model)
+        return self._response(self._json(response.content), call.model)
 
-    async def _acomplete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-    ) -> LLMResponse:
-        request = self._request(messages, model, max_tokens, options, stream=False)
+    async def _acomplete(self, call: ProviderCall) -> LLMResponse:
+        request = self._request(call, stream=False)
         response = await self.async_client.post("/api/chat", json=request)
         self._check(response)
-        return self._response(self._json(response.content), model)
+        return self._response(self._json(response.content), call.model)
 
     def _json(self, line: bytes | str) -> dict[str, Any]:
         try:
@@ -170,16 +149,8 @@ class OllamaAdapter(BaseLLMAdapter):
         message = data.get("message") or {}
         return str(message.get("content") or "")
 
-    def _stream_deltas(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        state: StreamState,
-    ) -> Generator[str, None, None]:
-        request = self._request(messages, model, max_tokens, options, stream=True)
+    def _stream_deltas(self, call: ProviderCall, state: StreamState) -> Generator[str, None, None]:
+        request = self._request(call, stream=True)
         with self.client.stream("POST", "/api/chat", json=request) as response:
             if response.status_code >= 400:
                 response.read()
@@ -191,15 +162,9 @@ class OllamaAdapter(BaseLLMAdapter):
                         yield text
 
     async def _astream_deltas(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        state: StreamState,
+        self, call: ProviderCall, state: StreamState
     ) -> AsyncGenerator[str, None]:
-        request = self._request(messages, model, max_tokens, options, stream=True)
+        request = self._request(call, stream=True)
         async with self.async_client.stream("POST", "/api/chat", json=request) as response:
             if response.status_code >= 400:
                 await response.aread()

@@ -7,12 +7,12 @@ Streams always ask for usage (``stream_options={"include_usage": True}``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from netrun.core.deps import require
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import BaseLLMAdapter, StreamState, api_key_value
+from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
 from netrun.llm.adapters.errors import (
     connection_error,
     error_for_status,
@@ -20,7 +20,7 @@ from netrun.llm.adapters.errors import (
     parse_retry_after,
     timeout_error,
 )
-from netrun.llm.types import ChatMessage, LLMResponse, Usage
+from netrun.llm.types import LLMResponse, Usage
 
 if TYPE_CHECKING:
     import openai
@@ -114,26 +114,22 @@ class OpenAIAdapter(BaseLLMAdapter):
 
     # -------------------------------------------------------------- requests
 
-    def _request(
-        self,
-        messages: Sequence[ChatMessage],
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        *,
-        stream: bool,
-    ) -> dict[str, Any]:
+    def _request(self, call: ProviderCall, *, stream: bool) -> dict[str, Any]:
         # max_completion_tokens replaced max_tokens and is the one reasoning models accept.
         request: dict[str, Any] = {
-            "model": model,
-            "messages": [message.as_dict() for message in messages],
-            "max_completion_tokens": max_tokens,
-            **options,
+            "model": self._model_name(call.model),
+            "messages": [message.as_dict() for message in call.messages],
+            "max_completion_tokens": call.max_tokens,
+            **call.options,
         }
         if stream:
             request["stream"] = True
             request["stream_options"] = {"include_usage": True}
         return request
+
+    def _model_name(self, model: str) -> str:
+        """What the request names as its model."""
+        return model
 
     def _request_id(self, headers: Mapping[str, str]) -> str | None:
         for name in self.request_id_headers:
@@ -153,31 +149,17 @@ class OpenAIAdapter(BaseLLMAdapter):
             request_id=completion._request_id,
         )
 
-    def _complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-    ) -> LLMResponse:
-        request = self._request(messages, model, max_tokens, options, stream=False)
+    def _complete(self, call: ProviderCall) -> LLMResponse:
+        request = self._request(call, stream=False)
         completion = cast("ChatCompletion", self.client.chat.completions.create(**request))
-        return self._response(completion, model)
+        return self._response(completion, call.model)
 
-    async def _acomplete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-    ) -> LLMResponse:
-        request = self._request(messages, model, max_tokens, options, stream=False)
+    async def _acomplete(self, call: ProviderCall) -> LLMResponse:
+        request = self._request(call, stream=False)
         completion = cast(
             "ChatCompletion", await self.async_client.chat.completions.create(**request)
         )
-        return self._response(completion, model)
+        return self._response(completion, call.model)
 
     def _read_chunk(self, chunk: ChatCompletionChunk, state: StreamState) -> str:
         if chunk.model:
@@ -193,16 +175,8 @@ class OpenAIAdapter(BaseLLMAdapter):
                 text += choice.delta.content
         return text
 
-    def _stream_deltas(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        state: StreamState,
-    ) -> Generator[str, None, None]:
-        request = self._request(messages, model, max_tokens, options, stream=True)
+    def _stream_deltas(self, call: ProviderCall, state: StreamState) -> Generator[str, None, None]:
+        request = self._request(call, stream=True)
         stream = cast(
             "openai.Stream[ChatCompletionChunk]", self.client.chat.completions.create(**request)
         )
@@ -216,15 +190,9 @@ class OpenAIAdapter(BaseLLMAdapter):
             stream.close()
 
     async def _astream_deltas(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str,
-        max_tokens: int,
-        options: Mapping[str, Any],
-        state: StreamState,
+        self, call: ProviderCall, state: StreamState
     ) -> AsyncGenerator[str, None]:
-        request = self._request(messages, model, max_tokens, options, stream=True)
+        request = self._request(call, stream=True)
         stream = cast(
             "openai.AsyncStream[ChatCompletionChunk]",
             await self.async_client.chat.completions.create(**request),
