@@ -333,10 +333,10 @@ def check_tenant_isolation(project_root: Path | str | None = None) -> CheckResul
 
 def _rls_alias() -> str:
     try:
-        from netrun.rbac.db import conf as rls_conf
+        from netrun.rbac.conf import conf
     except ImportError:
         return "default"
-    return rls_conf.app_alias()
+    return conf.rls_database
 
 
 def _uses_rls_engine(connection: Any) -> bool:

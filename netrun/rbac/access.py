@@ -18,14 +18,14 @@ import contextlib
 import threading
 from typing import Any
 
-from django.core.signals import setting_changed
 from django.db import models
 from django.utils.module_loading import import_string
 
+from netrun.config import SettingsChange
 from netrun.core.context import current_tenant_id
 from netrun.errors import ConfigurationError
 from netrun.rbac._permissions import Decision, PermissionChecker, Subject
-from netrun.rbac.conf import conf
+from netrun.rbac.conf import RBACConfig, conf
 from netrun.rbac.models import Membership, same_tenant
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "membership_for",
     "objects_for_user",
     "require_permission",
+    "reset_checker_on_change",
     "subject_for",
 ]
 
@@ -61,13 +62,11 @@ def get_checker() -> PermissionChecker:
     return _checker
 
 
-def _reset_checker(*, setting: str, **kwargs: Any) -> None:
+def reset_checker_on_change(change: SettingsChange[Any]) -> None:
+    """A :func:`netrun.config.on_reload` hook (see ``apps.py``): new settings, a new checker."""
     global _checker
-    if setting.startswith("NETRUN_RBAC_"):
+    if change.config_class is RBACConfig:
         _checker = None
-
-
-setting_changed.connect(_reset_checker, dispatch_uid="netrun_rbac_reset_checker")
 
 
 def membership_for(user: Any, tenant_id: object) -> Membership | None:

@@ -15,11 +15,15 @@ class NetrunRbacConfig(AppConfig):
         # Imported here: the package root stays importable without Django settings.
         from django.db.models.signals import m2m_changed
 
+        from netrun.config import on_reload
         from netrun.config.receivers import connect_settings_receiver
         from netrun.rbac import checks
+        from netrun.rbac.access import reset_checker_on_change
         from netrun.rbac.signals import guard_m2m_links
 
         checks.register()
         m2m_changed.connect(guard_m2m_links, dispatch_uid="netrun_rbac_guard_m2m_links")
         # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
         connect_settings_receiver()
+        # The permission checker is built from NETRUN_RBAC_BACKENDS.
+        on_reload(reset_checker_on_change)

@@ -175,10 +175,12 @@ RLS_ENGINE = "netrun.rbac.db.backends.postgresql"
 
 
 def check_tenant_scope(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from netrun.rbac.db.conf import SESSION_CHECKS, TENANT_SCOPES
+    from netrun.rbac.conf import SESSION_CHECKS, TENANT_SCOPES, conf
 
-    scope = getattr(settings, "NETRUN_RBAC_TENANT_SCOPE", "session")
-    check = getattr(settings, "NETRUN_RBAC_TENANT_SESSION_CHECK", "auto")
+    try:
+        scope, check = conf.tenant_scope, conf.tenant_session_check
+    except NetrunException:
+        return []  # settings that do not validate are netrun.config.E007
     messages: list[CheckMessage] = []
     if scope not in TENANT_SCOPES:
         messages.append(

@@ -16,18 +16,51 @@ Each field reads (highest first) an explicit argument, the flat Django setting
 * ``NETRUN_RBAC_OWNER_ALIASES``: database aliases that bypass tenancy (the scanner flags
   ``.using()`` to them); ``["owner", "admin", "migrations"]``.
 
+PostgreSQL row-level security (:mod:`netrun.rbac.db`):
+
+* ``NETRUN_RBAC_RLS_APP_ROLE``: the role the tenant policy is ``TO``; ``None`` (``PUBLIC``).
+* ``NETRUN_RBAC_RLS_CROSS_TENANT_ROLE``: the role of the cross-tenant policy; ``None``.
+* ``NETRUN_RBAC_RLS_DATABASE``: the alias the app connects with (RLS enforced); ``"default"``.
+* ``NETRUN_RBAC_RLS_OWNER_DATABASE``: the alias migrations run on (table owner); ``"owner"``.
+* ``NETRUN_RBAC_TENANT_SCOPE``: ``"session"``: the tenant is written once per session;
+  ``"transaction"``: at the start of every transaction (poolers in transaction mode).
+* ``NETRUN_RBAC_TENANT_SESSION_CHECK``: session scope only: ``"auto"`` reads the tenant back
+  inside every transaction once a pooler is detected, ``"always"`` does so on every
+  connection, ``"off"`` never.
+
+Each field is the setting's name without ``NETRUN_RBAC_``, lower-cased (``conf.rls_database``).
+``tenant_scope`` and ``tenant_session_check`` hold what was set: ``netrun.rbac.E007``/``E008``
+report a bad value at start-up, and :meth:`RBACConfig.checked_tenant_scope` /
+:meth:`~RBACConfig.checked_tenant_session_check` refuse it at use, never guess.
+
 The tenant model is ``NETRUN_TENANT_MODEL`` (not prefixed, like ``AUTH_USER_MODEL``), read by
 :mod:`netrun.rbac.swapping`. Framework-neutral: no Django import.
 """
 
 from __future__ import annotations
 
-from netrun.config import BaseConfig, Field, NetrunConfigDict, app_settings
+from typing import Any
 
-__all__ = ["DEFAULT_BACKENDS", "STRATEGIES", "RBACConfig", "conf"]
+from pydantic import ValidationInfo
+
+from netrun.config import BaseConfig, Field, NetrunConfigDict, app_settings, field_validator
+from netrun.errors import ConfigurationError
+
+__all__ = [
+    "DEFAULT_BACKENDS",
+    "SESSION_CHECKS",
+    "STRATEGIES",
+    "TENANT_SCOPES",
+    "RBACConfig",
+    "conf",
+]
 
 #: The strategies ``TenantMiddleware`` knows.
 STRATEGIES = ("jwt", "session", "header", "subdomain")
+#: Values of ``NETRUN_RBAC_TENANT_SCOPE``.
+TENANT_SCOPES = ("session", "transaction")
+#: Values of ``NETRUN_RBAC_TENANT_SESSION_CHECK``.
+SESSION_CHECKS = ("auto", "always", "off")
 
 DEFAULT_BACKENDS = [
     "netrun.rbac.backends.RoleBackend",
@@ -63,6 +96,40 @@ class RBACConfig(BaseConfig):
         default_factory=lambda: ["owner", "admin", "migrations"],
         description="Database aliases that bypass tenancy.",
     )
+    rls_app_role: str | None = Field(None, description="Role the tenant policy is TO.")
+    rls_cross_tenant_role: str | None = Field(None, description="Role of the cross-tenant policy.")
+    rls_database: str = Field("default", description="Alias the app connects with.")
+    rls_owner_database: str = Field("owner", description="Alias migrations run on.")
+    # str, not Literal: a bad value must not make every rbac setting unreadable; the checks
+    # name it and the database backend refuses it (checked_tenant_scope()).
+    tenant_scope: str = Field("session", description="session or transaction.")
+    tenant_session_check: str = Field("auto", description="auto, always or off.")
+
+    @field_validator(
+        "rls_app_role", "rls_cross_tenant_role", "rls_database", "rls_owner_database", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or value == "":
+            return cls.model_fields[str(info.field_name)].default
+        return value
+
+    def checked_tenant_scope(self) -> str:
+        """``tenant_scope``; :class:`ConfigurationError` when it is not one of the scopes."""
+        return _one_of("NETRUN_RBAC_TENANT_SCOPE", self.tenant_scope, TENANT_SCOPES)
+
+    def checked_tenant_session_check(self) -> str:
+        """``tenant_session_check``; :class:`ConfigurationError` when it is unknown."""
+        return _one_of(
+            "NETRUN_RBAC_TENANT_SESSION_CHECK", self.tenant_session_check, SESSION_CHECKS
+        )
+
+
+def _one_of(setting: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        # Reported at start-up by netrun.rbac.E007/E008; refused here too, never guessed.
+        raise ConfigurationError(f"{setting} must be one of {', '.join(choices)}; got {value!r}.")
+    return value
 
 
 conf = app_settings(RBACConfig)

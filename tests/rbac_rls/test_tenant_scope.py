@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from netrun.errors import ConfigurationError
 from netrun.rbac import checks
-from netrun.rbac.db import conf as rls_conf
+from netrun.rbac.conf import conf
 
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
@@ -31,21 +31,21 @@ def databases(**entry: Any) -> dict[str, dict[str, Any]]:
 
 def test_the_defaults_pass_and_read_as_session_and_auto() -> None:
     assert checks.check_tenant_scope() == []
-    assert (rls_conf.tenant_scope(), rls_conf.tenant_session_check()) == ("session", "auto")
+    assert (conf.checked_tenant_scope(), conf.checked_tenant_session_check()) == ("session", "auto")
 
 
 @override_settings(NETRUN_RBAC_TENANT_SCOPE="statement")
 def test_e007_unknown_scope_is_reported_and_refused_at_use() -> None:
     assert ids(checks.check_tenant_scope()) == ["netrun.rbac.E007"]
     with pytest.raises(ConfigurationError, match="NETRUN_RBAC_TENANT_SCOPE must be one of"):
-        rls_conf.tenant_scope()
+        conf.checked_tenant_scope()
 
 
 @override_settings(NETRUN_RBAC_TENANT_SESSION_CHECK="sometimes")
 def test_e008_unknown_session_check() -> None:
     assert ids(checks.check_tenant_scope()) == ["netrun.rbac.E008"]
     with pytest.raises(ConfigurationError, match="NETRUN_RBAC_TENANT_SESSION_CHECK"):
-        rls_conf.tenant_session_check()
+        conf.checked_tenant_session_check()
 
 
 @override_settings(NETRUN_RBAC_TENANT_SCOPE="transaction", DATABASES=databases())

@@ -41,8 +41,8 @@ from django.db import connections
 from django.db.backends.base.validation import BaseDatabaseValidation
 from django.db.utils import OperationalError
 
+from netrun.rbac.conf import conf
 from netrun.rbac.db import _sql
-from netrun.rbac.db import conf as rls_conf
 
 __all__ = ["CHECK_IDS", "DatabaseValidation", "RLSProblem", "validate_rls_policies"]
 
@@ -137,7 +137,7 @@ def _role_problems(cursor: Any, role: str) -> list[RLSProblem]:
         problems.append(
             RLSProblem("bypass_member", role, f"is a member of {name}, which bypasses RLS")
         )
-    cross = rls_conf.cross_tenant_role()
+    cross = conf.rls_cross_tenant_role
     if cross and cross != role:
         inherited = _rows(
             cursor,
@@ -304,10 +304,10 @@ def validate_rls_policies(
     in as. An empty list means the setup passes.
     """
     if connection is None:
-        connection = connections[using or rls_conf.app_alias()]
+        connection = connections[using or conf.rls_database]
     tables = _tenant_tables(connection)
     with connection.cursor() as cursor:
-        role = app_role or rls_conf.app_role() or _rows(cursor, "SELECT session_user")[0][0]
+        role = app_role or conf.rls_app_role or _rows(cursor, "SELECT session_user")[0][0]
         problems = _role_problems(cursor, role)
         for table in tables:
             problems.extend(_table_problems(cursor, table, role))
@@ -334,7 +334,7 @@ class DatabaseValidation(BaseDatabaseValidation):
 
     def check(self, **kwargs: Any) -> list[CheckMessage]:
         messages: list[CheckMessage] = list(super().check(**kwargs))
-        if self.connection.alias != rls_conf.app_alias():
+        if self.connection.alias != conf.rls_database:
             return messages
         try:
             problems = validate_rls_policies(self.connection)

@@ -9,7 +9,7 @@ from django.db import connections, transaction
 
 from netrun.errors import ConfigurationError
 from netrun.logging import get_logger
-from netrun.rbac.db import conf as rls_conf
+from netrun.rbac.conf import conf
 from netrun.rbac.scope import unscoped
 
 __all__ = ["cross_tenant"]
@@ -26,12 +26,12 @@ def cross_tenant(*, reason: str, using: str | None = None) -> Iterator[None]:
     transaction's end even when the block raises). The ORM wall is lifted too, through
     :func:`~netrun.rbac.scope.unscoped`; both are logged with ``reason``.
     """
-    role = rls_conf.cross_tenant_role()
+    role = conf.rls_cross_tenant_role
     if not role:
         raise ConfigurationError(
             "cross_tenant() needs NETRUN_RBAC_RLS_CROSS_TENANT_ROLE to name a role."
         )
-    alias = using or rls_conf.app_alias()
+    alias = using or conf.rls_database
     connection = connections[alias]
     with unscoped(reason=reason), transaction.atomic(using=alias):
         logger.warning("rbac_cross_tenant", reason=reason, role=role, database=alias)

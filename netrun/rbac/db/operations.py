@@ -27,8 +27,8 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
 
+from netrun.rbac.conf import conf
 from netrun.rbac.db import _sql
-from netrun.rbac.db import conf as rls_conf
 
 __all__ = ["OWN_TENANT_TABLES", "DisableRLS", "EnableRLS", "own_tenant_models", "rls_tables"]
 
@@ -153,8 +153,8 @@ class _RLSOperation(Operation):
                     quote,
                     table,
                     predicate,
-                    app_role=rls_conf.app_role(),
-                    cross_tenant_role=rls_conf.cross_tenant_role(),
+                    app_role=conf.rls_app_role,
+                    cross_tenant_role=conf.rls_cross_tenant_role,
                 )
                 if enable
                 else _sql.disable_statements(quote, table)

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from netrun.rbac.db import conf as rls_conf
+from netrun.rbac.conf import conf
 
 __all__ = ["TenantRLSRouter"]
 
@@ -44,10 +44,10 @@ class TenantRLSRouter:
     (the role that owns the tables). Other models are left to the next router."""
 
     def db_for_read(self, model: Any, **hints: Any) -> str | None:
-        return rls_conf.app_alias() if _is_tenant_model(model) else None
+        return conf.rls_database if _is_tenant_model(model) else None
 
     def db_for_write(self, model: Any, **hints: Any) -> str | None:
-        return rls_conf.app_alias() if _is_tenant_model(model) else None
+        return conf.rls_database if _is_tenant_model(model) else None
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:
         return None
@@ -55,7 +55,7 @@ class TenantRLSRouter:
     def allow_migrate(
         self, db: str, app_label: str, model_name: str | None = None, **hints: Any
     ) -> bool | None:
-        owner = rls_conf.owner_alias()
+        owner = conf.rls_owner_database
         if owner not in settings.DATABASES:
             # No owner alias configured: no opinion (single-alias development setups).
             return None

@@ -280,13 +280,12 @@ def _tenant_scope(tenant_id: str, using: str) -> AbstractContextManager[object]:
     """
     if tenant_id:
         return tenant_context(tenant_id)
-    connection = connections[using]
-    if hasattr(connection, "netrun_sync_tenant") and getattr(
-        settings, "NETRUN_RBAC_RLS_CROSS_TENANT_ROLE", None
-    ):
+    if hasattr(connections[using], "netrun_sync_tenant"):
+        from netrun.rbac.conf import conf as rbac_conf
         from netrun.rbac.db import cross_tenant
 
-        return cross_tenant(reason="llm telemetry without a tenant", using=using)
+        if rbac_conf.rls_cross_tenant_role:
+            return cross_tenant(reason="llm telemetry without a tenant", using=using)
     return tenant_context(None)
 
 

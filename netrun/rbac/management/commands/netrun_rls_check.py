@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
-from netrun.rbac.db import conf as rls_conf
+from netrun.rbac.conf import conf
 from netrun.rbac.db import validate_rls_policies
 
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--errors-only", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        alias = options["database"] or rls_conf.app_alias()
+        alias = options["database"] or conf.rls_database
         connection = connections[alias]
         if connection.vendor != "postgresql":
             raise CommandError(f"The {alias!r} database is {connection.vendor}, not PostgreSQL.")

@@ -41,7 +41,7 @@ from django.db.utils import DatabaseError as DjangoDatabaseError
 from netrun.core.context import current_tenant_id
 from netrun.errors import ConfigurationError, TenantAccessDeniedError
 from netrun.logging import get_logger
-from netrun.rbac.db import conf as rls_conf
+from netrun.rbac.conf import conf
 from netrun.rbac.db._validation import DatabaseValidation
 
 __all__ = ["DatabaseWrapper", "TenantScopeMismatchError", "translate_rls_violation"]
@@ -126,7 +126,7 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
 
     @property
     def netrun_tenant_scope(self) -> str:
-        return rls_conf.tenant_scope()
+        return conf.checked_tenant_scope()
 
     def netrun_forget_tenant(self) -> None:
         """Forget the value last written: the next statement writes it again."""
@@ -138,7 +138,7 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         self.netrun_pooler_detected = None
         if self.netrun_tenant_scope == "transaction":
             self.netrun_transaction_step = _SET
-        elif rls_conf.tenant_session_check() == "always":
+        elif conf.checked_tenant_session_check() == "always":
             self.netrun_transaction_step = _VERIFY
         else:
             self.netrun_transaction_step = None
@@ -189,7 +189,7 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         detected = server_pid != self.connection.info.backend_pid
         self.netrun_pooler_detected = detected
         if detected and self.netrun_transaction_step is None:
-            check = rls_conf.tenant_session_check()
+            check = conf.checked_tenant_session_check()
             if check != "off":
                 self.netrun_transaction_step = _VERIFY
             logger.warning(
