@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from netrun.core.deps import require
 from netrun.errors import BadGatewayError, NetrunException
 from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
 from netrun.llm.adapters.errors import (
@@ -81,23 +80,17 @@ class AnthropicAdapter(BaseLLMAdapter):
             "default_headers": self.default_headers or None,
         }
 
-    @property
-    def client(self) -> anthropic.Anthropic:
-        if self._sync is None:
-            require("anthropic", feature="The Anthropic adapter", extra="anthropic")
-            import anthropic
+    def _new_client(self) -> anthropic.Anthropic:
+        self._require_sdk()
+        import anthropic
 
-            self._sync = anthropic.Anthropic(**self._client_kwargs())
-        return self._sync
+        return anthropic.Anthropic(**self._client_kwargs())
 
-    @property
-    def async_client(self) -> anthropic.AsyncAnthropic:
-        if self._async is None:
-            require("anthropic", feature="The Anthropic adapter", extra="anthropic")
-            import anthropic
+    def _new_async_client(self) -> anthropic.AsyncAnthropic:
+        self._require_sdk()
+        import anthropic
 
-            self._async = anthropic.AsyncAnthropic(**self._client_kwargs())
-        return self._async
+        return anthropic.AsyncAnthropic(**self._client_kwargs())
 
     # -------------------------------------------------------------- requests
 

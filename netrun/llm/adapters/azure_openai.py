@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from netrun.core.deps import require
 from netrun.llm.adapters.base import api_key_value
 from netrun.llm.adapters.openai import OpenAIAdapter
 
@@ -55,7 +54,7 @@ class AzureOpenAIAdapter(OpenAIAdapter):
         self.deployments = dict(deployments or {})
         self._api_key = api_key_value(api_key)
 
-    def _azure_kwargs(self) -> dict[str, Any]:
+    def _client_kwargs(self) -> dict[str, Any]:
         return {
             "azure_endpoint": self.endpoint,
             "api_key": self._api_key,
@@ -66,16 +65,16 @@ class AzureOpenAIAdapter(OpenAIAdapter):
         }
 
     def _new_client(self) -> openai.OpenAI:
-        require("openai", feature="The Azure OpenAI adapter", extra="openai")
+        self._require_sdk()
         import openai
 
-        return openai.AzureOpenAI(**self._azure_kwargs())
+        return openai.AzureOpenAI(**self._client_kwargs())
 
     def _new_async_client(self) -> openai.AsyncOpenAI:
-        require("openai", feature="The Azure OpenAI adapter", extra="openai")
+        self._require_sdk()
         import openai
 
-        return openai.AsyncAzureOpenAI(**self._azure_kwargs())
+        return openai.AsyncAzureOpenAI(**self._client_kwargs())
 
     def _model_name(self, model: str) -> str:
         # On Azure a request names a deployment.

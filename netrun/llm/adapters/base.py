@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from netrun.core.deps import is_available
+from netrun.core.deps import is_available, require
 from netrun.errors import BadGatewayError, NetrunException
 from netrun.llm.adapters.errors import LLMStreamInterruptedError
 from netrun.llm.types import (
@@ -405,6 +405,33 @@ class BaseLLMAdapter(ABC):
     #: The sync and async clients, opened on first use by adapters that talk HTTP.
     _sync: Any = None
     _async: Any = None
+
+    def _new_client(self) -> Any:
+        """The sync SDK or HTTP client; adapters that talk to a server implement it."""
+        raise NotImplementedError(f"{type(self).__name__} has no HTTP client")
+
+    def _new_async_client(self) -> Any:
+        """The async twin of :meth:`_new_client`."""
+        raise NotImplementedError(f"{type(self).__name__} has no HTTP client")
+
+    def _require_sdk(self) -> None:
+        """Fail with the ``pip install`` that fixes it when ``sdk_module`` is missing."""
+        if self.sdk_module is not None:
+            require(self.sdk_module, feature=type(self).__name__, extra=self.sdk_extra)
+
+    @property
+    def client(self) -> Any:
+        """The sync client, opened on first use."""
+        if self._sync is None:
+            self._sync = self._new_client()
+        return self._sync
+
+    @property
+    def async_client(self) -> Any:
+        """The async client, opened on first use (keep one adapter per event loop)."""
+        if self._async is None:
+            self._async = self._new_async_client()
+        return self._async
 
     def close(self) -> None:
         """Close the sync HTTP client, if one was opened."""

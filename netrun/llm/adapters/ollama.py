@@ -11,7 +11,6 @@ import json
 from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from netrun.core.deps import require
 from netrun.errors import BadGatewayError, NetrunException
 from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
 from netrun.llm.adapters.errors import error_for_status, map_transport_error, parse_retry_after
@@ -53,23 +52,17 @@ class OllamaAdapter(BaseLLMAdapter):
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         return {"base_url": self.base_url, "timeout": self.timeout, "headers": headers}
 
-    @property
-    def client(self) -> httpx.Client:
-        if self._sync is None:
-            require("httpx", feature="The Ollama adapter", extra="llm")
-            import httpx
+    def _new_client(self) -> httpx.Client:
+        self._require_sdk()
+        import httpx
 
-            self._sync = httpx.Client(**self._client_kwargs())
-        return self._sync
+        return httpx.Client(**self._client_kwargs())
 
-    @property
-    def async_client(self) -> httpx.AsyncClient:
-        if self._async is None:
-            require("httpx", feature="The Ollama adapter", extra="llm")
-            import httpx
+    def _new_async_client(self) -> httpx.AsyncClient:
+        self._require_sdk()
+        import httpx
 
-            self._async = httpx.AsyncClient(**self._client_kwargs())
-        return self._async
+        return httpx.AsyncClient(**self._client_kwargs())
 
     # -------------------------------------------------------------- requests
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from netrun.core.deps import require
 from netrun.errors import BadGatewayError, NetrunException
 from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
 from netrun.llm.adapters.errors import (
@@ -89,28 +88,16 @@ class OpenAIAdapter(BaseLLMAdapter):
         }
 
     def _new_client(self) -> openai.OpenAI:
-        require("openai", feature="The OpenAI adapter", extra="openai")
+        self._require_sdk()
         import openai
 
         return openai.OpenAI(**self._client_kwargs())
 
     def _new_async_client(self) -> openai.AsyncOpenAI:
-        require("openai", feature="The OpenAI adapter", extra="openai")
+        self._require_sdk()
         import openai
 
         return openai.AsyncOpenAI(**self._client_kwargs())
-
-    @property
-    def client(self) -> openai.OpenAI:
-        if self._sync is None:
-            self._sync = self._new_client()
-        return self._sync
-
-    @property
-    def async_client(self) -> openai.AsyncOpenAI:
-        if self._async is None:
-            self._async = self._new_async_client()
-        return self._async
 
     # -------------------------------------------------------------- requests
 
