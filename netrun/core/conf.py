@@ -1,9 +1,12 @@
 """Reading Django settings from Netrun code without freezing them.
 
 Netrun's packages read their flat Django settings (``NETRUN_<APP>_<NAME>``) at use, never at
-import or class-definition time, so ``override_settings`` and ``setting_changed`` are always
-seen. These helpers also work when Django is not installed or not configured (a FastAPI app,
-a script): the default is returned.
+import or class-definition time. The level 0-1 apps (errors, logging) keep a small settings
+object in their ``conf.py`` whose properties call :func:`get_setting` at every access, so
+``override_settings`` is always seen and nothing needs refreshing; level 2 and up use
+``netrun.config.BaseConfig``, whose sources read Django settings through this module too.
+These helpers also work when Django is not installed or not configured (a FastAPI app, a
+script): the default is returned.
 """
 
 from __future__ import annotations
