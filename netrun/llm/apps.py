@@ -14,6 +14,7 @@ class NetrunLlmConfig(AppConfig):
 
     def ready(self) -> None:
         from netrun.config.receivers import connect_settings_receiver
+        from netrun.llm import receivers
         from netrun.llm.checks import (
             check_budget_ledger,
             check_chain,
@@ -21,18 +22,18 @@ class NetrunLlmConfig(AppConfig):
             check_offline_provider,
             check_prices,
         )
+        from netrun.llm.pricing import set_price_source
+        from netrun.llm.pricing_django import price_table
 
         checks.register(check_offline_provider)
         checks.register(check_chain)
         checks.register(check_prices)
         checks.register(check_budget_ledger)
         checks.register(check_metrics_token, checks.Tags.security, checks.Tags.urls)
-        # Admin and settings price overrides: the price source of the enforcer and the
-        # telemetry collector, and the receivers that drop its cache on a change.
-        import netrun.llm.pricing_django
-
-        # Tenant policies are cached; these receivers drop the cache when a record changes.
-        import netrun.llm.signals  # noqa: F401
-
+        # Admin and settings price overrides are the price source of the enforcer and the
+        # telemetry collector; tenant policies and prices are cached, and the receivers drop
+        # a cache when the rows behind it change.
+        set_price_source(price_table)
+        receivers.connect_signals()
         # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
         connect_settings_receiver()

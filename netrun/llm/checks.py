@@ -50,9 +50,6 @@ from netrun.errors import NetrunException
 from netrun.llm.adapters import ADAPTER_CLASSES, LOCAL_PROVIDERS, canonical_provider
 from netrun.llm.conf import LLMConfig
 from netrun.llm.pricing import ModelPrice, normalize_provider
-
-# Importing the Django pricing glue installs the settings and admin price source and its
-# receivers; ready() imports this module, so every project with the app gets them.
 from netrun.llm.pricing_django import settings_prices
 
 __all__ = [

@@ -257,7 +257,7 @@ def get_tenant_policy(tenant_id: str, *, timeout: float = 300) -> TenantPolicy |
     """The tenant's policy from the database, through Django's cache; ``None`` if it has none.
 
     A change saved anywhere (admin, shell, another process) deletes the cached entry through
-    the receivers in :mod:`netrun.llm.signals`; ``timeout`` bounds staleness if a change
+    the receivers in :mod:`netrun.llm.receivers`; ``timeout`` bounds staleness if a change
     bypassed signals (``QuerySet.update``).
     """
     key = _cache_key(tenant_id)

@@ -1,8 +1,9 @@
 """The Django half of pricing: the built-in table with ``NETRUN_LLM_PRICES`` and admin rows.
 
-Importing this module installs :func:`price_table` as the source of
+``NetrunLlmConfig.ready()`` installs :func:`price_table` as the source of
 :func:`netrun.llm.pricing.current_price_table`, which the policy enforcer and the telemetry
-collector price calls with, and connects the receivers that keep it fresh. Precedence,
+collector price calls with, and connects the receiver that keeps it fresh
+(:func:`netrun.llm.receivers.price_changed`). Precedence,
 highest first: :class:`~netrun.llm.models.LLMPriceOverride` rows (admin), ``NETRUN_LLM_PRICES``
 rows (settings), the built-in table; see :meth:`~netrun.llm.pricing.PriceTable.with_overrides`.
 
@@ -17,12 +18,10 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import SynchronousOnlyOperation
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from netrun.config import get_settings
 from netrun.errors import NetrunException
@@ -33,7 +32,6 @@ from netrun.llm.pricing import (
     PriceTable,
     default_price_table,
     price_from_row,
-    set_price_source,
 )
 from netrun.logging import get_logger
 
@@ -160,16 +158,3 @@ def price_table() -> PriceTable:
         if generation == _cache.generation:
             _cache.table, _cache.config, _cache.expires = table, config, now + lifetime
     return table
-
-
-@receiver(post_save, sender="netrun_llm.LLMPriceOverride", dispatch_uid="netrun_llm_price_saved")
-@receiver(
-    post_delete, sender="netrun_llm.LLMPriceOverride", dispatch_uid="netrun_llm_price_deleted"
-)
-def _price_changed(sender: Any, **kwargs: Any) -> None:
-    invalidate_prices()
-    # Again once committed: a call priced between the save and the commit read the old rows.
-    transaction.on_commit(invalidate_prices)
-
-
-set_price_source(price_table)

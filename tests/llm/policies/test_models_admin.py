@@ -10,7 +10,6 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 
-import netrun.llm.signals  # noqa: F401 - connects the receivers (apps.ready() does in projects)
 from netrun.llm.admin import spend_bar
 from netrun.llm.budgets.django import DjangoLedger
 from netrun.llm.models import (

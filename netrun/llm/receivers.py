@@ -1,0 +1,79 @@
+"""Receivers of ``netrun.llm``: caches dropped when the rows behind them change.
+
+``NetrunLlmConfig.ready()`` calls :func:`connect_signals`. Saving or deleting a
+:class:`~netrun.llm.models.TenantPolicyRecord` or one of its provider rules drops the tenant's
+cached :class:`~netrun.llm.policies.TenantPolicy` and sends
+:data:`netrun.llm.signals.tenant_policy_changed`; saving or deleting an
+:class:`~netrun.llm.models.LLMPriceOverride` drops this process's price table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from netrun.llm.models import (
+    LLMPriceOverride,
+    ProviderRule,
+    TenantPolicyRecord,
+    invalidate_tenant_policy,
+)
+from netrun.llm.pricing_django import invalidate_prices
+from netrun.llm.signals import tenant_policy_changed
+
+__all__ = [
+    "connect_signals",
+    "disconnect_signals",
+    "policy_changed",
+    "price_changed",
+    "rule_changed",
+]
+
+
+def _tenant_changed(tenant_id: str) -> None:
+    invalidate_tenant_policy(tenant_id)
+    # Drop it again once the transaction commits: a read between the save and the commit
+    # could otherwise cache the old rows until the timeout.
+    transaction.on_commit(lambda: invalidate_tenant_policy(tenant_id))
+    tenant_policy_changed.send(sender=TenantPolicyRecord, tenant_id=tenant_id)
+
+
+def policy_changed(sender: Any, instance: TenantPolicyRecord, **kwargs: Any) -> None:
+    _tenant_changed(instance.tenant_id)
+
+
+def rule_changed(sender: Any, instance: ProviderRule, **kwargs: Any) -> None:
+    try:
+        tenant_id = instance.policy.tenant_id
+    except TenantPolicyRecord.DoesNotExist:
+        return  # cascaded from the policy's own deletion, which already invalidated
+    _tenant_changed(tenant_id)
+
+
+def price_changed(sender: Any, **kwargs: Any) -> None:
+    invalidate_prices()
+    # Again once committed: a call priced between the save and the commit read the old rows.
+    transaction.on_commit(invalidate_prices)
+
+
+_RECEIVERS = (
+    (policy_changed, TenantPolicyRecord, "policy"),
+    (rule_changed, ProviderRule, "rule"),
+    (price_changed, LLMPriceOverride, "price"),
+)
+
+
+def connect_signals() -> None:
+    """Connect every receiver (idempotent: each has a ``dispatch_uid``)."""
+    for receiver, model, name in _RECEIVERS:
+        post_save.connect(receiver, sender=model, dispatch_uid=f"netrun_llm_{name}_saved")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"netrun_llm_{name}_deleted")
+
+
+def disconnect_signals() -> None:
+    """Disconnect every receiver :func:`connect_signals` connected."""
+    for _, model, name in _RECEIVERS:
+        post_save.disconnect(sender=model, dispatch_uid=f"netrun_llm_{name}_saved")
+        post_delete.disconnect(sender=model, dispatch_uid=f"netrun_llm_{name}_deleted")
