@@ -7,8 +7,6 @@ logging stays as it was.
 from __future__ import annotations
 
 import structlog
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from netrun.core.deps import is_available
 from netrun.logging._config import (
@@ -20,7 +18,7 @@ from netrun.logging._config import (
 from netrun.logging._context import set_process_correlation_id
 from netrun.logging.conf import conf
 
-__all__ = ["setup_from_settings"]
+__all__ = ["reconfigure_on_change", "setup_from_settings"]
 
 
 def setup_from_settings() -> None:
@@ -58,7 +56,8 @@ def setup_from_settings() -> None:
         connect_signals()
 
 
-@receiver(setting_changed)
-def _on_setting_changed(setting: str, **kwargs: object) -> None:
+def reconfigure_on_change(setting: str, **kwargs: object) -> None:
+    """``setting_changed`` receiver (connected in ``ready()``): a ``NETRUN_LOGGING_*`` change
+    configures logging again."""
     if setting.startswith("NETRUN_LOGGING_"):
         setup_from_settings()

@@ -18,7 +18,7 @@ from django.core import checks
 from netrun.logging._config import parse_level
 from netrun.logging.conf import conf
 
-__all__ = ["check_settings", "register"]
+__all__ = ["check_settings"]
 
 _MIDDLEWARE = "netrun.logging.middleware.CorrelationIdMiddleware"
 
@@ -57,7 +57,3 @@ def check_settings(
             )
         )
     return errors
-
-
-def register() -> None:
-    checks.register(check_settings, checks.Tags.compatibility)
