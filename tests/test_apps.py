@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 from pathlib import Path
 
@@ -41,3 +42,33 @@ def test_app_config_follows_the_conventions(name: str) -> None:
     assert (ROOT / "netrun" / short / "py.typed").is_file()
     for exported in package.__all__:
         assert hasattr(package, exported), f"{name}.__all__ names missing {exported}"
+
+
+SIGNALS_MODULES = sorted(
+    ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    for path in (ROOT / "netrun").glob("*/signals.py")
+)
+
+
+@pytest.mark.parametrize("name", SIGNALS_MODULES)
+def test_a_signals_module_holds_documented_signals_and_no_receivers(name: str) -> None:
+    from django.dispatch import Signal
+
+    module = importlib.import_module(name)
+    assert module.__all__
+    assert all(isinstance(getattr(module, signal), Signal) for signal in module.__all__)
+    source = Path(module.__file__ or "").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    # Receivers live elsewhere and are connected in AppConfig.ready(): nothing here runs code.
+    assert not [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    assert ".connect(" not in source
+    assert "@receiver" not in source.replace("#:     @receiver", "")
+    lines = source.splitlines()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) != "__all__":
+            comment = lines[node.lineno - 2].strip()
+            assert comment.startswith("#:"), f"{name}: document {ast.unparse(node.targets[0])}"
+
+
+def test_the_signals_modules_are_found() -> None:
+    assert {"netrun.llm.signals", "netrun.rbac.signals"} <= set(SIGNALS_MODULES)

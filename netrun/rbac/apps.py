@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core import checks
 
 
 class NetrunRbacConfig(AppConfig):
@@ -17,11 +18,23 @@ class NetrunRbacConfig(AppConfig):
 
         from netrun.config import on_reload
         from netrun.config.receivers import connect_settings_receiver
-        from netrun.rbac import checks
         from netrun.rbac.access import reset_checker_on_change
-        from netrun.rbac.signals import guard_m2m_links
+        from netrun.rbac.checks import (
+            check_backends,
+            check_managers,
+            check_middleware,
+            check_strategies,
+            check_tenant_model,
+            check_tenant_scope,
+        )
+        from netrun.rbac.receivers import guard_m2m_links
 
-        checks.register()
+        checks.register(check_tenant_model)
+        checks.register(check_managers)
+        checks.register(check_strategies)
+        checks.register(check_middleware)
+        checks.register(check_backends)
+        checks.register(check_tenant_scope)
         m2m_changed.connect(guard_m2m_links, dispatch_uid="netrun_rbac_guard_m2m_links")
         # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
         connect_settings_receiver()

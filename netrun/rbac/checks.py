@@ -37,7 +37,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
-from django.core.checks import register as register_check
 from django.utils.module_loading import import_string
 
 from netrun.errors import NetrunException
@@ -49,7 +48,6 @@ __all__ = [
     "check_strategies",
     "check_tenant_model",
     "check_tenant_scope",
-    "register",
 ]
 
 MIDDLEWARE_PATH = "netrun.rbac.middleware.TenantMiddleware"
@@ -228,15 +226,3 @@ def check_tenant_scope(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
             )
         )
     return messages
-
-
-def register() -> None:
-    for check in (
-        check_tenant_model,
-        check_managers,
-        check_strategies,
-        check_middleware,
-        check_backends,
-        check_tenant_scope,
-    ):
-        register_check(check, "netrun_rbac")

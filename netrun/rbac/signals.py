@@ -1,15 +1,14 @@
-"""Signals of ``netrun.rbac``, and the many-to-many guard connected in ``ready()``."""
+"""Signals sent by ``netrun.rbac``.
+
+Connect receivers in your ``AppConfig.ready()``; netrun's own receivers live in
+:mod:`netrun.rbac.receivers`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
 from django.dispatch import Signal
 
-from netrun.errors import TenantAccessDeniedError
-
-__all__ = ["guard_m2m_links", "tenant_resolved"]
+__all__ = ["tenant_resolved"]
 
 #: Sent by ``TenantMiddleware`` once a request's tenant is resolved and checked, with
 #: ``request`` and ``tenant``. Receiver example::
@@ -18,24 +17,3 @@ __all__ = ["guard_m2m_links", "tenant_resolved"]
 #:     def remember(sender, request, tenant, **kwargs):
 #:         request.session["last_tenant"] = str(tenant.pk)
 tenant_resolved = Signal()
-
-
-def guard_m2m_links(
-    sender: Any, instance: Any, action: str, model: Any, pk_set: Any, **kwargs: Any
-) -> None:
-    """``m2m_changed`` receiver: a link between two tenant-scoped rows stays in one tenant."""
-    if action != "pre_add" or not pk_set:
-        return
-    from netrun.rbac.managers import tenant_attname
-    from netrun.rbac.models import TenantScopedModel
-
-    if not (isinstance(instance, TenantScopedModel) and issubclass(model, TenantScopedModel)):
-        return
-    instance._netrun_check_write(adding=False)
-    own = getattr(instance, tenant_attname(type(instance)))
-    matching = QuerySet(model).filter(pk__in=pk_set, **{tenant_attname(model): own}).count()
-    if matching != len(pk_set):
-        raise TenantAccessDeniedError(
-            f"Cannot link {instance._meta.label} to another tenant's {model._meta.label}.",
-            model=model._meta.label,
-        )
