@@ -2,6 +2,7 @@
 
 * :class:`Closing`: ``with obj:`` closes ``obj`` when the block ends (what
   :func:`contextlib.closing` does for one block, as a base class): streams, pools, servers.
+  :class:`AsyncClosing` is its twin: ``async with obj:`` awaits ``obj.aclose()``.
 * :class:`AsyncWithSupport`: a context manager whose enter and exit do no I/O (they set
   context variables) works in ``async with`` too, through the same two methods.
 
@@ -14,10 +15,11 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, TypeVar
 
-__all__ = ["AsyncWithSupport", "Closing"]
+__all__ = ["AsyncClosing", "AsyncWithSupport", "Closing"]
 
 _T = TypeVar("_T")
 _Self = TypeVar("_Self", bound="Closing")
+_AsyncSelf = TypeVar("_AsyncSelf", bound="AsyncClosing")
 
 
 class Closing:
@@ -37,6 +39,21 @@ class Closing:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class AsyncClosing:
+    """``async with obj:`` gives ``obj`` and awaits ``obj.aclose()`` when the block ends."""
+
+    __slots__ = ()
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self: _AsyncSelf) -> _AsyncSelf:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
 
 class AsyncWithSupport:

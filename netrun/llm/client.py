@@ -28,9 +28,9 @@ import time
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
+from netrun.core.blocks import AsyncClosing, Closing
 from netrun.errors import (
     BudgetExceededError,
     ConfigurationError,
@@ -158,6 +158,14 @@ class _NoReservation:
 _NO_RESERVATION = _NoReservation()
 
 
+class _ReserveArguments(TypedDict):
+    provider: str
+    model: str
+    estimated_input_tokens: int
+    max_output_tokens: int
+    reason: str | None
+
+
 @dataclass
 class _Candidate:
     adapter: BaseLLMAdapter
@@ -207,6 +215,16 @@ class _ChainRun:
 
     def output_limit(self, candidate: _Candidate) -> int:
         return self.max_tokens or candidate.adapter.max_tokens
+
+    def reservation(self, candidate: _Candidate) -> _ReserveArguments:
+        """The enforcer's ``reserve``/``areserve`` arguments for an attempt on ``candidate``."""
+        return {
+            "provider": candidate.adapter.provider,
+            "model": candidate.model,
+            "estimated_input_tokens": self.estimated_input,
+            "max_output_tokens": self.output_limit(candidate),
+            "reason": self.reason,
+        }
 
     def info(self, *, retry_after: float | None = None, will_retry: bool = False) -> AttemptInfo:
         assert self.current is not None
@@ -456,13 +474,7 @@ class LLMClient:
     def _reserve(self, run: _ChainRun, candidate: _Candidate) -> ReservationProtocol:
         if self.enforcer is None:
             return _NO_RESERVATION
-        return self.enforcer.reserve(
-            provider=candidate.adapter.provider,
-            model=candidate.model,
-            estimated_input_tokens=run.estimated_input,
-            max_output_tokens=run.output_limit(candidate),
-            reason=run.reason,
-        )
+        return self.enforcer.reserve(**run.reservation(candidate))
 
     async def _areserve(self, run: _ChainRun, candidate: _Candidate) -> ReservationProtocol:
         if self.enforcer is None:
@@ -470,13 +482,7 @@ class LLMClient:
         areserve = getattr(self.enforcer, "areserve", None)
         if areserve is None:
             return self._reserve(run, candidate)
-        reservation: ReservationProtocol = await areserve(
-            provider=candidate.adapter.provider,
-            model=candidate.model,
-            estimated_input_tokens=run.estimated_input,
-            max_output_tokens=run.output_limit(candidate),
-            reason=run.reason,
-        )
+        reservation: ReservationProtocol = await areserve(**run.reservation(candidate))
         return reservation
 
     @staticmethod
@@ -651,14 +657,16 @@ class LLMClient:
         return AsyncClientStream(self, run, msgs, options)
 
 
-class ClientStream:
-    """A streamed answer through the chain: iterate for :class:`StreamChunk` deltas.
+def _usage_of(response: LLMResponse | None) -> Usage | None:
+    """What a (possibly unfinished) stream is billed: its usage, or nothing to release."""
+    return response.usage if response else None
 
-    Nothing is sent until the first chunk is asked for. :attr:`response` is set when the
-    stream ends: complete, cut mid-answer (``LLMStreamInterruptedError`` is raised) or closed
-    early by the consumer (``close()``, ``with``, or dropping it), each billed what was
-    consumed.
-    """
+
+_Chunks = TypeVar("_Chunks", Generator[StreamChunk, None, None], AsyncGenerator[StreamChunk, None])
+
+
+class _ChainStream(Generic[_Chunks]):
+    """What the two client stream twins share: the run through the chain and its response."""
 
     def __init__(
         self,
@@ -672,7 +680,28 @@ class ClientStream:
         self._messages = messages
         self._options = options
         self.response: LLMResponse | None = None
-        self._gen = self._generate()
+        self._gen: _Chunks = self._generate()
+
+    def _generate(self) -> _Chunks:
+        raise NotImplementedError
+
+    def _succeeded(self, response: LLMResponse | None, run: _ChainRun) -> None:
+        if response is not None:
+            self.response = run.succeeded(response)
+
+    @property
+    def text(self) -> str:
+        return self.response.text if self.response else ""
+
+
+class ClientStream(Closing, _ChainStream[Generator[StreamChunk, None, None]]):
+    """A streamed answer through the chain: iterate for :class:`StreamChunk` deltas.
+
+    Nothing is sent until the first chunk is asked for. :attr:`response` is set when the
+    stream ends: complete, cut mid-answer (``LLMStreamInterruptedError`` is raised) or closed
+    early by the consumer (``close()``, ``with``, or dropping it), each billed what was
+    consumed.
+    """
 
     def _generate(self) -> Generator[StreamChunk, None, None]:
         client, run = self._client, self._run_state
@@ -696,7 +725,7 @@ class ClientStream:
                 return
             except NetrunException as error:
                 # Nothing was delivered: bill what the provider reported, then fall back.
-                client._settle(reservation, stream.response.usage if stream.response else None)
+                client._settle(reservation, _usage_of(stream.response))
                 wait = run.failed(error)
                 if wait is not None:
                     client._sleep(wait)
@@ -710,15 +739,14 @@ class ClientStream:
                 yield from stream
             except LLMStreamInterruptedError as error:
                 self.response = error.response
-                client._settle(reservation, error.response.usage if error.response else None)
+                client._settle(reservation, _usage_of(error.response))
                 client._record(error, run.info())
                 raise
             except BaseException:
                 # GeneratorExit (close()) or an error in the consumer: bill what it consumed.
                 stream.close()
-                client._settle(reservation, stream.response.usage if stream.response else None)
-                if stream.response is not None:
-                    self.response = run.succeeded(stream.response)
+                client._settle(reservation, _usage_of(stream.response))
+                self._succeeded(stream.response, run)
                 raise
             self._finish(reservation, stream.response, run)
             return
@@ -727,9 +755,8 @@ class ClientStream:
     def _finish(
         self, reservation: ReservationProtocol, response: LLMResponse | None, run: _ChainRun
     ) -> None:
-        self._client._settle(reservation, response.usage if response else None)
-        if response is not None:
-            self.response = run.succeeded(response)
+        self._client._settle(reservation, _usage_of(response))
+        self._succeeded(response, run)
 
     def __iter__(self) -> ClientStream:
         return self
@@ -737,24 +764,9 @@ class ClientStream:
     def __next__(self) -> StreamChunk:
         return next(self._gen)
 
-    @property
-    def text(self) -> str:
-        return self.response.text if self.response else ""
-
     def close(self) -> None:
         """Stop reading; the provider stream is closed and what was consumed is billed."""
         self._gen.close()
-
-    def __enter__(self) -> ClientStream:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __del__(self) -> None:
         gen = getattr(self, "_gen", None)
@@ -762,22 +774,8 @@ class ClientStream:
             gen.close()
 
 
-class AsyncClientStream:
+class AsyncClientStream(AsyncClosing, _ChainStream[AsyncGenerator[StreamChunk, None]]):
     """The async twin of :class:`ClientStream`: ``async for``, ``aclose()``, ``async with``."""
-
-    def __init__(
-        self,
-        client: LLMClient,
-        run: _ChainRun,
-        messages: list[ChatMessage],
-        options: Mapping[str, Any],
-    ) -> None:
-        self._client = client
-        self._run_state = run
-        self._messages = messages
-        self._options = options
-        self.response: LLMResponse | None = None
-        self._gen = self._generate()
 
     async def _generate(self) -> AsyncGenerator[StreamChunk, None]:
         client, run = self._client, self._run_state
@@ -799,9 +797,7 @@ class AsyncClientStream:
                 await self._finish(reservation, stream.response, run)
                 return
             except NetrunException as error:
-                await client._asettle(
-                    reservation, stream.response.usage if stream.response else None
-                )
+                await client._asettle(reservation, _usage_of(stream.response))
                 wait = run.failed(error)
                 if wait is not None:
                     await client._async_sleep(wait)
@@ -816,16 +812,13 @@ class AsyncClientStream:
                     yield chunk
             except LLMStreamInterruptedError as error:
                 self.response = error.response
-                await client._asettle(reservation, error.response.usage if error.response else None)
+                await client._asettle(reservation, _usage_of(error.response))
                 client._record(error, run.info())
                 raise
             except BaseException:
                 await stream.aclose()
-                await client._asettle(
-                    reservation, stream.response.usage if stream.response else None
-                )
-                if stream.response is not None:
-                    self.response = run.succeeded(stream.response)
+                await client._asettle(reservation, _usage_of(stream.response))
+                self._succeeded(stream.response, run)
                 raise
             await self._finish(reservation, stream.response, run)
             return
@@ -834,9 +827,8 @@ class AsyncClientStream:
     async def _finish(
         self, reservation: ReservationProtocol, response: LLMResponse | None, run: _ChainRun
     ) -> None:
-        await self._client._asettle(reservation, response.usage if response else None)
-        if response is not None:
-            self.response = run.succeeded(response)
+        await self._client._asettle(reservation, _usage_of(response))
+        self._succeeded(response, run)
 
     def __aiter__(self) -> AsyncClientStream:
         return self
@@ -844,20 +836,5 @@ class AsyncClientStream:
     async def __anext__(self) -> StreamChunk:
         return await self._gen.__anext__()
 
-    @property
-    def text(self) -> str:
-        return self.response.text if self.response else ""
-
     async def aclose(self) -> None:
         await self._gen.aclose()
-
-    async def __aenter__(self) -> AsyncClientStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

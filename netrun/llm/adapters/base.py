@@ -31,9 +31,9 @@ from collections.abc import (
 )
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from netrun.core.blocks import AsyncClosing, Closing
 from netrun.core.deps import is_available, require
 from netrun.errors import BadGatewayError, NetrunException
 from netrun.llm.adapters.errors import LLMStreamInterruptedError
@@ -185,18 +185,15 @@ def _cut_short(provider: str) -> BadGatewayError:
     )
 
 
-class ChatStream:
-    """A streamed answer: iterate for :class:`StreamChunk` deltas.
+_Deltas = TypeVar("_Deltas", Generator[str, None, None], AsyncGenerator[str, None])
 
-    Stop early with ``close()`` (or ``with adapter.stream(...) as s:``, or by dropping it):
-    the HTTP stream is closed and :attr:`response` holds what was consumed, with the usage
-    the provider reported or an estimate (``usage.estimated``). A stream that breaks after
-    some text raises :class:`LLMStreamInterruptedError` whose ``response`` is the same.
-    """
 
-    def __init__(self, account: _StreamAccount, deltas: Generator[str, None, None]) -> None:
+class _Stream(Generic[_Deltas]):
+    """What the two stream twins share: the deltas they read and the account they keep."""
+
+    def __init__(self, account: _StreamAccount, deltas: _Deltas) -> None:
         self._account = account
-        self._deltas = deltas
+        self._deltas: _Deltas = deltas
         self._done = False
 
     @property
@@ -211,6 +208,16 @@ class ChatStream:
     @property
     def chunks_received(self) -> int:
         return len(self._account.parts)
+
+
+class ChatStream(Closing, _Stream[Generator[str, None, None]]):
+    """A streamed answer: iterate for :class:`StreamChunk` deltas.
+
+    Stop early with ``close()`` (or ``with adapter.stream(...) as s:``, or by dropping it):
+    the HTTP stream is closed and :attr:`response` holds what was consumed, with the usage
+    the provider reported or an estimate (``usage.estimated``). A stream that breaks after
+    some text raises :class:`LLMStreamInterruptedError` whose ``response`` is the same.
+    """
 
     def __iter__(self) -> ChatStream:
         return self
@@ -250,17 +257,6 @@ class ChatStream:
             self._deltas.close()
         self._notify(self._account.cancelled())
 
-    def __enter__(self) -> ChatStream:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def __del__(self) -> None:
         # A consumer that drops the stream (a client disconnect) must still be billed.
         if not getattr(self, "_done", True):
@@ -268,29 +264,12 @@ class ChatStream:
                 self.close()
 
 
-class AsyncChatStream:
+class AsyncChatStream(AsyncClosing, _Stream[AsyncGenerator[str, None]]):
     """The async twin of :class:`ChatStream`: ``async for``, ``aclose()``, ``async with``.
 
     ``on_complete`` may be a coroutine function. Close an abandoned stream explicitly
     (``async with`` does): an async generator cannot be closed from a finaliser.
     """
-
-    def __init__(self, account: _StreamAccount, deltas: AsyncGenerator[str, None]) -> None:
-        self._account = account
-        self._deltas = deltas
-        self._done = False
-
-    @property
-    def response(self) -> LLMResponse | None:
-        return self._account.response
-
-    @property
-    def state(self) -> StreamState:
-        return self._account.state
-
-    @property
-    def chunks_received(self) -> int:
-        return len(self._account.parts)
 
     def __aiter__(self) -> AsyncChatStream:
         return self
@@ -331,17 +310,6 @@ class AsyncChatStream:
         with suppress(Exception):
             await self._deltas.aclose()
         await self._notify(self._account.cancelled())
-
-    async def __aenter__(self) -> AsyncChatStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 class BaseLLMAdapter(ABC):
