@@ -72,3 +72,26 @@ def test_a_signals_module_holds_documented_signals_and_no_receivers(name: str) -
 
 def test_the_signals_modules_are_found() -> None:
     assert {"netrun.llm.signals", "netrun.rbac.signals"} <= set(SIGNALS_MODULES)
+
+
+def _registers_checks(node: ast.AST) -> bool:
+    if isinstance(node, ast.ImportFrom) and node.module == "django.core.checks":
+        return any(alias.name == "register" for alias in node.names)
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "register"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "checks"
+    )
+
+
+def test_system_checks_are_registered_in_ready_only() -> None:
+    """One way: ``checks.register(check_x, *tags)`` in ``AppConfig.ready()``, never at import."""
+    registering = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted((ROOT / "netrun").rglob("*.py"))
+        if path.name != "apps.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if _registers_checks(node)
+    ]
+    assert registering == []
