@@ -95,3 +95,16 @@ def test_system_checks_are_registered_in_ready_only() -> None:
         if _registers_checks(node)
     ]
     assert registering == []
+
+
+def test_no_receiver_is_connected_by_a_decorator_at_import() -> None:
+    """Receivers are plain functions that ``AppConfig.ready()`` connects, when the feature is on."""
+    decorated = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted((ROOT / "netrun").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef)
+        for decorator in node.decorator_list
+        if "receiver" in ast.unparse(decorator).split("(")[0]
+    ]
+    assert decorated == []
