@@ -83,3 +83,13 @@ def test_once_the_keys_are_set_tokens_verify_again(rsa_keys: KeyPair, db: None) 
         token = get_jwt_manager().create_access_token(user.pk)
         response = Client().get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("key", [None, "not a PEM"])
+def test_without_a_key_that_loads_the_jwks_document_is_empty_not_a_500(key: str | None) -> None:
+    extra = {} if key is None else {"NETRUN_AUTH_JWT_PUBLIC_KEY": key}
+    with _without_keys(**extra):
+        response = Client(raise_request_exception=False).get("/.well-known/jwks.json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"keys": []}
+    assert response["Content-Type"] == "application/jwk-set+json"
