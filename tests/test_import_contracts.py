@@ -108,6 +108,18 @@ def test_a_planted_crossing_is_reported_with_its_line(
     assert found == ([("billing.refund", line, message)] if message else [])
 
 
+def test_a_name_left_out_of_the_modules_all_is_not_public(planted: Path) -> None:
+    _write(
+        planted,
+        {
+            "shop/tax.py": "__all__ = ['rate']\nrate = 0.2\nhelper = 1\n",
+            "billing/refund.py": "from shop.tax import rate\nfrom shop.tax import helper\n",
+        },
+    )
+    found = [str(finding) for finding in private_crossings(APPS)]
+    assert found == ["billing.refund:2: imports helper, not in shop.tax.__all__"]
+
+
 def test_modules_are_cores_unless_glue_by_their_place(planted: Path) -> None:
     cores = framework_neutral_modules(APPS, ["*.django", "*.contrib", "*.contrib.*"])
     assert cores == ["billing", "billing.invoice", "shop", "shop._cart", "shop.pricing"]

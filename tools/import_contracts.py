@@ -12,8 +12,9 @@
 ``private_names``
     An app (a root package) uses another app's public names only: no import of a private module
     (``netrun.logging._config``) or a private name (``from netrun.errors.django import _x``)
-    of another app, and no private attribute of another app's module (``registry._cache``).
-    Within an app, ``_x`` modules and names are free to use.
+    of another app, no name missing from the ``__all__`` of the module it comes from, and no
+    private attribute of another app's module (``registry._cache``). Within an app, ``_x``
+    modules and names are free to use.
 
 Both read the files themselves (``ast``), so they see what a module-level graph cannot: names
 and attributes. ``tests/test_import_contracts.py`` plants a violation of each.
@@ -216,9 +217,15 @@ def _uses_glue(path: Path, module: str, forbidden: Iterable[str], glue: Sequence
 
 
 def private_crossings(packages: Sequence[str]) -> list[Finding]:
-    """Every use of another app's private module, name or attribute in ``packages``."""
+    """Every use of another app's private module, name or attribute in ``packages``.
+
+    A name imported from another app's module must be in that module's ``__all__`` when it
+    has one: the ``__all__`` is the module's public API.
+    """
+    files = module_files(packages)
+    exported = _Exports(files)
     findings: list[Finding] = []
-    for module, path in module_files(packages).items():
+    for module, path in files.items():
         app = _owner(module, packages)
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         bound: dict[str, str] = {}  # local name -> the module or name it was imported as
@@ -232,8 +239,40 @@ def private_crossings(packages: Sequence[str]) -> list[Finding]:
             if any(_is_private(part) for part in imported[len(owner) + 1 :].split(".")):
                 reported.add(line)
                 findings.append(Finding(module, line, f"imports {imported}, private to {owner}"))
+            elif not exported.is_public(imported):
+                reported.add(line)
+                source, _, name = imported.rpartition(".")
+                findings.append(Finding(module, line, f"imports {name}, not in {source}.__all__"))
         findings.extend(_private_attributes(tree, module, app, bound, packages))
     return sorted(set(findings))
+
+
+class _Exports:
+    """The ``__all__`` of each module (read from its source), for "is this name public"."""
+
+    def __init__(self, files: dict[str, Path]) -> None:
+        self.files = files
+        self.cache: dict[str, frozenset[str] | None] = {}
+
+    def is_public(self, imported: str) -> bool:
+        if imported in self.files:
+            return True  # a module
+        source, _, name = imported.rpartition(".")
+        if source not in self.files:
+            return True  # not a from-import of a module we know
+        names = self.all_of(source)
+        return names is None or name in names
+
+    def all_of(self, module: str) -> frozenset[str] | None:
+        if module not in self.cache:
+            self.cache[module] = None
+            tree = ast.parse(self.files[module].read_text(encoding="utf-8"))
+            for node in tree.body:
+                targets = node.targets if isinstance(node, ast.Assign) else []
+                if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                    assert isinstance(node, ast.Assign)
+                    self.cache[module] = frozenset(ast.literal_eval(node.value))
+        return self.cache[module]
 
 
 def _private_attributes(
