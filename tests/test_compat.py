@@ -227,6 +227,37 @@ def test_renamed_seed_paths_name_their_new_module() -> None:
             assert hasattr(importlib.import_module(holder), name)
 
 
+# Modules that became app internals (_x.py) in 2.1: the old path serves the package's names.
+MOVED = {
+    "netrun_auth.authenticate": ("netrun.auth._authenticate", ["authenticate_token"]),
+    "netrun_cors.sampling": ("netrun.cors._sampling", ["DecisionLogger"]),
+    "netrun_env.generate": ("netrun.env._generate", ["generate_example"]),
+    "netrun_env.parser": ("netrun.env._parser", ["parse_env_file", "EnvFile"]),
+    "netrun_env.report": ("netrun.env._report", ["render_sarif"]),
+    "netrun_env.validate": ("netrun.env._validate", ["validate_env", "Finding"]),
+}
+
+
+@pytest.mark.usefixtures("fresh_shims")
+@pytest.mark.parametrize("old", sorted(MOVED))
+def test_a_module_moved_to_an_internal_keeps_its_old_path(old: str) -> None:
+    internal, names = MOVED[old]
+    package = new_name(old)
+    assert package == internal.rpartition(".")[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        module = importlib.import_module(old)
+        values = {name: getattr(module, name) for name in names}
+    messages = [str(w.message) for w in _deprecations(caught)]
+    assert (
+        f"{old} is deprecated and will be removed in netrun 3.0; import from {package} instead"
+        in messages
+    )
+    for name, value in values.items():
+        assert value is getattr(importlib.import_module(internal), name)
+        assert name in importlib.import_module(package).__all__
+
+
 def test_shim_dir_lists_the_public_names(fresh_shims: None) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
