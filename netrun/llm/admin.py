@@ -33,12 +33,8 @@ from netrun.llm.models import (
 __all__ = ["BudgetSpendAdmin", "LLMPriceOverrideAdmin", "TenantPolicyRecordAdmin", "spend_bar"]
 
 
-class _SuperuserRowsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Without netrun.rbac no staff user has a tenant: closed to everyone but superusers."""
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
-        return queryset if request.user.is_superuser else queryset.none()
+class _SuperuserWritesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Only superusers add, change or delete (staff may still view)."""
 
     def has_add_permission(self, request: HttpRequest, *args: Any, **kwargs: Any) -> bool:
         return request.user.is_superuser and super().has_add_permission(request, *args, **kwargs)
@@ -48,6 +44,14 @@ class _SuperuserRowsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class _SuperuserRowsAdmin(_SuperuserWritesAdmin):
+    """Without netrun.rbac no staff user has a tenant: closed to everyone but superusers."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.none()
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser and super().has_view_permission(request, obj)
@@ -128,9 +132,10 @@ class BudgetSpendAdmin(TenantRowsAdmin):
 
 
 @admin.register(LLMPriceOverride)
-class LLMPriceOverrideAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LLMPriceOverrideAdmin(_SuperuserWritesAdmin):
     """Prices that win over settings and the built-in table; each process applies a change
-    within a minute (at once in the process that saved it)."""
+    within a minute (at once in the process that saved it). A price override applies to every
+    tenant: a tenant's staff may view it, not change it."""
 
     list_display = (
         "provider",
@@ -146,17 +151,6 @@ class LLMPriceOverrideAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("provider",)
     search_fields = ("model", "note")
     readonly_fields = ("updated",)
-
-    # A price override applies to every tenant: a tenant's staff must not change it.
-    def has_add_permission(self, request: HttpRequest, *args: Any, **kwargs: Any) -> bool:
-        return request.user.is_superuser and super().has_add_permission(request, *args, **kwargs)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
-
     fieldsets = (
         (None, {"fields": ("provider", "model", "effective_from", "note", "updated")}),
         (

@@ -50,6 +50,14 @@ _LOCK_TENANT = """
     END IF;
 """
 
+# Drops the hold p_id, if it is still there, and gives its amount back to its windows.
+_DROP_HOLD = f"""    {_LOCK_TENANT}
+    WITH dropped AS (
+        DELETE FROM netrun_llm_budget_reservation
+        WHERE tenant_id = p_tenant AND id = p_id
+        RETURNING amount_micros, windows
+    ) {_UNRESERVE_DROPPED};"""  # noqa: S608 - constants only
+
 FUNCTIONS_DDL = f"""
 -- NULL when admitted; otherwise {{1-based index of the first refusing window, its spent,
 -- its reserved}}. Refusing returns instead of raising: a budget running dry is routine and
@@ -114,12 +122,7 @@ LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $fn$
 BEGIN
-    {_LOCK_TENANT}
-    WITH dropped AS (
-        DELETE FROM netrun_llm_budget_reservation
-        WHERE tenant_id = p_tenant AND id = p_id
-        RETURNING amount_micros, windows
-    ) {_UNRESERVE_DROPPED};
+{_DROP_HOLD}
     INSERT INTO netrun_llm_budget_spend
         (tenant_id, period, period_start, spent_micros, reserved_micros, updated_at)
     SELECT p_tenant, p, s, p_actual, 0, now() FROM unnest(p_periods, p_starts) AS w(p, s)
@@ -134,12 +137,7 @@ LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $fn$
 BEGIN
-    {_LOCK_TENANT}
-    WITH dropped AS (
-        DELETE FROM netrun_llm_budget_reservation
-        WHERE tenant_id = p_tenant AND id = p_id
-        RETURNING amount_micros, windows
-    ) {_UNRESERVE_DROPPED};
+{_DROP_HOLD}
 END
 $fn$;
 """  # noqa: S608 - put together from the constants above, never from input
