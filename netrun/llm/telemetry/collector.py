@@ -37,6 +37,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
+from netrun.core.blocks import AsyncWithSupport
 from netrun.core.context import (
     current_correlation_id,
     current_tenant_id,
@@ -121,7 +122,7 @@ def _current_trace() -> tuple[str | None, str | None, int]:
     return None, None, 1
 
 
-class RequestTracker:
+class RequestTracker(AsyncWithSupport):
     """Times one request and collects its tokens; a sync and async context manager.
 
     Leaving the block records the request: as a failure, with the exception's error code or
@@ -200,17 +201,6 @@ class RequestTracker:
         return self
 
     def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._finish(exc)
-
-    async def __aenter__(self) -> RequestTracker:
-        return self.__enter__()
-
-    async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
