@@ -37,6 +37,7 @@ __all__ = [
     "LLMResponse",
     "Role",
     "StreamChunk",
+    "TokenCounts",
     "Usage",
     "UsageShapeError",
     "estimate_tokens",
@@ -120,8 +121,28 @@ def prompt_token_bound(messages: str | Sequence[ChatMessage]) -> int:
     )
 
 
+class TokenCounts:
+    """``prompt_tokens`` and ``total_tokens`` of a record of the four kinds of token."""
+
+    __slots__ = ()
+
+    input_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    output_tokens: int
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Every prompt token, cached or not."""
+        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.output_tokens
+
+
 @dataclass(frozen=True)
-class Usage:
+class Usage(TokenCounts):
     """Normalised token usage of one call; see the module docstring for the conventions.
 
     ``estimated`` is true when some count was estimated locally (a stream abandoned before
@@ -134,15 +155,6 @@ class Usage:
     output_tokens: int = 0
     reasoning_tokens: int = 0
     estimated: bool = False
-
-    @property
-    def prompt_tokens(self) -> int:
-        """Every prompt token, cached or not."""
-        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.output_tokens
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(

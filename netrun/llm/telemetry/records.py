@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from netrun.llm.types import TokenCounts
+
 __all__ = [
     "AggregatedMetrics",
     "Breakdown",
@@ -28,7 +30,7 @@ GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "month")
 
 
 @dataclass(slots=True)
-class LLMRequestMetrics:
+class LLMRequestMetrics(TokenCounts):
     """What happened in one LLM request: who, what, how long, how many tokens, what it cost.
 
     ``started_at`` is a Unix timestamp (seconds) so that recording stays cheap on the request
@@ -72,14 +74,6 @@ class LLMRequestMetrics:
     @property
     def ended_at(self) -> float:
         return self.started_at + self.latency_ms / 1000.0
-
-    @property
-    def prompt_tokens(self) -> int:
-        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.output_tokens
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly fields (the cost as a string, so no precision is lost)."""
@@ -131,7 +125,7 @@ class MetricsQuery:
 
 
 @dataclass(frozen=True)
-class Breakdown:
+class Breakdown(TokenCounts):
     """Totals of one group: a provider, a ``provider/model`` pair, or a tenant."""
 
     key: str
@@ -153,15 +147,6 @@ class Breakdown:
     def success_rate(self) -> float:
         return (self.requests - self.failed) / self.requests if self.requests else 0.0
 
-    @property
-    def total_tokens(self) -> int:
-        return (
-            self.input_tokens
-            + self.cache_read_tokens
-            + self.cache_write_tokens
-            + self.output_tokens
-        )
-
 
 @dataclass(frozen=True)
 class TimeBucket:
@@ -176,7 +161,7 @@ class TimeBucket:
 
 
 @dataclass(frozen=True)
-class AggregatedMetrics:
+class AggregatedMetrics(TokenCounts):
     """Totals, rates and latency percentiles of the requests in a window.
 
     Latencies are milliseconds; percentiles interpolate linearly between the two nearest
@@ -245,12 +230,3 @@ class AggregatedMetrics:
     def success_rate(self) -> float:
         """Share of successful requests, 0.0 to 1.0 (0.0 when there were none)."""
         return self.successful_requests / self.total_requests if self.total_requests else 0.0
-
-    @property
-    def total_tokens(self) -> int:
-        return (
-            self.input_tokens
-            + self.cache_read_tokens
-            + self.cache_write_tokens
-            + self.output_tokens
-        )
