@@ -257,17 +257,24 @@ def _count(usage: Any, name: str, *, required: bool = False) -> int:
     return value
 
 
-def _openai_chat(usage: Any) -> Usage:
-    # Chat Completions (OpenAI, Azure OpenAI, a stream's final chunk with include_usage):
-    # prompt_tokens INCLUDES the cached ones.
-    prompt = _count(usage, "prompt_tokens", required=True)
-    details = _get(usage, "prompt_tokens_details")
+def _openai_prompt(usage: Any, field: str) -> tuple[int, int, int]:
+    """OpenAI's prompt count (``prompt_tokens`` or ``input_tokens``, which INCLUDES the cached
+    tokens), and the cache reads and writes of its ``<field>_details``."""
+    prompt = _count(usage, field, required=True)
+    details = _get(usage, f"{field}_details")
     read = _count(details, "cached_tokens")
     write = _count(details, "cache_write_tokens")
     if read + write > prompt:
+        kind = field.partition("_")[0]
         raise UsageShapeError(
-            f"usage has {read + write} cached prompt tokens, more than its {prompt} prompt_tokens"
+            f"usage has {read + write} cached {kind} tokens, more than its {prompt} {field}"
         )
+    return prompt, read, write
+
+
+def _openai_chat(usage: Any) -> Usage:
+    # Chat Completions (OpenAI, Azure OpenAI, a stream's final chunk with include_usage).
+    prompt, read, write = _openai_prompt(usage, "prompt_tokens")
     # Embeddings report no completion (total == prompt); a chat completion always does.
     embedding = _get(usage, "completion_tokens") is None and _get(usage, "total_tokens") == prompt
     return Usage.from_openai(
@@ -280,15 +287,8 @@ def _openai_chat(usage: Any) -> Usage:
 
 
 def _openai_responses(usage: Any) -> Usage:
-    # Responses API: input_tokens INCLUDES input_tokens_details.cached_tokens.
-    prompt = _count(usage, "input_tokens", required=True)
-    details = _get(usage, "input_tokens_details")
-    read = _count(details, "cached_tokens")
-    write = _count(details, "cache_write_tokens")
-    if read + write > prompt:
-        raise UsageShapeError(
-            f"usage has {read + write} cached input tokens, more than its {prompt} input_tokens"
-        )
+    # Responses API.
+    prompt, read, write = _openai_prompt(usage, "input_tokens")
     return Usage.from_openai(
         prompt_tokens=prompt,
         completion_tokens=_count(usage, "output_tokens", required=True),
