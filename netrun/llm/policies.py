@@ -579,28 +579,24 @@ class PolicyEnforcer:
         reason: str | None,
     ) -> tuple[ModelPrice | None, Decimal | None]:
         """Every rule that needs no shared state; returns the price and worst-case cost."""
+
+        def refuse(rule_name: str, message: str) -> PolicyViolationError:
+            return self._refuse(rule_name, provider, model, message)
+
         policy = self.policy
         rule = policy.provider_policy(provider)
         if (policy.require_reason or (rule is not None and rule.require_reason)) and not (
             reason and reason.strip()
         ):
-            raise self._refuse(
-                "reason_required", provider, model, "A reason is required for LLM requests."
-            )
+            raise refuse("reason_required", "A reason is required for LLM requests.")
         if rule is None and not policy.allow_unlisted_providers:
-            raise self._refuse(
-                "provider_not_allowed", provider, model, f"Provider {provider!r} is not allowed."
-            )
+            raise refuse("provider_not_allowed", f"Provider {provider!r} is not allowed.")
         if rule is not None and not rule.enabled:
-            raise self._refuse(
-                "provider_not_allowed", provider, model, f"Provider {provider!r} is disabled."
-            )
+            raise refuse("provider_not_allowed", f"Provider {provider!r} is disabled.")
         if rule is not None:
             model_rule = rule.model_rule(model)
             if model_rule is not None:
-                raise self._refuse(
-                    model_rule, provider, model, f"Model {model!r} is not allowed for {provider}."
-                )
+                raise refuse(model_rule, f"Model {model!r} is not allowed for {provider}.")
         price = self.prices.lookup(provider, model, self._clock().date())
         needs_price = policy.has_budget or (
             rule is not None
@@ -608,37 +604,29 @@ class PolicyEnforcer:
         )
         if price is None:
             if needs_price:
-                raise self._refuse(
+                raise refuse(
                     "unknown_price",
-                    provider,
-                    model,
                     f"Model {model!r} has no known price, and this tenant's policy limits cost.",
                 )
             return None, None
         cost = worst_case(price)
         if rule is not None:
             if rule.cost_tier_limit is not None and price.tier > rule.cost_tier_limit:
-                raise self._refuse(
+                raise refuse(
                     "cost_tier",
-                    provider,
-                    model,
                     f"Model {model!r} is in cost tier {price.tier.name}, above "
                     f"{rule.cost_tier_limit.name}.",
                 )
             # Cost before tokens: a request within its token limit can still cost too much,
             # and the cost refusal is the one callers act on.
             if rule.max_cost is not None and cost > rule.max_cost:
-                raise self._refuse(
+                raise refuse(
                     "max_cost_per_request",
-                    provider,
-                    model,
                     f"Estimated cost {cost:.6f} USD is above the limit of {rule.max_cost} USD.",
                 )
             if rule.max_tokens_per_request is not None and tokens > rule.max_tokens_per_request:
-                raise self._refuse(
+                raise refuse(
                     "max_tokens_per_request",
-                    provider,
-                    model,
                     f"{tokens} tokens are above the limit of {rule.max_tokens_per_request}.",
                 )
         return price, cost
