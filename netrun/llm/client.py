@@ -6,7 +6,8 @@ For each provider in chain order, each attempt goes::
                                              ->  telemetry.record(outcome, AttemptInfo)
 
 * A transient failure (429, 5xx, 529, timeout, unreachable) is retried on the same provider
-  up to ``max_retries`` times, waiting what ``Retry-After`` asks (else exponential backoff);
+  up to ``max_retries`` times, waiting what ``Retry-After`` asks (else a full-jitter
+  exponential backoff, :mod:`netrun.llm.resilience.backoff`);
   a ``Retry-After`` longer than ``max_retry_wait`` moves on to the next provider at once.
 * A provider that refuses our key, or that a policy rule refuses, is skipped.
 * A request the provider rejects as invalid (400/413/422) is raised at once: another
@@ -24,6 +25,7 @@ Framework-neutral: no Django import; :meth:`LLMClient.from_config` reads ``LLMCo
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping, Sequence
@@ -53,6 +55,7 @@ from netrun.llm.adapters import (
 from netrun.llm.adapters.base import MessagesInput, messages_from_prompt
 from netrun.llm.adapters.errors import is_retryable, retry_after_of
 from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol, ReservationProtocol
+from netrun.llm.resilience.backoff import Backoff, RetryPlan
 from netrun.llm.types import (
     AttemptInfo,
     ChatMessage,
@@ -279,12 +282,22 @@ class _ChainRun:
         Raises ``error`` when no provider should be tried after it.
         """
         retry_after = retry_after_of(error)
-        wait = self.client._retry_wait(error, self.attempt, retry_after)
+        plan = self.client._retry_plan(error, self.attempt, retry_after)
         self._note(error)
-        self.client._record(error, self.info(retry_after=retry_after, will_retry=wait is not None))
-        if wait is not None:
+        self.client._record(error, self.info(retry_after=retry_after, will_retry=plan is not None))
+        if plan is not None:
+            assert self.current is not None
+            logger.info(
+                "llm_retry",
+                provider=self.current.adapter.provider,
+                model=self.current.model,
+                attempt=self.attempt,
+                error_code=error.error_code,
+                reason=plan.reason,
+                wait_s=round(plan.seconds, 3),
+            )
             self.retry = True
-            return wait
+            return plan.seconds
         if isinstance(error, ValidationError):
             raise error
         if not is_retryable(error) and not isinstance(error, LLMProviderAuthenticationError):
@@ -314,7 +327,8 @@ class LLMClient:
     ``adapters`` is the chain, in order. ``local_adapter`` answers when a budget refuses and
     ``enforcer.fallback_to_local`` is true. ``enforcer`` and ``telemetry`` follow the
     protocols in :mod:`netrun.llm.protocols`. ``sleep`` / ``async_sleep`` are injectable so
-    tests can observe the waits.
+    tests can observe the waits, and ``rng`` pins the backoff's full jitter
+    (:class:`~netrun.llm.resilience.Backoff`).
     """
 
     def __init__(
@@ -330,6 +344,7 @@ class LLMClient:
         max_backoff: float = 8.0,
         sleep: Callable[[float], object] = time.sleep,
         async_sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        rng: random.Random | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -343,6 +358,7 @@ class LLMClient:
         self.max_backoff = max_backoff
         self._sleep = sleep
         self._async_sleep = async_sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
 
     @classmethod
     def from_config(
@@ -414,13 +430,13 @@ class LLMClient:
 
     # ------------------------------------------------------------------ helpers
 
-    def _retry_wait(self, error: NetrunException, attempt: int, hint: float | None) -> float | None:
+    def _retry_plan(
+        self, error: NetrunException, attempt: int, hint: float | None
+    ) -> RetryPlan | None:
         if not is_retryable(error) or attempt > self.max_retries:
             return None
-        if hint is not None:
-            # A long Retry-After is better spent on the next provider than asleep.
-            return hint if hint <= self.max_retry_wait else None
-        return float(min(self.max_backoff, self.backoff * 2 ** (attempt - 1)))
+        backoff = Backoff(self.backoff, self.max_backoff, self.max_retry_wait, self._rng)
+        return backoff.plan(attempt, hint)
 
     def _record(self, outcome: LLMResponse | BaseException, info: AttemptInfo) -> None:
         if self.telemetry is None:

@@ -104,6 +104,11 @@ def parse_retry_after(
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
+#: The provider's wait to the millisecond (``retry-after-ms``), kept on the error beside the
+#: whole seconds of ``details["retry_after"]`` and the ``Retry-After`` header it renders.
+_PRECISE_RETRY_AFTER = "_netrun_precise_retry_after"
+
+
 def _details(provider: str, status: int | None, request_id: str | None) -> dict[str, Any]:
     details: dict[str, Any] = {"provider": provider}
     if status is not None:
@@ -121,6 +126,15 @@ def error_for_status(
     request_id: str | None = None,
 ) -> NetrunException:
     """The netrun error for an HTTP error answer of ``provider`` (see the module table)."""
+    error = _error_for_status(provider, status, retry_after, request_id)
+    if retry_after is not None:
+        setattr(error, _PRECISE_RETRY_AFTER, retry_after)
+    return error
+
+
+def _error_for_status(
+    provider: str, status: int, retry_after: float | None, request_id: str | None
+) -> NetrunException:
     details = _details(provider, status, request_id)
     if status == 429:
         return RateLimitExceededError(
@@ -170,7 +184,10 @@ def map_transport_error(provider: str, error: Exception) -> NetrunException | No
 
 
 def retry_after_of(error: BaseException) -> float | None:
-    """The wait a mapped error asks for, if any."""
+    """The wait a mapped error asks for, if any, to the millisecond the provider sent."""
+    precise = getattr(error, _PRECISE_RETRY_AFTER, None)
+    if isinstance(precise, float):
+        return precise
     if isinstance(error, RateLimitExceededError):
         return None if error.retry_after is None else float(error.retry_after)
     if isinstance(error, NetrunException):
