@@ -31,7 +31,7 @@ from collections.abc import (
 )
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from netrun.core.blocks import AsyncClosing, Closing
 from netrun.core.deps import is_available, require
@@ -312,7 +312,31 @@ class AsyncChatStream(AsyncClosing, _Stream[AsyncGenerator[str, None]]):
         await self._notify(self._account.cancelled())
 
 
-class BaseLLMAdapter(ABC):
+class _Chats(Protocol):
+    def chat(self, messages: MessagesInput, **options: Any) -> LLMResponse: ...
+
+    async def achat(self, messages: MessagesInput, **options: Any) -> LLMResponse: ...
+
+
+class _ExecuteAPI:
+    """The seeds' ``execute(prompt, context)`` over ``chat``, for adapters and the client."""
+
+    def execute(self: _Chats, prompt: str, context: Mapping[str, Any] | None = None) -> LLMResponse:
+        """The seeds' API: ``context`` may hold ``system``, ``history`` (chat messages) and any
+        keyword of ``chat`` (``model``, ``max_tokens``, provider options such as
+        ``temperature``; the client's ``provider`` and ``reason``)."""
+        messages, kwargs = messages_from_prompt(prompt, context)
+        return self.chat(messages, **kwargs)
+
+    async def execute_async(
+        self: _Chats, prompt: str, context: Mapping[str, Any] | None = None
+    ) -> LLMResponse:
+        """The async twin of :meth:`execute`."""
+        messages, kwargs = messages_from_prompt(prompt, context)
+        return await self.achat(messages, **kwargs)
+
+
+class BaseLLMAdapter(_ExecuteAPI, ABC):
     """One LLM provider. Subclasses set ``provider`` and implement the five hooks.
 
     Adapters are cheap to build and hold their SDK clients lazily (one sync, one async).
@@ -477,19 +501,6 @@ class BaseLLMAdapter(ABC):
         call = self._prepare(messages, model, max_tokens, options)
         account = self._open_stream(call, on_complete)
         return AsyncChatStream(account, self._astream_deltas(call, account.state))
-
-    def execute(self, prompt: str, context: Mapping[str, Any] | None = None) -> LLMResponse:
-        """The seeds' API: ``context`` may hold ``system``, ``history`` (chat messages),
-        ``model``, ``max_tokens`` and provider options such as ``temperature``."""
-        messages, kwargs = messages_from_prompt(prompt, context)
-        return self.chat(messages, **kwargs)
-
-    async def execute_async(
-        self, prompt: str, context: Mapping[str, Any] | None = None
-    ) -> LLMResponse:
-        """The async twin of :meth:`execute`."""
-        messages, kwargs = messages_from_prompt(prompt, context)
-        return await self.achat(messages, **kwargs)
 
     # ------------------------------------------------------------------ shared machinery
 
