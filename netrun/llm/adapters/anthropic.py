@@ -80,17 +80,10 @@ class AnthropicAdapter(BaseLLMAdapter):
             "default_headers": self.default_headers or None,
         }
 
-    def _new_client(self) -> anthropic.Anthropic:
-        self._require_sdk()
+    def _client_classes(self) -> tuple[type[anthropic.Anthropic], type[anthropic.AsyncAnthropic]]:
         import anthropic
 
-        return anthropic.Anthropic(**self._client_kwargs())
-
-    def _new_async_client(self) -> anthropic.AsyncAnthropic:
-        self._require_sdk()
-        import anthropic
-
-        return anthropic.AsyncAnthropic(**self._client_kwargs())
+        return anthropic.Anthropic, anthropic.AsyncAnthropic
 
     # -------------------------------------------------------------- requests
 

@@ -64,17 +64,10 @@ class AzureOpenAIAdapter(OpenAIAdapter):
             "default_headers": self.default_headers or None,
         }
 
-    def _new_client(self) -> openai.OpenAI:
-        self._require_sdk()
+    def _client_classes(self) -> tuple[type[openai.OpenAI], type[openai.AsyncOpenAI]]:
         import openai
 
-        return openai.AzureOpenAI(**self._client_kwargs())
-
-    def _new_async_client(self) -> openai.AsyncOpenAI:
-        self._require_sdk()
-        import openai
-
-        return openai.AsyncAzureOpenAI(**self._client_kwargs())
+        return openai.AzureOpenAI, openai.AsyncAzureOpenAI
 
     def _model_name(self, model: str) -> str:
         # On Azure a request names a deployment.

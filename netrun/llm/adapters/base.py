@@ -398,31 +398,35 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
     _sync: Any = None
     _async: Any = None
 
-    def _new_client(self) -> Any:
-        """The sync SDK or HTTP client; adapters that talk to a server implement it."""
+    def _client_classes(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        """The sync and async client classes of ``sdk_module``; adapters that talk to a
+        server implement it (importing the SDK there, on first use)."""
         raise NotImplementedError(f"{type(self).__name__} has no HTTP client")
 
-    def _new_async_client(self) -> Any:
-        """The async twin of :meth:`_new_client`."""
-        raise NotImplementedError(f"{type(self).__name__} has no HTTP client")
+    def _client_kwargs(self) -> dict[str, Any]:
+        """The arguments both clients are built with."""
+        return {}
 
-    def _require_sdk(self) -> None:
-        """Fail with the ``pip install`` that fixes it when ``sdk_module`` is missing."""
+    def _installed_client_classes(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
         if self.sdk_module is not None:
+            # The error says which ``pip install`` fixes it.
             require(self.sdk_module, feature=type(self).__name__, extra=self.sdk_extra)
+        return self._client_classes()
 
     @property
     def client(self) -> Any:
         """The sync client, opened on first use."""
         if self._sync is None:
-            self._sync = self._new_client()
+            sync_class, _ = self._installed_client_classes()
+            self._sync = sync_class(**self._client_kwargs())
         return self._sync
 
     @property
     def async_client(self) -> Any:
         """The async client, opened on first use (keep one adapter per event loop)."""
         if self._async is None:
-            self._async = self._new_async_client()
+            _, async_class = self._installed_client_classes()
+            self._async = async_class(**self._client_kwargs())
         return self._async
 
     def close(self) -> None:

@@ -52,17 +52,10 @@ class OllamaAdapter(BaseLLMAdapter):
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         return {"base_url": self.base_url, "timeout": self.timeout, "headers": headers}
 
-    def _new_client(self) -> httpx.Client:
-        self._require_sdk()
+    def _client_classes(self) -> tuple[type[httpx.Client], type[httpx.AsyncClient]]:
         import httpx
 
-        return httpx.Client(**self._client_kwargs())
-
-    def _new_async_client(self) -> httpx.AsyncClient:
-        self._require_sdk()
-        import httpx
-
-        return httpx.AsyncClient(**self._client_kwargs())
+        return httpx.Client, httpx.AsyncClient
 
     # -------------------------------------------------------------- requests
 

@@ -87,17 +87,10 @@ class OpenAIAdapter(BaseLLMAdapter):
             "default_headers": self.default_headers or None,
         }
 
-    def _new_client(self) -> openai.OpenAI:
-        self._require_sdk()
+    def _client_classes(self) -> tuple[type[openai.OpenAI], type[openai.AsyncOpenAI]]:
         import openai
 
-        return openai.OpenAI(**self._client_kwargs())
-
-    def _new_async_client(self) -> openai.AsyncOpenAI:
-        self._require_sdk()
-        import openai
-
-        return openai.AsyncOpenAI(**self._client_kwargs())
+        return openai.OpenAI, openai.AsyncOpenAI
 
     # -------------------------------------------------------------- requests
 
