@@ -25,6 +25,7 @@ Framework-neutral: no Django import; :meth:`LLMClient.from_config` reads ``LLMCo
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections import deque
@@ -56,6 +57,7 @@ from netrun.llm.adapters.base import MessagesInput, messages_from_prompt
 from netrun.llm.adapters.errors import is_retryable, retry_after_of
 from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol, ReservationProtocol
 from netrun.llm.resilience.backoff import Backoff, RetryPlan
+from netrun.llm.resilience.breaker import Admission, CircuitBreaker, LLMCircuitOpenError
 from netrun.llm.types import (
     AttemptInfo,
     ChatMessage,
@@ -198,6 +200,7 @@ class _ChainRun:
         self.max_tokens = max_tokens
         self.first = candidates[0].adapter.provider if candidates else None
         self.current: _Candidate | None = None
+        self.admission: Admission | None = None
         self.attempt = 0
         self.retry = False
         self.tried: list[dict[str, Any]] = []
@@ -205,6 +208,14 @@ class _ChainRun:
         self.started = time.perf_counter()
 
     def next(self) -> _Candidate | None:
+        """The next attempt: a retry of the current candidate or the next one whose circuit
+        breaker lets it through."""
+        while (candidate := self._advance()) is not None:
+            if self._admitted(candidate):
+                return candidate
+        return None
+
+    def _advance(self) -> _Candidate | None:
         if self.retry and self.current is not None:
             self.retry = False
             self.attempt += 1
@@ -215,6 +226,36 @@ class _ChainRun:
         self.attempt = 1
         self.started = time.perf_counter()
         return self.current
+
+    def _admitted(self, candidate: _Candidate) -> bool:
+        breaker = self.client.breaker
+        if breaker is None:
+            return True
+        provider = candidate.adapter.provider
+        self.admission = breaker.allow(provider, candidate.model)
+        if self.admission.allowed:
+            return True
+        retry_in = self.admission.retry_in
+        error = LLMCircuitOpenError(
+            details={
+                "provider": provider,
+                "model": candidate.model,
+                "retry_after": math.ceil(retry_in),
+            }
+        )
+        self._note(error)
+        self.client._record(error, self.info())
+        logger.info(
+            "llm_route",
+            provider=provider,
+            model=candidate.model,
+            decision="skipped",
+            reason="circuit_open",
+            retry_in_s=round(retry_in, 3),
+        )
+        for waiting in self.queue:
+            waiting.fallback_reason = waiting.fallback_reason or "circuit_open"
+        return False
 
     def output_limit(self, candidate: _Candidate) -> int:
         return self.max_tokens or candidate.adapter.max_tokens
@@ -282,7 +323,8 @@ class _ChainRun:
         Raises ``error`` when no provider should be tried after it.
         """
         retry_after = retry_after_of(error)
-        plan = self.client._retry_plan(error, self.attempt, retry_after)
+        opened = self._breaker_failed(error, retry_after)
+        plan = None if opened else self.client._retry_plan(error, self.attempt, retry_after)
         self._note(error)
         self.client._record(error, self.info(retry_after=retry_after, will_retry=plan is not None))
         if plan is not None:
@@ -306,7 +348,24 @@ class _ChainRun:
             candidate.fallback_reason = candidate.fallback_reason or "error"
         return None
 
+    def _breaker_failed(self, error: NetrunException, retry_after: float | None) -> bool:
+        """Tell the breaker; whether it is open now (a retry would be refused)."""
+        breaker = self.client.breaker
+        if breaker is None or self.current is None:
+            return False
+        provider, model = self.current.adapter.provider, self.current.model
+        if retry_after is not None and retry_after > self.client.max_retry_wait:
+            # The provider said when to come back: no caller should ask before that.
+            breaker.cool_down(provider, model, retry_after)
+            return True
+        return breaker.record_failure(provider, model, error).state == "open"
+
     def succeeded(self, response: LLMResponse) -> LLMResponse:
+        breaker = self.client.breaker
+        if breaker is not None and self.current is not None and self.admission is not None:
+            breaker.record_success(
+                self.current.adapter.provider, self.current.model, self.admission
+            )
         self.client._record(response, self.info())
         if self.current is not None and self.current.position > 0:
             return response.with_fallback_from(self.first)
@@ -328,7 +387,9 @@ class LLMClient:
     ``enforcer.fallback_to_local`` is true. ``enforcer`` and ``telemetry`` follow the
     protocols in :mod:`netrun.llm.protocols`. ``sleep`` / ``async_sleep`` are injectable so
     tests can observe the waits, and ``rng`` pins the backoff's full jitter
-    (:class:`~netrun.llm.resilience.Backoff`).
+    (:class:`~netrun.llm.resilience.Backoff`). ``breaker`` (a
+    :class:`~netrun.llm.resilience.CircuitBreaker`) skips a provider and model that keeps
+    failing; ``from_config`` builds one from the settings.
     """
 
     def __init__(
@@ -345,6 +406,7 @@ class LLMClient:
         sleep: Callable[[float], object] = time.sleep,
         async_sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         rng: random.Random | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -359,6 +421,7 @@ class LLMClient:
         self._sleep = sleep
         self._async_sleep = async_sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
+        self.breaker = breaker
 
     @classmethod
     def from_config(

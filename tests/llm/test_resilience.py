@@ -7,15 +7,27 @@ the clock, the sleeps and the jitter's random source are injected, never read fr
 
 from __future__ import annotations
 
+import multiprocessing
 import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from redis.crc import key_slot
 
-from netrun.errors import BadGatewayError
+from netrun.errors import BadGatewayError, ServiceUnavailableError
 from netrun.llm import LLMClient
-from netrun.llm.resilience import Backoff
+from netrun.llm.resilience import (
+    Backoff,
+    BreakerStore,
+    CircuitBreaker,
+    LLMCircuitOpenError,
+    MemoryBreakerStore,
+    RedisBreakerStore,
+)
 from netrun.llm.testing import StubLLMServer, StubReply
+from netrun.llm.types import AttemptInfo, LLMResponse
 from netrun.logging.testing import capture_logs
 from tests.llm.adapters.conftest import build
 
@@ -32,9 +44,37 @@ def client_for(stub: StubLLMServer, *providers: str, **kwargs: Any) -> tuple[LLM
 
 
 @pytest.fixture
-def stub() -> Any:
+def stub() -> Iterator[StubLLMServer]:
     with StubLLMServer(lifetime=60) as server:
         yield server
+
+
+class Clock:
+    """Wall-clock seconds that move only when the test says so."""
+
+    def __init__(self, now: float = 1_750_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Telemetry:
+    records: list[tuple[LLMResponse | BaseException, AttemptInfo]] = field(default_factory=list)
+
+    def record(self, outcome: LLMResponse | BaseException, attempt: AttemptInfo) -> None:
+        self.records.append((outcome, attempt))
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request: pytest.FixtureRequest) -> Iterator[BreakerStore]:
+    if request.param == "memory":
+        yield MemoryBreakerStore()
+        return
+    redis_store = RedisBreakerStore(request.getfixturevalue("redis_url"))
+    yield redis_store
+    redis_store.close()
 
 
 # ---------------------------------------------------------------------- backoff
@@ -98,3 +138,250 @@ def test_full_jitter_spreads_the_waits_over_the_whole_interval() -> None:
 def test_backoff_refuses_negative_durations() -> None:
     with pytest.raises(ValueError, match=">= 0"):
         Backoff(base=-1)
+
+
+# ---------------------------------------------------------------------- circuit breaker
+
+
+def protocols(stub: StubLLMServer) -> list[str]:
+    protocols = [request.protocol for request in stub.requests]
+    stub.requests.clear()
+    return protocols
+
+
+def test_the_breaker_opens_skips_the_provider_then_a_probe_closes_it(
+    stub: StubLLMServer, store: BreakerStore
+) -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(store, failures=2, window=60, cooldown=30, clock=clock)
+    telemetry = Telemetry()
+    client, _ = client_for(
+        stub, "openai", "ollama", max_retries=0, breaker=breaker, telemetry=telemetry
+    )
+    stub.default = StubReply(text="from ollama")
+    # Two failures of openai within the window: the second opens its breaker.
+    for _ in range(2):
+        stub.script(StubReply.server_error(500))
+        assert client.chat("x").provider == "ollama"
+        clock.now += 10
+    assert protocols(stub) == ["openai", "ollama", "openai", "ollama"]
+    assert breaker.state("openai", "gpt-4o-mini") == "open"
+
+    # Open: openai is not called at all; the answer says it came from a fallback, and why.
+    with capture_logs() as logs:
+        response = client.chat("x")
+    assert (response.provider, response.fallback_from) == ("ollama", "openai")
+    assert protocols(stub) == ["ollama"]
+    skipped, answered = telemetry.records[-2:]
+    assert isinstance(skipped[0], LLMCircuitOpenError)
+    assert answered[1].fallback_reason == "circuit_open"
+    route = next(event for event in logs if event["event"] == "llm_route")
+    assert (route["provider"], route["reason"], route["retry_in_s"]) == (
+        "openai",
+        "circuit_open",
+        20.0,
+    )
+
+    # After the cooldown one probe goes through; its success closes the breaker.
+    clock.now += 20
+    stub.script(StubReply(text="openai is back"))
+    with capture_logs() as logs:
+        assert client.chat("x").text == "openai is back"
+    assert breaker.state("openai", "gpt-4o-mini") == "closed"
+    states = [(e["state"], e["reason"]) for e in logs if e["event"] == "llm_breaker"]
+    assert states == [("half_open", "probe"), ("closed", "probe_succeeded")]
+    assert client.chat("x").provider == "openai"
+
+
+def test_a_failed_probe_reopens_the_breaker_for_another_cooldown(
+    stub: StubLLMServer, store: BreakerStore
+) -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(store, failures=1, window=60, cooldown=30, clock=clock)
+    client, _ = client_for(stub, "anthropic", "ollama", max_retries=2, breaker=breaker)
+    stub.default = StubReply(text="from ollama")
+    stub.script(StubReply.overloaded())
+    # The failure that opens the breaker is not retried: a retry would be refused.
+    assert client.chat("x").provider == "ollama"
+    assert protocols(stub) == ["anthropic", "ollama"]
+    clock.now += 30
+    stub.script(StubReply.server_error(502))
+    assert client.chat("x").provider == "ollama"
+    assert protocols(stub) == ["anthropic", "ollama"]  # the probe, not retried
+    assert breaker.state("anthropic", "claude-haiku-4-5") == "open"
+    clock.now += 29
+    assert client.chat("x").provider == "ollama"
+    assert protocols(stub) == ["ollama"]
+
+
+def test_every_provider_open_raises_circuit_open_with_the_wait(
+    stub: StubLLMServer, store: BreakerStore
+) -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(store, failures=1, window=60, cooldown=30, clock=clock)
+    client, _ = client_for(stub, "openai", "anthropic", max_retries=0, breaker=breaker)
+    stub.script(StubReply.server_error(500), StubReply.server_error(500))
+    with pytest.raises(BadGatewayError):
+        client.chat("x")
+    clock.now += 12.5
+    with pytest.raises(LLMCircuitOpenError) as caught:
+        client.chat("x")
+    assert isinstance(caught.value, ServiceUnavailableError)
+    assert caught.value.details["retry_after"] == 18
+    assert caught.value.details["providers_tried"] == [
+        {"provider": "openai", "error": "LLM_CIRCUIT_OPEN"},
+        {"provider": "anthropic", "error": "LLM_CIRCUIT_OPEN"},
+    ]
+    assert len(stub.requests) == 2
+
+
+def test_failures_outside_the_window_do_not_add_up(
+    stub: StubLLMServer, store: BreakerStore
+) -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(store, failures=3, window=60, cooldown=30, clock=clock)
+    client, _ = client_for(stub, "openai", "ollama", max_retries=0, breaker=breaker)
+    stub.default = StubReply(text="from ollama")
+    for _ in range(5):
+        stub.script(StubReply.server_error(500))
+        client.chat("x")
+        clock.now += 31  # two failures at most in any 60 s
+    assert breaker.state("openai", "gpt-4o-mini") == "closed"
+
+
+def test_invalid_requests_and_refused_keys_do_not_count(
+    stub: StubLLMServer, store: BreakerStore
+) -> None:
+    breaker = CircuitBreaker(store, failures=1, clock=Clock())
+    client, _ = client_for(stub, "openai", "ollama", max_retries=0, breaker=breaker)
+    stub.script(StubReply(status=401), StubReply(text="ok"))
+    client.chat("x")
+    assert breaker.state("openai", "gpt-4o-mini") == "closed"
+
+
+def test_a_retry_after_beyond_max_retry_wait_cools_the_model_down_that_long(
+    stub: StubLLMServer, store: BreakerStore
+) -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(store, failures=5, cooldown=30, clock=clock)
+    client, sleeps = client_for(stub, "openai", "ollama", max_retry_wait=30, breaker=breaker)
+    stub.default = StubReply(text="from ollama")
+    stub.script(StubReply.rate_limited(retry_after=120))
+    with capture_logs() as logs:
+        assert client.chat("x").provider == "ollama"
+    cooled = next(event for event in logs if event["event"] == "llm_breaker")
+    assert (cooled["reason"], cooled["cooldown_s"], cooled["state"]) == (
+        "retry_after",
+        120.0,
+        "open",
+    )
+    protocols(stub)
+    clock.now += 119
+    assert client.chat("x").provider == "ollama"
+    assert protocols(stub) == ["ollama"]
+    clock.now += 1
+    stub.script(StubReply(text="openai"))
+    assert client.chat("x").provider == "openai"
+    assert sleeps == []
+
+
+def test_a_half_open_breaker_lets_one_probe_through_until_it_reports(store: BreakerStore) -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(store, failures=1, cooldown=30, probe_timeout=10, clock=clock)
+    breaker.record_failure("openai", "gpt-4.1", ServiceUnavailableError())
+    clock.now += 30
+    first = breaker.allow("openai", "gpt-4.1")
+    second = breaker.allow("openai", "gpt-4.1")
+    assert (first.allowed, first.probe) == (True, True)
+    assert (second.allowed, second.state, second.retry_in) == (False, "half_open", 10.0)
+    # A probe that never reports back (its process died) frees the slot after probe_timeout.
+    clock.now += 10
+    assert breaker.allow("openai", "gpt-4.1").probe
+    # Other models of the same provider are not affected.
+    assert breaker.allow("openai", "gpt-4.1-mini").state == "closed"
+
+
+def test_the_breaker_fails_open_when_its_store_is_down(stub: StubLLMServer) -> None:
+    dead = RedisBreakerStore("redis://127.0.0.1:1/0", socket_timeout=0.05)
+    breaker = CircuitBreaker(dead, failures=1, clock=Clock())
+    client, _ = client_for(stub, "openai", max_retries=0, breaker=breaker)
+    stub.script(StubReply.server_error(500), StubReply(text="ok"))
+    with capture_logs() as logs:
+        with pytest.raises(BadGatewayError):
+            client.chat("x")
+        assert client.chat("x").text == "ok"
+    failed = [e for e in logs if e["event"] == "llm_breaker_store_failed"]
+    assert {e["operation"] for e in failed} == {"acquire", "failure"}
+    assert {e["result"] for e in failed} == {"fail_open"}
+
+
+def test_breaker_arguments_are_validated() -> None:
+    with pytest.raises(ValueError, match="failures"):
+        CircuitBreaker(failures=0)
+    with pytest.raises(ValueError, match="cooldown"):
+        CircuitBreaker(cooldown=0)
+
+
+# ---------------------------------------------------------------------- across processes
+
+
+def _fail_openai_in_another_process(redis_url: str, base_url: str, now: float) -> None:
+    from netrun.llm.adapters import OpenAIAdapter
+
+    adapter = OpenAIAdapter(api_key="sk-test-other-process", base_url=base_url, timeout=5)
+    breaker = CircuitBreaker(
+        RedisBreakerStore(redis_url), failures=2, window=60, cooldown=30, clock=lambda: now
+    )
+    client = LLMClient([adapter], max_retries=0, breaker=breaker, sleep=lambda _: None)
+    for _ in range(2):
+        with pytest.raises(BadGatewayError):
+            client.chat("x")
+
+
+def test_the_breaker_state_is_shared_by_processes_through_redis(
+    stub: StubLLMServer, redis_url: str
+) -> None:
+    clock = Clock()
+    stub.script(StubReply.server_error(500), StubReply.server_error(500))
+    other = multiprocessing.get_context("spawn").Process(
+        target=_fail_openai_in_another_process,
+        args=(redis_url, stub.openai_base_url, clock.now),
+    )
+    other.start()
+    other.join(60)
+    assert other.exitcode == 0
+    assert protocols(stub) == ["openai", "openai"]
+
+    # This process never saw openai fail, and still does not call it.
+    store = RedisBreakerStore(redis_url)
+    breaker = CircuitBreaker(store, failures=2, window=60, cooldown=30, clock=clock)
+    client, _ = client_for(stub, "openai", "ollama", max_retries=0, breaker=breaker)
+    stub.default = StubReply(text="from ollama")
+    assert client.chat("x").provider == "ollama"
+    assert protocols(stub) == ["ollama"]
+    clock.now += 30
+    stub.script(StubReply(text="openai"))
+    assert client.chat("x").provider == "openai"
+    assert breaker.state("openai", "gpt-4o-mini") == "closed"
+    store.close()
+
+
+def test_redis_breaker_keys_share_one_hash_slot(redis_url: str) -> None:
+    import redis
+
+    store = RedisBreakerStore(redis_url)
+    breaker = CircuitBreaker(store, failures=3, clock=Clock())
+    breaker.record_failure("openai", "gpt-4.1", ServiceUnavailableError())
+    client = redis.Redis.from_url(redis_url)
+    keys = sorted(key.decode() for key in client.keys("netrun:llm:cb:*"))
+    assert keys == ["netrun:llm:cb:{openai:gpt-4.1}:f"]
+    breaker.record_failure("openai", "gpt-4.1", ServiceUnavailableError())
+    breaker.record_failure("openai", "gpt-4.1", ServiceUnavailableError())
+    keys = sorted(key.decode() for key in client.keys("netrun:llm:cb:*"))
+    assert keys == ["netrun:llm:cb:{openai:gpt-4.1}"]  # open: the failures are dropped
+    assert 0 < client.pttl(keys[0]) <= 3_600_000
+    # Redis Cluster runs a script only on keys of one slot: both keys carry one hash tag.
+    base = "netrun:llm:cb:{openai:gpt-4.1}"
+    assert key_slot(base.encode()) == key_slot(f"{base}:f".encode())
+    client.close()
+    store.close()

@@ -9,5 +9,26 @@ provider, the ``fallback_reason`` telemetry records. Framework-neutral: no Djang
 from __future__ import annotations
 
 from netrun.llm.resilience.backoff import Backoff, RetryPlan
+from netrun.llm.resilience.breaker import (
+    Admission,
+    BreakerState,
+    BreakerStore,
+    CircuitBreaker,
+    LLMCircuitOpenError,
+    MemoryBreakerStore,
+    Transition,
+)
+from netrun.llm.resilience.redis_store import RedisBreakerStore
 
-__all__ = ["Backoff", "RetryPlan"]
+__all__ = [
+    "Admission",
+    "Backoff",
+    "BreakerState",
+    "BreakerStore",
+    "CircuitBreaker",
+    "LLMCircuitOpenError",
+    "MemoryBreakerStore",
+    "RedisBreakerStore",
+    "RetryPlan",
+    "Transition",
+]
