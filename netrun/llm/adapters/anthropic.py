@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
+from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState
 from netrun.llm.adapters.errors import (
     connection_error,
     error_for_status,
@@ -47,7 +47,7 @@ def anthropic_usage(usage: AnthropicUsage | MessageDeltaUsage) -> Usage:
     )
 
 
-class AnthropicAdapter(BaseLLMAdapter):
+class AnthropicAdapter(SDKAdapter):
     """Claude models; the chain calls this provider ``claude`` or ``anthropic``."""
 
     provider: ClassVar[str] = "anthropic"
@@ -64,21 +64,19 @@ class AnthropicAdapter(BaseLLMAdapter):
         timeout: float = 60.0,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
-        self._api_key = api_key_value(api_key)
+        super().__init__(
+            api_key=api_key,
+            model=model,
+            max_tokens=max_tokens,
+            timeout=timeout,
+            default_headers=default_headers,
+        )
         self.base_url = base_url
-        self.default_headers = dict(default_headers or {})
         self._sync: anthropic.Anthropic | None = None
         self._async: anthropic.AsyncAnthropic | None = None
 
     def _client_kwargs(self) -> dict[str, Any]:
-        return {
-            "api_key": self._api_key,
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": 0,
-            "default_headers": self.default_headers or None,
-        }
+        return {**super()._client_kwargs(), "base_url": self.base_url}
 
     def _client_classes(self) -> tuple[type[anthropic.Anthropic], type[anthropic.AsyncAnthropic]]:
         import anthropic

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from netrun.llm.adapters.base import api_key_value
+from netrun.llm.adapters.base import SDKAdapter
 from netrun.llm.adapters.openai import OpenAIAdapter
 
 if TYPE_CHECKING:
@@ -52,16 +52,14 @@ class AzureOpenAIAdapter(OpenAIAdapter):
         self.endpoint = endpoint
         self.api_version = api_version
         self.deployments = dict(deployments or {})
-        self._api_key = api_key_value(api_key)
 
     def _client_kwargs(self) -> dict[str, Any]:
+        # The key, timeout, headers and retries of every SDK adapter; not OpenAI's base_url
+        # and organization.
         return {
+            **SDKAdapter._client_kwargs(self),
             "azure_endpoint": self.endpoint,
-            "api_key": self._api_key,
             "api_version": self.api_version,
-            "timeout": self.timeout,
-            "max_retries": 0,
-            "default_headers": self.default_headers or None,
         }
 
     def _client_classes(self) -> tuple[type[openai.OpenAI], type[openai.AsyncOpenAI]]:

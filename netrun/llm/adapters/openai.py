@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
+from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState
 from netrun.llm.adapters.errors import (
     connection_error,
     error_for_status,
@@ -47,7 +47,7 @@ def openai_usage(usage: CompletionUsage | None) -> Usage | None:
     )
 
 
-class OpenAIAdapter(BaseLLMAdapter):
+class OpenAIAdapter(SDKAdapter):
     """OpenAI's Chat Completions API; ``base_url`` points it at a proxy or a stub."""
 
     provider: ClassVar[str] = "openai"
@@ -67,11 +67,15 @@ class OpenAIAdapter(BaseLLMAdapter):
         timeout: float = 60.0,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
-        self._api_key = api_key_value(api_key)
+        super().__init__(
+            api_key=api_key,
+            model=model,
+            max_tokens=max_tokens,
+            timeout=timeout,
+            default_headers=default_headers,
+        )
         self.base_url = base_url
         self.organization = organization
-        self.default_headers = dict(default_headers or {})
         self._sync: openai.OpenAI | None = None
         self._async: openai.AsyncOpenAI | None = None
 
@@ -79,12 +83,9 @@ class OpenAIAdapter(BaseLLMAdapter):
 
     def _client_kwargs(self) -> dict[str, Any]:
         return {
-            "api_key": self._api_key,
+            **super()._client_kwargs(),
             "base_url": self.base_url,
             "organization": self.organization,
-            "timeout": self.timeout,
-            "max_retries": 0,
-            "default_headers": self.default_headers or None,
         }
 
     def _client_classes(self) -> tuple[type[openai.OpenAI], type[openai.AsyncOpenAI]]:
