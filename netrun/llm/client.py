@@ -58,6 +58,7 @@ from netrun.llm.adapters.errors import is_retryable, retry_after_of
 from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol, ReservationProtocol
 from netrun.llm.resilience.backoff import Backoff, RetryPlan
 from netrun.llm.resilience.breaker import Admission, CircuitBreaker, LLMCircuitOpenError
+from netrun.llm.resilience.context import is_context_window_error, split_target
 from netrun.llm.types import (
     AttemptInfo,
     ChatMessage,
@@ -201,6 +202,7 @@ class _ChainRun:
         self.first = candidates[0].adapter.provider if candidates else None
         self.current: _Candidate | None = None
         self.admission: Admission | None = None
+        self.widened: set[tuple[str, str]] = set()
         self.attempt = 0
         self.retry = False
         self.tried: list[dict[str, Any]] = []
@@ -341,6 +343,8 @@ class _ChainRun:
             self.retry = True
             return plan.seconds
         if isinstance(error, ValidationError):
+            if self._context_fallback(error):
+                return None
             raise error
         if not is_retryable(error) and not isinstance(error, LLMProviderAuthenticationError):
             raise error
@@ -359,6 +363,36 @@ class _ChainRun:
             breaker.cool_down(provider, model, retry_after)
             return True
         return breaker.record_failure(provider, model, error).state == "open"
+
+    def _context_fallback(self, error: ValidationError) -> bool:
+        """Queue the larger-context model configured for a prompt too long for this one."""
+        current = self.current
+        if current is None or not is_context_window_error(error):
+            return False
+        target = self.client.context_fallbacks.get(current.model)
+        provider, model = split_target(target) if target else (None, "")
+        adapter = current.adapter if provider is None else self.client.adapter_for(provider)
+        if adapter is None or not model or (adapter.provider, model) in self.widened:
+            logger.info(
+                "llm_route",
+                provider=current.adapter.provider,
+                model=current.model,
+                decision="raised",
+                reason="context_window_no_fallback",
+            )
+            return False
+        self.widened.update({(current.adapter.provider, current.model), (adapter.provider, model)})
+        self.queue.appendleft(_Candidate(adapter, model, current.position, "context_window"))
+        logger.info(
+            "llm_route",
+            provider=adapter.provider,
+            model=model,
+            decision="fallback",
+            reason="context_window",
+            from_provider=current.adapter.provider,
+            from_model=current.model,
+        )
+        return True
 
     def succeeded(self, response: LLMResponse) -> LLMResponse:
         breaker = self.client.breaker
@@ -389,7 +423,9 @@ class LLMClient:
     tests can observe the waits, and ``rng`` pins the backoff's full jitter
     (:class:`~netrun.llm.resilience.Backoff`). ``breaker`` (a
     :class:`~netrun.llm.resilience.CircuitBreaker`) skips a provider and model that keeps
-    failing; ``from_config`` builds one from the settings.
+    failing; ``from_config`` builds one from the settings. ``context_fallbacks`` maps a
+    model to the larger-context model (``provider/model`` for another provider) a prompt too
+    long for it is retried on, once.
     """
 
     def __init__(
@@ -407,6 +443,7 @@ class LLMClient:
         async_sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         rng: random.Random | None = None,
         breaker: CircuitBreaker | None = None,
+        context_fallbacks: Mapping[str, str] | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -422,6 +459,7 @@ class LLMClient:
         self._async_sleep = async_sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
         self.breaker = breaker
+        self.context_fallbacks = dict(context_fallbacks or {})
 
     @classmethod
     def from_config(
@@ -486,6 +524,14 @@ class LLMClient:
                 if adapter.provider == wanted:
                     return adapter
         return self.local_adapter
+
+    def adapter_for(self, provider: str) -> BaseLLMAdapter | None:
+        """This client's adapter of ``provider`` (chain or local), else ``None``."""
+        wanted = canonical_provider(provider)
+        for adapter in [*self.adapters, *([self.local_adapter] if self.local_adapter else [])]:
+            if adapter.provider == wanted:
+                return adapter
+        return None
 
     def __repr__(self) -> str:
         chain = ",".join(adapter.provider for adapter in self.adapters)

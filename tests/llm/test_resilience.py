@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from redis.crc import key_slot
 
-from netrun.errors import BadGatewayError, ServiceUnavailableError
+from netrun.errors import BadGatewayError, ServiceUnavailableError, ValidationError
 from netrun.llm import LLMClient
 from netrun.llm.resilience import (
     Backoff,
@@ -385,3 +385,81 @@ def test_redis_breaker_keys_share_one_hash_slot(redis_url: str) -> None:
     assert key_slot(base.encode()) == key_slot(f"{base}:f".encode())
     client.close()
     store.close()
+
+
+# ---------------------------------------------------------------------- context window
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "azure_openai"])
+def test_a_prompt_too_long_is_retried_once_on_the_larger_context_model(
+    stub: StubLLMServer, provider: str
+) -> None:
+    small = build(provider, stub).model
+    telemetry = Telemetry()
+    client, sleeps = client_for(
+        stub, provider, context_fallbacks={small: "big-context-model"}, telemetry=telemetry
+    )
+    stub.script(StubReply.context_window_exceeded(), StubReply(text="read it all"))
+    with capture_logs() as logs:
+        response = client.chat("a very long prompt")
+    assert (response.text, response.provider) == ("read it all", provider)
+    if provider != "azure_openai":  # Azure names its deployment, not the model, in the URL
+        assert [r.body["model"] for r in stub.requests] == [small, "big-context-model"]
+    assert sleeps == []
+    failed, answered = telemetry.records
+    assert isinstance(failed[0], ValidationError)
+    assert (answered[1].model, answered[1].fallback_reason) == (
+        "big-context-model",
+        "context_window",
+    )
+    route = next(event for event in logs if event["event"] == "llm_route")
+    assert (route["reason"], route["from_model"], route["model"]) == (
+        "context_window",
+        small,
+        "big-context-model",
+    )
+
+
+def test_the_larger_model_may_be_on_another_provider_of_the_chain(stub: StubLLMServer) -> None:
+    client, _ = client_for(
+        stub, "anthropic", "openai", context_fallbacks={"claude-haiku-4-5": "openai/gpt-4.1"}
+    )
+    stub.script(StubReply.context_window_exceeded(), StubReply(text="ok"))
+    response = client.chat("x")
+    assert (response.provider, response.model) == ("openai", "gpt-4.1")
+    assert [r.protocol for r in stub.requests] == ["anthropic", "openai"]
+
+
+def test_a_stream_whose_prompt_is_too_long_falls_back_before_its_first_token(
+    stub: StubLLMServer,
+) -> None:
+    client, _ = client_for(stub, "openai", context_fallbacks={"gpt-4o-mini": "gpt-4.1"})
+    stub.script(StubReply.context_window_exceeded(), StubReply(text="streamed whole"))
+    with client.stream("x") as stream:
+        assert "".join(chunk.text for chunk in stream) == "streamed whole"
+    assert stream.response is not None
+    assert stream.response.model == "gpt-4.1"
+
+
+def test_without_a_fallback_or_once_it_is_used_the_400_is_raised(stub: StubLLMServer) -> None:
+    client, _ = client_for(stub, "openai", "anthropic")
+    stub.script(StubReply.context_window_exceeded())
+    with pytest.raises(ValidationError):
+        client.chat("x")
+    assert len(protocols(stub)) == 1  # another provider would not take it either
+    # A cycle of fallbacks is followed once per model, never forever.
+    client, _ = client_for(
+        stub, "openai", context_fallbacks={"gpt-4o-mini": "gpt-4.1", "gpt-4.1": "gpt-4o-mini"}
+    )
+    stub.script(*[StubReply.context_window_exceeded() for _ in range(3)])
+    with pytest.raises(ValidationError):
+        client.chat("x")
+    assert len(protocols(stub)) == 2
+
+
+def test_another_invalid_request_is_not_a_context_window_error(stub: StubLLMServer) -> None:
+    client, _ = client_for(stub, "openai", context_fallbacks={"gpt-4o-mini": "gpt-4.1"})
+    stub.script(StubReply(status=400, error_message="temperature must be <= 2"))
+    with pytest.raises(ValidationError):
+        client.chat("x")
+    assert len(stub.requests) == 1

@@ -73,6 +73,9 @@ class StubReply:
     cut_after: int | None = None
     model: str | None = None
     error_type: str | None = None
+    #: OpenAI's ``error.code`` (``context_length_exceeded``...) and the error's message.
+    error_code: str | None = None
+    error_message: str | None = None
 
     @classmethod
     def rate_limited(cls, retry_after: float | None = 1, **kwargs: Any) -> StubReply:
@@ -82,6 +85,19 @@ class StubReply:
     @classmethod
     def server_error(cls, status: int = 500, **kwargs: Any) -> StubReply:
         return cls(status=status, **kwargs)
+
+    @classmethod
+    def context_window_exceeded(cls, **kwargs: Any) -> StubReply:
+        """The 400 each provider sends for a prompt longer than the model's context window:
+        OpenAI's ``context_length_exceeded`` code, Anthropic's "prompt is too long"."""
+        return cls(
+            status=400,
+            error_type="invalid_request_error",
+            error_code="context_length_exceeded",
+            error_message="prompt is too long: 210000 tokens > 200000 maximum (This model's "
+            "maximum context length is 200000 tokens.)",
+            **kwargs,
+        )
 
     @classmethod
     def overloaded(cls, **kwargs: Any) -> StubReply:
@@ -235,7 +251,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _error(self, protocol: WireProtocol, reply: StubReply) -> None:
         headers = self._request_headers(protocol, reply)
-        message = f"stub error {reply.status}"
+        message = reply.error_message or f"stub error {reply.status}"
         if protocol == "anthropic":
             kind = reply.error_type or {
                 429: "rate_limit_error",
@@ -248,7 +264,8 @@ class _Handler(BaseHTTPRequestHandler):
             payload = {"error": message}
         else:
             kind = reply.error_type or ("rate_limit_exceeded" if reply.status == 429 else "error")
-            payload = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+            error = {"message": message, "type": kind, "param": None, "code": reply.error_code}
+            payload = {"error": error}
         self._json(reply.status, payload, headers)
 
     def _model(self, reply: StubReply, body: Mapping[str, Any], deployment: str | None) -> str:
