@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState
+from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState, api_key_value
 from netrun.llm.adapters.errors import (
     connection_error,
     error_for_status,
@@ -64,14 +64,10 @@ class AnthropicAdapter(SDKAdapter):
         timeout: float = 60.0,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(
-            api_key=api_key,
-            model=model,
-            max_tokens=max_tokens,
-            timeout=timeout,
-            default_headers=default_headers,
-        )
+        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
+        self._api_key = api_key_value(api_key)
         self.base_url = base_url
+        self.default_headers = dict(default_headers or {})
         self._sync: anthropic.Anthropic | None = None
         self._async: anthropic.AsyncAnthropic | None = None
 

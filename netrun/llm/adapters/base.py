@@ -606,23 +606,13 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
 
 
 class SDKAdapter(BaseLLMAdapter):
-    """An adapter over a provider's official SDK (``openai``, ``anthropic``): an API key,
-    extra headers, and the SDK's own retries off (``max_retries=0``), so that
+    """An adapter over a provider's official SDK (``openai``, ``anthropic``): built with an
+    API key and extra headers, the SDK's own retries off (``max_retries=0``), so that
     :class:`~netrun.llm.client.LLMClient` retries, each attempt policy-checked, recorded and
     honouring ``Retry-After``."""
 
-    def __init__(
-        self,
-        *,
-        api_key: str | SecretStr | None,
-        model: str,
-        max_tokens: int = 1024,
-        timeout: float = 60.0,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
-        self._api_key = api_key_value(api_key)
-        self.default_headers = dict(default_headers or {})
+    _api_key: str | None
+    default_headers: dict[str, str]
 
     def _client_kwargs(self) -> dict[str, Any]:
         return {

@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState
+from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState, api_key_value
 from netrun.llm.adapters.errors import (
     connection_error,
     error_for_status,
@@ -67,15 +67,11 @@ class OpenAIAdapter(SDKAdapter):
         timeout: float = 60.0,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(
-            api_key=api_key,
-            model=model,
-            max_tokens=max_tokens,
-            timeout=timeout,
-            default_headers=default_headers,
-        )
+        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
+        self._api_key = api_key_value(api_key)
         self.base_url = base_url
         self.organization = organization
+        self.default_headers = dict(default_headers or {})
         self._sync: openai.OpenAI | None = None
         self._async: openai.AsyncOpenAI | None = None
 
