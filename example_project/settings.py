@@ -236,7 +236,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://netrun-example")}
 # Mail goes to the console locally; elsewhere to an SMTP server (Django's own default,
 # localhost:25) unless EMAIL_URL names one: Django 6.1's deploy check refuses the console.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://" if LOCAL else "smtp://localhost:25"))
+vars().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if LOCAL else "smtp://localhost:25")
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
