@@ -79,9 +79,7 @@ def add_headers(response: HttpResponseBase, decision: Decision | None) -> HttpRe
 
 def rate_limited_response(request: HttpRequest, error: RateLimitExceededError) -> JsonResponse:
     """The 429 in the Netrun envelope (or problem+json), with ``RateLimit-*`` headers."""
-    problem = bool(errors_conf.problem_json) or prefers_problem_json(
-        request.headers.get("Accept")
-    )
+    problem = bool(errors_conf.problem_json) or prefers_problem_json(request.headers.get("Accept"))
     status, headers, body = render_error(error, problem=problem)
     content_type = headers.pop("Content-Type")
     if not conf.headers:
