@@ -58,7 +58,9 @@ from netrun.llm.adapters.errors import is_retryable, retry_after_of
 from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol, ReservationProtocol
 from netrun.llm.resilience.backoff import Backoff, RetryPlan
 from netrun.llm.resilience.breaker import Admission, CircuitBreaker, LLMCircuitOpenError
+from netrun.llm.resilience.config import breaker_from_config
 from netrun.llm.resilience.context import is_context_window_error, split_target
+from netrun.llm.resilience.routing import AliasTable, route
 from netrun.llm.types import (
     AttemptInfo,
     ChatMessage,
@@ -425,7 +427,8 @@ class LLMClient:
     :class:`~netrun.llm.resilience.CircuitBreaker`) skips a provider and model that keeps
     failing; ``from_config`` builds one from the settings. ``context_fallbacks`` maps a
     model to the larger-context model (``provider/model`` for another provider) a prompt too
-    long for it is retried on, once.
+    long for it is retried on, once. ``model_aliases`` names a model or a routing group
+    (:mod:`netrun.llm.resilience.routing`): ``chat(..., model="fast")`` tries its models.
     """
 
     def __init__(
@@ -444,6 +447,7 @@ class LLMClient:
         rng: random.Random | None = None,
         breaker: CircuitBreaker | None = None,
         context_fallbacks: Mapping[str, str] | None = None,
+        model_aliases: AliasTable | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -460,6 +464,7 @@ class LLMClient:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
         self.breaker = breaker
         self.context_fallbacks = dict(context_fallbacks or {})
+        self.model_aliases = dict(model_aliases or {})
 
     @classmethod
     def from_config(
@@ -507,6 +512,10 @@ class LLMClient:
                 local = build_adapter(str(local_name), config)
         kwargs.setdefault("max_retries", config.max_retries)
         kwargs.setdefault("max_retry_wait", config.max_retry_wait)
+        if "breaker" not in kwargs:
+            kwargs["breaker"] = breaker_from_config(config)
+        kwargs.setdefault("context_fallbacks", config.context_fallbacks)
+        kwargs.setdefault("model_aliases", config.model_aliases)
         return cls(
             list(adapters.values()),
             local_adapter=local,
@@ -557,6 +566,8 @@ class LLMClient:
             logger.warning("llm_telemetry_failed", error_type=type(error).__name__)
 
     def _candidates(self, provider: str | None, model: str | None) -> list[_Candidate]:
+        if provider is None and model is not None and model in self.model_aliases:
+            return self._routed(model)
         if provider is not None:
             wanted = canonical_provider(provider)
             pool = [*self.adapters, *([self.local_adapter] if self.local_adapter else [])]
@@ -574,6 +585,33 @@ class LLMClient:
         if candidates and model:
             # The model names the first provider's model; fallbacks use their own defaults.
             candidates[0].model = model
+        return candidates
+
+    def _routed(self, alias: str) -> list[_Candidate]:
+        """The candidates of a model alias or routing group, in its order."""
+        candidates: list[_Candidate] = []
+        for providers, model in route(alias, self.model_aliases) or []:
+            adapter = next(
+                (found for name in providers if (found := self.adapter_for(name))),
+                None if providers else (self.adapters[0] if self.adapters else None),
+            )
+            if adapter is None or _sdk_missing(adapter):
+                logger.warning(
+                    "llm_route",
+                    alias=alias,
+                    model=model,
+                    decision="skipped",
+                    reason="provider_not_in_chain",
+                )
+                continue
+            candidates.append(_Candidate(adapter, model, len(candidates), None))
+        logger.info(
+            "llm_route",
+            alias=alias,
+            decision="routed",
+            reason="alias",
+            candidates=[f"{c.adapter.provider}/{c.model}" for c in candidates],
+        )
         return candidates
 
     def _run(

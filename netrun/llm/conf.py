@@ -38,6 +38,13 @@ Field                       Environment (Django: ``NETRUN_LLM_``  Default
 ``metrics_token``           ``LLM_METRICS_TOKEN``                unset (secret): the token
                                                                  Prometheus sends to
                                                                  ``metrics_view``
+``breaker_store``           ``LLM_BREAKER_STORE``                ``"memory"``; a ``redis://``
+                                                                 URL shares it; ``"off"``
+``breaker_failures``        ``LLM_BREAKER_FAILURES``             ``5`` within the window
+``breaker_window``          ``LLM_BREAKER_WINDOW``               ``60.0`` seconds
+``breaker_cooldown``        ``LLM_BREAKER_COOLDOWN``             ``30.0`` seconds
+``context_fallbacks``       ``LLM_CONTEXT_FALLBACKS`` (JSON)     ``{}``: model -> larger model
+``model_aliases``           ``LLM_MODEL_ALIASES`` (JSON)         ``{}``: name -> model(s)
 ==========================  ===================================  ==============================
 
 Each field is the Django setting's name without ``NETRUN_LLM_``, lower-cased
@@ -130,6 +137,27 @@ class LLMConfig(BaseConfig):
 
     metrics_token: SecretStr | None = Field(
         None, description="Token Prometheus sends to metrics_view (Bearer or Metrics scheme)."
+    )
+    breaker_store: str = Field(
+        "memory",
+        description="Where circuit breakers keep their state: memory (this process), a "
+        "redis:// or redis+cluster:// URL (every process), or off.",
+    )
+    breaker_failures: int = Field(
+        5, ge=1, description="Transient failures within breaker_window that open a breaker."
+    )
+    breaker_window: float = Field(60.0, gt=0, description="Seconds failures are counted over.")
+    breaker_cooldown: float = Field(
+        30.0, gt=0, description="Seconds an open breaker waits before its half-open probe."
+    )
+    context_fallbacks: dict[str, str] = Field(
+        default_factory=dict,
+        description="Model -> larger-context model (or provider/model) to retry a prompt "
+        "too long for it on (JSON).",
+    )
+    model_aliases: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description="Name -> model, or -> models tried in order (a routing group) (JSON).",
     )
 
     @field_validator("local_provider", mode="before")

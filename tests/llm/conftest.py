@@ -12,6 +12,7 @@ import pytest
 
 from netrun.llm import policies
 from netrun.llm.budgets import reset_default_ledger
+from netrun.llm.resilience.config import reset_breaker_stores
 from netrun.ratelimit import conf as ratelimit_conf
 
 
@@ -19,8 +20,10 @@ from netrun.ratelimit import conf as ratelimit_conf
 def fresh_shared_budgets() -> Iterator[None]:
     policies._outbox._items.clear()  # a test's broken ledger must not stay pending in the next
     reset_default_ledger()
+    reset_breaker_stores()  # a provider a test made fail stays closed for the next test
     ratelimit_conf._backends.clear()
     yield
+    reset_breaker_stores()
     reset_default_ledger()
     for backend in ratelimit_conf._backends.values():
         backend.close()

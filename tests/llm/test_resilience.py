@@ -17,7 +17,7 @@ import pytest
 from redis.crc import key_slot
 
 from netrun.errors import BadGatewayError, ServiceUnavailableError, ValidationError
-from netrun.llm import LLMClient
+from netrun.llm import LLMClient, LLMConfig
 from netrun.llm.resilience import (
     Backoff,
     BreakerStore,
@@ -463,3 +463,73 @@ def test_another_invalid_request_is_not_a_context_window_error(stub: StubLLMServ
     with pytest.raises(ValidationError):
         client.chat("x")
     assert len(stub.requests) == 1
+
+
+# ---------------------------------------------------------------------- aliases and groups
+
+
+def test_a_routing_group_tries_its_models_in_order_across_providers(stub: StubLLMServer) -> None:
+    client, _ = client_for(
+        stub,
+        "openai",
+        "anthropic",
+        max_retries=0,
+        model_aliases={
+            "fast": ["gpt-4.1-mini", "claude-haiku-4-5"],
+            "smart": "anthropic/claude-sonnet-4-5",
+        },
+    )
+    stub.script(StubReply.server_error(500), StubReply(text="haiku"))
+    with capture_logs() as logs:
+        response = client.chat("x", model="fast")
+    assert (response.provider, response.model, response.fallback_from) == (
+        "anthropic",
+        "claude-haiku-4-5",
+        "openai",
+    )
+    assert [(r.protocol, r.body["model"]) for r in stub.requests] == [
+        ("openai", "gpt-4.1-mini"),
+        ("anthropic", "claude-haiku-4-5"),
+    ]
+    routed = next(e for e in logs if e["event"] == "llm_route" and e["decision"] == "routed")
+    assert routed["candidates"] == ["openai/gpt-4.1-mini", "anthropic/claude-haiku-4-5"]
+    stub.requests.clear()
+    assert client.chat("x", model="smart").model == "claude-sonnet-4-5"
+    assert [r.protocol for r in stub.requests] == ["anthropic"]
+
+
+def test_a_group_skips_an_entry_whose_provider_is_not_in_the_chain(stub: StubLLMServer) -> None:
+    client, _ = client_for(
+        stub, "anthropic", model_aliases={"fast": ["gpt-4.1-mini", "claude-haiku-4-5"]}
+    )
+    assert client.chat("x", model="fast").provider == "anthropic"
+    assert [r.protocol for r in stub.requests] == ["anthropic"]
+
+
+def test_from_config_builds_breaker_fallbacks_and_aliases_from_the_settings(
+    stub: StubLLMServer, redis_url: str
+) -> None:
+    config = LLMConfig(
+        provider_chain="openai,ollama",
+        openai_api_key="sk-test",
+        openai_base_url=stub.openai_base_url,
+        ollama_base_url=stub.ollama_base_url,
+        max_retries=0,
+        breaker_store=redis_url,
+        breaker_failures=1,
+        context_fallbacks={"gpt-4.1-mini": "gpt-4.1"},
+        model_aliases={"fast": ["gpt-4.1-mini"]},
+    )
+    first = LLMClient.from_config(config)
+    stub.script(StubReply.context_window_exceeded(), StubReply(text="wide"))
+    assert first.chat("x", model="fast").model == "gpt-4.1"
+    stub.script(StubReply.server_error(500), StubReply(text="from ollama"))
+    assert first.chat("x").provider == "ollama"
+    # A second client of the same settings shares the breaker: openai is skipped.
+    second = LLMClient.from_config(config)
+    assert second.breaker is not None
+    assert second.breaker.store is first.breaker.store  # type: ignore[union-attr]
+    stub.requests.clear()
+    assert second.chat("x").provider == "ollama"
+    assert [r.protocol for r in stub.requests] == ["ollama"]
+    assert LLMClient.from_config(config.model_copy(update={"breaker_store": "off"})).breaker is None
