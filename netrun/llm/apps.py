@@ -21,6 +21,7 @@ class NetrunLlmConfig(AppConfig):
             check_metrics_token,
             check_offline_provider,
             check_prices,
+            check_resilience,
         )
         from netrun.llm.pricing import set_price_source
         from netrun.llm.pricing_django import price_table
@@ -29,6 +30,7 @@ class NetrunLlmConfig(AppConfig):
         checks.register(check_chain)
         checks.register(check_prices)
         checks.register(check_budget_ledger)
+        checks.register(check_resilience)
         checks.register(check_metrics_token, checks.Tags.security, checks.Tags.urls)
         # Admin and settings price overrides are the price source of the enforcer and the
         # telemetry collector; tenant policies and prices are cached, and the receivers drop

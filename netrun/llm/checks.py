@@ -17,6 +17,10 @@ ID                     Reported when
 ``netrun.llm.E007``    two ``NETRUN_LLM_PRICES`` rows price the same provider, model and date
 ``netrun.llm.E008``    ``NETRUN_LLM_BUDGET_LEDGER`` is not memory, a Redis URL, a PostgreSQL DSN,
                        ``django[:alias]`` or an importable ledger factory
+``netrun.llm.E009``    ``NETRUN_LLM_BREAKER_STORE`` is not memory, a Redis URL or off
+``netrun.llm.E010``    a ``NETRUN_LLM_MODEL_ALIASES`` entry is an empty group or holds a blank
+                       model, or a ``NETRUN_LLM_CONTEXT_FALLBACKS`` entry maps a model to
+                       itself or to a blank name
 ``netrun.llm.W001``    a provider in a chain the project set lacks its key, endpoint or
                        deployment; the client leaves it out of the chain (the seeds' default
                        chain, left unset, skips keyless providers silently: that is how a
@@ -29,6 +33,9 @@ ID                     Reported when
 ``netrun.llm.W004``    the metrics view is routed while ``DEBUG`` is off and
                        ``NETRUN_LLM_METRICS_TOKEN`` is not set: the view stays closed (staff
                        sessions only), so Prometheus cannot scrape it
+``netrun.llm.W005``    a ``NETRUN_LLM_MODEL_ALIASES`` or ``NETRUN_LLM_CONTEXT_FALLBACKS`` entry
+                       names a provider not in ``NETRUN_LLM_PROVIDER_CHAIN``: the client
+                       skips it
 =====================  ==========================================================================
 
 A row in error is left out of pricing; the rest of the table still applies.
@@ -58,6 +65,7 @@ __all__ = [
     "check_metrics_token",
     "check_offline_provider",
     "check_prices",
+    "check_resilience",
     "metrics_token",
     "missing_settings",
 ]
@@ -307,3 +315,61 @@ def check_metrics_token(
             id="netrun.llm.W004",
         )
     ]
+
+
+ALIASES_SETTING = "NETRUN_LLM_MODEL_ALIASES"
+FALLBACKS_SETTING = "NETRUN_LLM_CONTEXT_FALLBACKS"
+
+
+def check_resilience(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E009, E010, W005: the breaker store, model aliases and context-window fallbacks."""
+    from netrun.llm.resilience.config import breaker_store_problem
+    from netrun.llm.resilience.context import split_target
+
+    config = _config()
+    if config is None:
+        return []
+    messages: list[CheckMessage] = []
+    problem = breaker_store_problem(config.breaker_store)
+    if problem is not None:
+        hint = "LLMClient.from_config would fail on its first call."
+        messages.append(Error(problem, hint=hint, id="netrun.llm.E009"))
+    chain = {canonical_provider(name) for name in config.chain}
+    targets: list[tuple[str, str]] = []
+    for name, entries in config.model_aliases.items():
+        group = [entries] if isinstance(entries, str) else list(entries)
+        if not group or not all(entry.strip() for entry in group):
+            messages.append(
+                Error(
+                    f"{ALIASES_SETTING}[{name!r}] is an empty group or holds a blank model.",
+                    hint='Map a name to a model or a list of models: {"fast": ["gpt-4.1-mini", '
+                    '"claude-haiku-4-5"]}.',
+                    id="netrun.llm.E010",
+                )
+            )
+        targets.extend((f"{ALIASES_SETTING}[{name!r}]", entry) for entry in group)
+    for model, larger in config.context_fallbacks.items():
+        if not larger.strip() or split_target(larger)[1] == model:
+            messages.append(
+                Error(
+                    f"{FALLBACKS_SETTING}[{model!r}] is {larger!r}: a fallback must name "
+                    "another, larger-context model.",
+                    hint='For example {"gpt-4.1-mini": "gpt-4.1"}.',
+                    id="netrun.llm.E010",
+                )
+            )
+        targets.append((f"{FALLBACKS_SETTING}[{model!r}]", larger))
+    for where, target in targets:
+        provider = split_target(target)[0]
+        if provider is not None and canonical_provider(provider) not in chain:
+            messages.append(
+                Warning(
+                    f"{where} names {target!r}, whose provider is not in {CHAIN_SETTING}; "
+                    "the client skips it.",
+                    hint=f"Add {provider} to {CHAIN_SETTING}, or name another model.",
+                    id="netrun.llm.W005",
+                )
+            )
+    return messages
