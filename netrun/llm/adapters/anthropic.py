@@ -8,18 +8,10 @@ are off (``max_retries=0``); a 529 ("overloaded") becomes ``ServiceUnavailableEr
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from netrun.errors import BadGatewayError, NetrunException
 from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState, api_key_value
-from netrun.llm.adapters.errors import (
-    connection_error,
-    error_for_status,
-    map_transport_error,
-    parse_retry_after,
-    timeout_error,
-)
 from netrun.llm.types import LLMResponse, Usage
 
 if TYPE_CHECKING:
@@ -53,6 +45,7 @@ class AnthropicAdapter(SDKAdapter):
     provider: ClassVar[str] = "anthropic"
     sdk_module: ClassVar[str | None] = "anthropic"
     sdk_extra: ClassVar[str | None] = "anthropic"
+    request_id_headers: ClassVar[tuple[str, ...]] = ("request-id",)
 
     def __init__(
         self,
@@ -95,6 +88,9 @@ class AnthropicAdapter(SDKAdapter):
             request["stream"] = True
         return request
 
+    def _create(self, client: Any, request: dict[str, Any]) -> Any:
+        return client.messages.create(**request)
+
     def _response(self, message: Message, model: str) -> LLMResponse:
         text = "".join(block.text for block in message.content if block.type == "text")
         return LLMResponse(
@@ -106,17 +102,7 @@ class AnthropicAdapter(SDKAdapter):
             request_id=message._request_id,
         )
 
-    def _complete(self, call: ProviderCall) -> LLMResponse:
-        request = self._request(call, stream=False)
-        return self._response(cast("Message", self.client.messages.create(**request)), call.model)
-
-    async def _acomplete(self, call: ProviderCall) -> LLMResponse:
-        request = self._request(call, stream=False)
-        message = cast("Message", await self.async_client.messages.create(**request))
-        return self._response(message, call.model)
-
-    @staticmethod
-    def _read_event(event: RawMessageStreamEvent, state: StreamState) -> str:
+    def _read_event(self, event: RawMessageStreamEvent, state: StreamState) -> str:
         if event.type == "message_start":
             state.model = event.message.model or state.model
             state.usage = anthropic_usage(event.message.usage)
@@ -139,59 +125,9 @@ class AnthropicAdapter(SDKAdapter):
                 state.finish_reason = event.delta.stop_reason
         return ""
 
-    def _stream_deltas(self, call: ProviderCall, state: StreamState) -> Generator[str, None, None]:
-        request = self._request(call, stream=True)
-        stream = cast(
-            "anthropic.Stream[RawMessageStreamEvent]", self.client.messages.create(**request)
-        )
-        try:
-            state.request_id = stream.response.headers.get("request-id")
-            for event in stream:
-                text = self._read_event(event, state)
-                if text:
-                    yield text
-        finally:
-            stream.close()
-
-    async def _astream_deltas(
-        self, call: ProviderCall, state: StreamState
-    ) -> AsyncGenerator[str, None]:
-        request = self._request(call, stream=True)
-        stream = cast(
-            "anthropic.AsyncStream[RawMessageStreamEvent]",
-            await self.async_client.messages.create(**request),
-        )
-        try:
-            state.request_id = stream.response.headers.get("request-id")
-            async for event in stream:
-                text = self._read_event(event, state)
-                if text:
-                    yield text
-        finally:
-            await stream.close()
-
-    # -------------------------------------------------------------- errors
-
-    def map_error(self, error: Exception) -> NetrunException | None:
-        import anthropic
-
-        if isinstance(error, anthropic.APITimeoutError):
-            return timeout_error(self.provider)
-        if isinstance(error, anthropic.APIStatusError):
-            status = error.status_code
-            if status < 400:
-                # An `event: error` inside a 200 stream carries its type, not a status.
-                status = _STREAM_ERROR_STATUS.get(str(error.type), 502)
-            return error_for_status(
-                self.provider,
-                status,
-                retry_after=parse_retry_after(error.response.headers),
-                request_id=error.request_id,
-            )
-        if isinstance(error, anthropic.APIConnectionError):
-            return connection_error(self.provider)
-        if isinstance(error, anthropic.APIError):
-            return BadGatewayError(
-                f"The LLM provider {self.provider!r} sent an error.", {"provider": self.provider}
-            )
-        return map_transport_error(self.provider, error)
+    def _error_status(self, error: Any) -> int:
+        status = int(error.status_code)
+        if status < 400:
+            # An `event: error` inside a 200 stream carries its type, not a status.
+            return _STREAM_ERROR_STATUS.get(str(error.type), 502)
+        return status

@@ -16,6 +16,7 @@ Log lines carry the provider, model, message count and prompt length, token coun
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import math
 import time
@@ -36,7 +37,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 from netrun.core.blocks import AsyncClosing, Closing
 from netrun.core.deps import is_available, require
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.errors import LLMStreamInterruptedError
+from netrun.llm.adapters.errors import (
+    LLMStreamInterruptedError,
+    connection_error,
+    error_for_status,
+    map_transport_error,
+    parse_retry_after,
+    timeout_error,
+)
 from netrun.llm.types import (
     CHARS_PER_TOKEN,
     FINISH_CANCELLED,
@@ -606,10 +614,19 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
 
 
 class SDKAdapter(BaseLLMAdapter):
-    """An adapter over a provider's official SDK (``openai``, ``anthropic``): built with an
-    API key and extra headers, the SDK's own retries off (``max_retries=0``), so that
-    :class:`~netrun.llm.client.LLMClient` retries, each attempt policy-checked, recorded and
-    honouring ``Retry-After``."""
+    """An adapter over a provider's official SDK (``openai``, ``anthropic``).
+
+    Both SDKs are generated alike (Stainless): one ``create(**request)`` for whole answers and
+    streams, the same exception classes, the request id in a response header. So the hooks
+    live here, and a provider module says only how to build a request (``_request``), which
+    endpoint takes it (``_create``), and how to read an answer (``_response``) and a stream
+    event (``_read_event``). Built with an API key and extra headers; the SDK's own retries
+    are off (``max_retries=0``): :class:`~netrun.llm.client.LLMClient` retries, each attempt
+    policy-checked, recorded and honouring ``Retry-After``.
+    """
+
+    #: Response headers that carry the provider's request id, first found wins.
+    request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
 
     _api_key: str | None
     default_headers: dict[str, str]
@@ -621,6 +638,90 @@ class SDKAdapter(BaseLLMAdapter):
             "max_retries": 0,
             "default_headers": self.default_headers or None,
         }
+
+    # -------------------------------------------------------------- provider specifics
+
+    @abstractmethod
+    def _request(self, call: ProviderCall, *, stream: bool) -> dict[str, Any]:
+        """The keyword arguments of ``create``."""
+
+    @abstractmethod
+    def _create(self, client: Any, request: dict[str, Any]) -> Any:
+        """Call the endpoint on ``client`` (sync or async: the async one returns an awaitable)."""
+
+    @abstractmethod
+    def _response(self, answer: Any, model: str) -> LLMResponse:
+        """The :class:`LLMResponse` of a whole answer."""
+
+    @abstractmethod
+    def _read_event(self, event: Any, state: StreamState) -> str:
+        """Fill ``state`` from one stream event; the text it adds (``""`` for none)."""
+
+    def _error_status(self, error: Any) -> int:
+        """The HTTP status an ``APIStatusError`` stands for."""
+        return int(error.status_code)
+
+    def _request_id(self, headers: Mapping[str, str]) -> str | None:
+        for name in self.request_id_headers:
+            value = headers.get(name)
+            if value:
+                return value
+        return None
+
+    # -------------------------------------------------------------- the hooks
+
+    def _complete(self, call: ProviderCall) -> LLMResponse:
+        answer = self._create(self.client, self._request(call, stream=False))
+        return self._response(answer, call.model)
+
+    async def _acomplete(self, call: ProviderCall) -> LLMResponse:
+        answer = await self._create(self.async_client, self._request(call, stream=False))
+        return self._response(answer, call.model)
+
+    def _stream_deltas(self, call: ProviderCall, state: StreamState) -> Generator[str, None, None]:
+        stream = self._create(self.client, self._request(call, stream=True))
+        try:
+            state.request_id = self._request_id(stream.response.headers)
+            for event in stream:
+                text = self._read_event(event, state)
+                if text:
+                    yield text
+        finally:
+            stream.close()
+
+    async def _astream_deltas(
+        self, call: ProviderCall, state: StreamState
+    ) -> AsyncGenerator[str, None]:
+        stream = await self._create(self.async_client, self._request(call, stream=True))
+        try:
+            state.request_id = self._request_id(stream.response.headers)
+            async for event in stream:
+                text = self._read_event(event, state)
+                if text:
+                    yield text
+        finally:
+            await stream.close()
+
+    def map_error(self, error: Exception) -> NetrunException | None:
+        assert self.sdk_module is not None
+        sdk = importlib.import_module(self.sdk_module)
+        if isinstance(error, sdk.APITimeoutError):
+            return timeout_error(self.provider)
+        if isinstance(error, sdk.APIStatusError):
+            return error_for_status(
+                self.provider,
+                self._error_status(error),
+                retry_after=parse_retry_after(error.response.headers),
+                request_id=self._request_id(error.response.headers),
+            )
+        if isinstance(error, sdk.APIConnectionError):
+            return connection_error(self.provider)
+        if isinstance(error, sdk.APIError):
+            # An error event inside a stream, or an answer the SDK could not parse.
+            return BadGatewayError(
+                f"The LLM provider {self.provider!r} sent an error.", {"provider": self.provider}
+            )
+        return map_transport_error(self.provider, error)
 
 
 def api_key_value(value: str | SecretStr | None) -> str | None:

@@ -7,18 +7,10 @@ Streams always ask for usage (``stream_options={"include_usage": True}``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from netrun.errors import BadGatewayError, NetrunException
 from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState, api_key_value
-from netrun.llm.adapters.errors import (
-    connection_error,
-    error_for_status,
-    map_transport_error,
-    parse_retry_after,
-    timeout_error,
-)
 from netrun.llm.types import LLMResponse, Usage
 
 if TYPE_CHECKING:
@@ -53,8 +45,6 @@ class OpenAIAdapter(SDKAdapter):
     provider: ClassVar[str] = "openai"
     sdk_module: ClassVar[str | None] = "openai"
     sdk_extra: ClassVar[str | None] = "openai"
-    #: Response headers that carry the provider's request id, first found wins.
-    request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
 
     def __init__(
         self,
@@ -108,12 +98,8 @@ class OpenAIAdapter(SDKAdapter):
         """What the request names as its model."""
         return model
 
-    def _request_id(self, headers: Mapping[str, str]) -> str | None:
-        for name in self.request_id_headers:
-            value = headers.get(name)
-            if value:
-                return value
-        return None
+    def _create(self, client: Any, request: dict[str, Any]) -> Any:
+        return client.chat.completions.create(**request)
 
     def _response(self, completion: ChatCompletion, model: str) -> LLMResponse:
         choice = completion.choices[0] if completion.choices else None
@@ -126,19 +112,7 @@ class OpenAIAdapter(SDKAdapter):
             request_id=completion._request_id,
         )
 
-    def _complete(self, call: ProviderCall) -> LLMResponse:
-        request = self._request(call, stream=False)
-        completion = cast("ChatCompletion", self.client.chat.completions.create(**request))
-        return self._response(completion, call.model)
-
-    async def _acomplete(self, call: ProviderCall) -> LLMResponse:
-        request = self._request(call, stream=False)
-        completion = cast(
-            "ChatCompletion", await self.async_client.chat.completions.create(**request)
-        )
-        return self._response(completion, call.model)
-
-    def _read_chunk(self, chunk: ChatCompletionChunk, state: StreamState) -> str:
+    def _read_event(self, chunk: ChatCompletionChunk, state: StreamState) -> str:
         if chunk.model:
             state.model = chunk.model
         if chunk.usage is not None:
@@ -151,57 +125,3 @@ class OpenAIAdapter(SDKAdapter):
             if choice.index == 0 and choice.delta.content:
                 text += choice.delta.content
         return text
-
-    def _stream_deltas(self, call: ProviderCall, state: StreamState) -> Generator[str, None, None]:
-        request = self._request(call, stream=True)
-        stream = cast(
-            "openai.Stream[ChatCompletionChunk]", self.client.chat.completions.create(**request)
-        )
-        try:
-            state.request_id = self._request_id(stream.response.headers)
-            for chunk in stream:
-                text = self._read_chunk(chunk, state)
-                if text:
-                    yield text
-        finally:
-            stream.close()
-
-    async def _astream_deltas(
-        self, call: ProviderCall, state: StreamState
-    ) -> AsyncGenerator[str, None]:
-        request = self._request(call, stream=True)
-        stream = cast(
-            "openai.AsyncStream[ChatCompletionChunk]",
-            await self.async_client.chat.completions.create(**request),
-        )
-        try:
-            state.request_id = self._request_id(stream.response.headers)
-            async for chunk in stream:
-                text = self._read_chunk(chunk, state)
-                if text:
-                    yield text
-        finally:
-            await stream.close()
-
-    # -------------------------------------------------------------- errors
-
-    def map_error(self, error: Exception) -> NetrunException | None:
-        import openai
-
-        if isinstance(error, openai.APITimeoutError):
-            return timeout_error(self.provider)
-        if isinstance(error, openai.APIStatusError):
-            return error_for_status(
-                self.provider,
-                error.status_code,
-                retry_after=parse_retry_after(error.response.headers),
-                request_id=self._request_id(error.response.headers),
-            )
-        if isinstance(error, openai.APIConnectionError):
-            return connection_error(self.provider)
-        if isinstance(error, openai.APIError):
-            # An error event inside a stream, or an answer the SDK could not parse.
-            return BadGatewayError(
-                f"The LLM provider {self.provider!r} sent an error.", {"provider": self.provider}
-            )
-        return map_transport_error(self.provider, error)

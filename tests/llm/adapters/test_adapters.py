@@ -283,6 +283,22 @@ def test_stream_yields_deltas_and_the_real_usage(
     assert response.usage.estimated is False
 
 
+@pytest.mark.parametrize("provider_name", ["openai", "azure_openai", "anthropic"])
+def test_streams_and_errors_carry_the_providers_request_id(
+    stub: StubLLMServer, provider_name: str
+) -> None:
+    # Each provider names its request-id header its own way (request-id for Anthropic).
+    stub.reply("one two")
+    stream = build(provider_name, stub).stream("x")
+    list(stream)
+    assert stream.response is not None
+    assert (stream.response.request_id or "").startswith("req_stub_")
+    stub.script(StubReply.server_error(500))
+    with pytest.raises(BadGatewayError) as caught:
+        build(provider_name, stub).chat("x")
+    assert caught.value.details["provider_request_id"].startswith("req_stub_")
+
+
 def test_openai_streams_always_ask_for_usage(stub: StubLLMServer) -> None:
     list(build("openai", stub).stream("x"))
     list(build("azure_openai", stub).stream("x"))
