@@ -53,7 +53,7 @@ from netrun.llm.adapters import (
     OpenAIAdapter,
     canonical_provider,
 )
-from netrun.llm.adapters.base import MessagesInput, messages_from_prompt
+from netrun.llm.adapters.base import MessagesInput, _ExecuteAPI
 from netrun.llm.adapters.errors import is_retryable, retry_after_of
 from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol, ReservationProtocol
 from netrun.llm.resilience.backoff import Backoff, RetryPlan
@@ -189,17 +189,19 @@ class _ChainRun:
         self,
         client: LLMClient,
         candidates: list[_Candidate],
+        messages: list[ChatMessage],
         *,
         streamed: bool,
         reason: str | None,
-        estimated_input: int,
         max_tokens: int | None,
     ) -> None:
         self.client = client
         self.queue = deque(candidates)
+        self.messages = messages
         self.streamed = streamed
         self.reason = reason
-        self.estimated_input = estimated_input
+        # An upper bound, not an average: the budget hold must cover any text.
+        self.estimated_input = prompt_token_bound(messages)
         self.max_tokens = max_tokens
         self.first = candidates[0].adapter.provider if candidates else None
         self.current: _Candidate | None = None
@@ -416,7 +418,7 @@ class _ChainRun:
         return error
 
 
-class LLMClient:
+class LLMClient(_ExecuteAPI):
     """Calls the first provider of a chain that answers, within the policy's limits.
 
     ``adapters`` is the chain, in order. ``local_adapter`` answers when a budget refuses and
@@ -616,21 +618,22 @@ class LLMClient:
 
     def _run(
         self,
-        messages: list[ChatMessage],
-        *,
-        streamed: bool,
+        messages: MessagesInput,
         provider: str | None,
         model: str | None,
         max_tokens: int | None,
         reason: str | None,
+        *,
+        streamed: bool,
     ) -> _ChainRun:
+        """The run of one call (``chat``, ``stream`` and their async twins take the same)."""
+        msgs = normalize_messages(messages)
         return _ChainRun(
             self,
             self._candidates(provider, model),
+            msgs,
             streamed=streamed,
             reason=reason,
-            # An upper bound, not an average: the budget hold must cover any text.
-            estimated_input=prompt_token_bound(messages),
             max_tokens=max_tokens,
         )
 
@@ -686,15 +689,7 @@ class LLMClient:
     ) -> LLMResponse:
         """The first answer the chain gives. ``provider`` pins one provider; ``model``
         applies to the first (or pinned) provider; ``reason`` goes to the policy."""
-        msgs = normalize_messages(messages)
-        run = self._run(
-            msgs,
-            streamed=False,
-            provider=provider,
-            model=model,
-            max_tokens=max_tokens,
-            reason=reason,
-        )
+        run = self._run(messages, provider, model, max_tokens, reason, streamed=False)
         while (candidate := run.next()) is not None:
             try:
                 reservation = self._reserve(run, candidate)
@@ -703,7 +698,10 @@ class LLMClient:
                 continue
             try:
                 response = candidate.adapter.chat(
-                    msgs, model=candidate.model, max_tokens=run.output_limit(candidate), **options
+                    run.messages,
+                    model=candidate.model,
+                    max_tokens=run.output_limit(candidate),
+                    **options,
                 )
             except NetrunException as error:
                 self._settle(reservation, None)
@@ -729,15 +727,7 @@ class LLMClient:
         **options: Any,
     ) -> LLMResponse:
         """The async twin of :meth:`chat`; cancellation releases the reservation."""
-        msgs = normalize_messages(messages)
-        run = self._run(
-            msgs,
-            streamed=False,
-            provider=provider,
-            model=model,
-            max_tokens=max_tokens,
-            reason=reason,
-        )
+        run = self._run(messages, provider, model, max_tokens, reason, streamed=False)
         while (candidate := run.next()) is not None:
             try:
                 reservation = await self._areserve(run, candidate)
@@ -746,7 +736,10 @@ class LLMClient:
                 continue
             try:
                 response = await candidate.adapter.achat(
-                    msgs, model=candidate.model, max_tokens=run.output_limit(candidate), **options
+                    run.messages,
+                    model=candidate.model,
+                    max_tokens=run.output_limit(candidate),
+                    **options,
                 )
             except NetrunException as error:
                 await self._asettle(reservation, None)
@@ -761,18 +754,6 @@ class LLMClient:
             return run.succeeded(response)
         raise run.exhausted()
 
-    def execute(self, prompt: str, context: Mapping[str, Any] | None = None) -> LLMResponse:
-        """The seeds' API; ``context`` may hold ``system``, ``history``, ``model``,
-        ``max_tokens``, ``provider``, ``reason`` and provider options."""
-        messages, kwargs = messages_from_prompt(prompt, context)
-        return self.chat(messages, **kwargs)
-
-    async def execute_async(
-        self, prompt: str, context: Mapping[str, Any] | None = None
-    ) -> LLMResponse:
-        messages, kwargs = messages_from_prompt(prompt, context)
-        return await self.achat(messages, **kwargs)
-
     # ------------------------------------------------------------------ streams
 
     def stream(
@@ -786,16 +767,8 @@ class LLMClient:
         **options: Any,
     ) -> ClientStream:
         """Stream from the first provider that starts answering; see :class:`ClientStream`."""
-        msgs = normalize_messages(messages)
-        run = self._run(
-            msgs,
-            streamed=True,
-            provider=provider,
-            model=model,
-            max_tokens=max_tokens,
-            reason=reason,
-        )
-        return ClientStream(self, run, msgs, options)
+        run = self._run(messages, provider, model, max_tokens, reason, streamed=True)
+        return ClientStream(self, run, options)
 
     def astream(
         self,
@@ -808,16 +781,8 @@ class LLMClient:
         **options: Any,
     ) -> AsyncClientStream:
         """The async twin of :meth:`stream`."""
-        msgs = normalize_messages(messages)
-        run = self._run(
-            msgs,
-            streamed=True,
-            provider=provider,
-            model=model,
-            max_tokens=max_tokens,
-            reason=reason,
-        )
-        return AsyncClientStream(self, run, msgs, options)
+        run = self._run(messages, provider, model, max_tokens, reason, streamed=True)
+        return AsyncClientStream(self, run, options)
 
 
 def _usage_of(response: LLMResponse | None) -> Usage | None:
@@ -831,16 +796,9 @@ _Chunks = TypeVar("_Chunks", Generator[StreamChunk, None, None], AsyncGenerator[
 class _ChainStream(Generic[_Chunks]):
     """What the two client stream twins share: the run through the chain and its response."""
 
-    def __init__(
-        self,
-        client: LLMClient,
-        run: _ChainRun,
-        messages: list[ChatMessage],
-        options: Mapping[str, Any],
-    ) -> None:
+    def __init__(self, client: LLMClient, run: _ChainRun, options: Mapping[str, Any]) -> None:
         self._client = client
         self._run_state = run
-        self._messages = messages
         self._options = options
         self.response: LLMResponse | None = None
         self._gen: _Chunks = self._generate()
@@ -875,7 +833,7 @@ class ClientStream(Closing, _ChainStream[Generator[StreamChunk, None, None]]):
                 run.refused(error)
                 continue
             stream = candidate.adapter.stream(
-                self._messages,
+                run.messages,
                 model=candidate.model,
                 max_tokens=run.output_limit(candidate),
                 **self._options,
@@ -949,7 +907,7 @@ class AsyncClientStream(AsyncClosing, _ChainStream[AsyncGenerator[StreamChunk, N
                 run.refused(error)
                 continue
             stream = candidate.adapter.astream(
-                self._messages,
+                run.messages,
                 model=candidate.model,
                 max_tokens=run.output_limit(candidate),
                 **self._options,
