@@ -17,8 +17,10 @@ Import this module only once Django is set up (it imports the models).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable, Sequence
+from typing import Concatenate, ParamSpec
 
 from django.db import OperationalError, connections, transaction
 from django.db.models import F, Q
@@ -35,6 +37,36 @@ from netrun.llm.budgets.base import (
 from netrun.llm.models import BudgetAccount, BudgetReservation, BudgetSpend
 
 __all__ = ["DjangoLedger"]
+
+
+_P = ParamSpec("_P")
+
+
+def _atomic(
+    operation: Callable[Concatenate[DjangoLedger, _P], None],
+) -> Callable[Concatenate[DjangoLedger, _P], None]:
+    """Run a ledger operation in a transaction, again when SQLite says the database is locked."""
+
+    @functools.wraps(operation)
+    def run(ledger: DjangoLedger, /, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        using = ledger.using
+        for attempt in range(ledger.LOCKED_ATTEMPTS):
+            try:
+                with transaction.atomic(using=using):
+                    operation(ledger, *args, **kwargs)
+                return
+            except OperationalError as error:
+                retry = (
+                    connections[using].vendor == "sqlite"
+                    and "locked" in str(error)
+                    and attempt + 1 < ledger.LOCKED_ATTEMPTS
+                    and not connections[using].in_atomic_block
+                )
+                if not retry:
+                    raise
+                time.sleep(0.05 * 2**attempt)
+
+    return run
 
 
 def _match(windows: Sequence[BudgetWindow]) -> Q:
@@ -72,24 +104,6 @@ class DjangoLedger(BudgetLedger):
             accounts.bulk_create(account, ignore_conflicts=True)
             list(locked.all())
 
-    def _atomic(self, operation: Callable[[], None]) -> None:
-        """Run ``operation`` in a transaction, again when SQLite says the database is locked."""
-        for attempt in range(self.LOCKED_ATTEMPTS):
-            try:
-                with transaction.atomic(using=self.using):
-                    operation()
-                return
-            except OperationalError as error:
-                retry = (
-                    connections[self.using].vendor == "sqlite"
-                    and "locked" in str(error)
-                    and attempt + 1 < self.LOCKED_ATTEMPTS
-                    and not connections[self.using].in_atomic_block
-                )
-                if not retry:
-                    raise
-                time.sleep(0.05 * 2**attempt)
-
     def _drop(self, tenant_id: str, holds: Sequence[BudgetReservation]) -> None:
         spend = BudgetSpend.objects.using(self.using)
         now = timezone.now()
@@ -102,17 +116,8 @@ class DjangoLedger(BudgetLedger):
             pk__in=[hold.pk for hold in holds]
         ).delete()
 
+    @_atomic
     def reserve(
-        self,
-        tenant_id: str,
-        reservation_id: str,
-        windows: Sequence[BudgetWindow],
-        amount: int,
-        ttl: float,
-    ) -> None:
-        self._atomic(lambda: self._reserve(tenant_id, reservation_id, windows, amount, ttl))
-
-    def _reserve(
         self,
         tenant_id: str,
         reservation_id: str,
@@ -162,12 +167,8 @@ class DjangoLedger(BudgetLedger):
         )
         self._drop(tenant_id, holds)
 
+    @_atomic
     def settle(
-        self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int
-    ) -> None:
-        self._atomic(lambda: self._settle(tenant_id, reservation_id, windows, actual))
-
-    def _settle(
         self, tenant_id: str, reservation_id: str, windows: Sequence[BudgetWindow], actual: int
     ) -> None:
         spend = BudgetSpend.objects.using(self.using)
@@ -186,12 +187,10 @@ class DjangoLedger(BudgetLedger):
                     spent_micros=actual,
                 )
 
+    @_atomic
     def release(self, tenant_id: str, reservation_id: str) -> None:
-        def operation() -> None:
-            self._lock(tenant_id)
-            self._take(tenant_id, reservation_id)
-
-        self._atomic(operation)
+        self._lock(tenant_id)
+        self._take(tenant_id, reservation_id)
 
     def usage(self, tenant_id: str, window: BudgetWindow) -> WindowUsage:
         row = (
