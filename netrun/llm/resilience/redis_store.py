@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any, cast
 
-from netrun.core.redis_url import cluster_url
+from netrun.core.redis_url import redis_client
 from netrun.llm.resilience.breaker import Admission, BreakerState, Transition
 
 if TYPE_CHECKING:
@@ -124,20 +124,8 @@ class RedisBreakerStore:
         return self._script(keys=[base, f"{base}:f"], args=[op, repr(now), self.ttl_ms, *args])
 
     def _connect(self) -> redis.Redis | redis.cluster.RedisCluster:
-        import redis
-
         assert self.url is not None
-        timeouts: dict[str, Any] = {
-            "socket_timeout": self._socket_timeout,
-            "socket_connect_timeout": self._socket_timeout,
-        }
-        plain = cluster_url(self.url)
-        if plain is not None:
-            import redis.cluster
-
-            self._client = redis.cluster.RedisCluster.from_url(plain, **timeouts)
-        else:
-            self._client = redis.Redis.from_url(self.url, **timeouts)
+        self._client = redis_client(self.url, socket_timeout=self._socket_timeout)
         return self._client
 
     def acquire(self, key: str, *, now: float, probe_timeout: float) -> Admission:

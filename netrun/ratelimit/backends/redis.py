@@ -19,7 +19,7 @@ import asyncio
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from netrun.core.redis_url import CLUSTER_SCHEME, cluster_url
+from netrun.core.redis_url import CLUSTER_SCHEME, redis_client
 from netrun.ratelimit._decision import Decision
 from netrun.ratelimit.backends.base import Backend, BackendUnavailableError
 
@@ -152,17 +152,7 @@ class RedisBackend(Backend):
         if self._client is None:
             if self.url is None:
                 raise ValueError("RedisBackend was given only an async client; use ahit()")
-            timeouts: dict[str, Any] = {
-                "socket_timeout": self._socket_timeout,
-                "socket_connect_timeout": self._socket_timeout,
-            }
-            plain = cluster_url(self.url)
-            if plain is not None:
-                import redis.cluster
-
-                self._client = redis.cluster.RedisCluster.from_url(plain, **timeouts)
-            else:
-                self._client = self._redis.Redis.from_url(self.url, **timeouts)
+            self._client = redis_client(self.url, socket_timeout=self._socket_timeout)
         return self._client
 
     def _async_script(self) -> Any:
@@ -177,18 +167,7 @@ class RedisBackend(Backend):
         loop = asyncio.get_running_loop()
         entry = self._async_clients.get(loop)
         if entry is None:
-            import redis.asyncio
-
-            timeouts: dict[str, Any] = {
-                "socket_timeout": self._socket_timeout,
-                "socket_connect_timeout": self._socket_timeout,
-            }
-            plain = cluster_url(self.url)
-            client: redis.asyncio.Redis | redis.asyncio.RedisCluster
-            if plain is not None:
-                client = redis.asyncio.RedisCluster.from_url(plain, **timeouts)
-            else:
-                client = redis.asyncio.Redis.from_url(self.url, **timeouts)
+            client = redis_client(self.url, socket_timeout=self._socket_timeout, asynchronous=True)
             scripts: Any = client  # stubs bind register_script to Redis, not RedisCluster
             entry = (client, scripts.register_script(SLIDING_WINDOW_SCRIPT))
             self._async_clients[loop] = entry
