@@ -27,6 +27,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,31 @@ from netrun.config.registry import registered_configs
 from netrun.core.deps import MissingDependencyError
 from netrun.errors import NetrunException
 
-__all__ = ["check_config_classes", "check_environment", "check_unknown_settings", "known_settings"]
+__all__ = [
+    "check_config_classes",
+    "check_environment",
+    "check_unknown_settings",
+    "known_settings",
+    "setting_errors",
+]
 
 _SETTING = re.compile(r"\bNETRUN_[A-Z0-9_]*[A-Z0-9]\b")
+
+
+def setting_errors(
+    error: NetrunException, check_id: str | Callable[[str], str]
+) -> list[checks.CheckMessage]:
+    """One ``Error`` per bad field of a ``BaseConfig`` that did not build (``error``): the
+    Django setting (else the variable) and what is wrong with it. ``check_id`` is the id, or
+    gives it for a field name."""
+    return [
+        checks.Error(
+            f"{entry.get('django_setting') or entry['variable']} is invalid: {entry['message']}",
+            hint=f"Environment variable {entry['variable']}.",
+            id=check_id if isinstance(check_id, str) else check_id(entry["field"]),
+        )
+        for entry in error.details.get("errors", [])
+    ]
 
 
 def check_environment(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:

@@ -33,6 +33,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
 from netrun.config import get_settings
+from netrun.config.checks import setting_errors
 from netrun.errors import NetrunException
 from netrun.oauth._providers import PROVIDER_TYPES, build_provider, unknown_keys
 from netrun.oauth.conf import OAuthConfig, conf, env_prefix
@@ -118,15 +119,7 @@ def check_settings(
     try:
         get_settings(OAuthConfig)
     except NetrunException as error:
-        return [
-            Error(
-                f"{entry.get('django_setting') or entry['variable']} is invalid: "
-                f"{entry['message']}",
-                hint=f"Environment variable {entry['variable']}.",
-                id="netrun.oauth.E010",
-            )
-            for entry in error.details.get("errors", [])
-        ]
+        return setting_errors(error, "netrun.oauth.E010")
     return []
 
 

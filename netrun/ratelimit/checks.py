@@ -29,6 +29,7 @@ from django.apps import AppConfig
 from django.core.checks import CheckMessage, Error
 
 from netrun.config import get_settings
+from netrun.config.checks import setting_errors
 from netrun.core.deps import is_available
 from netrun.errors import NetrunException
 from netrun.ratelimit._rate import InvalidRateError, parse_rate
@@ -53,15 +54,7 @@ def check_settings(
     try:
         settings = get_settings(RatelimitConfig)
     except NetrunException as error:
-        return [
-            Error(
-                f"{entry.get('django_setting') or entry['variable']} is invalid: "
-                f"{entry['message']}",
-                hint=f"Environment variable {entry['variable']}.",
-                id=_FIELD_IDS.get(entry["field"], "netrun.ratelimit.E006"),
-            )
-            for entry in error.details.get("errors", [])
-        ]
+        return setting_errors(error, lambda field: _FIELD_IDS.get(field, "netrun.ratelimit.E006"))
     return [
         *_check_rates(settings),
         *_check_backend(settings),
