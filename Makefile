@@ -51,9 +51,13 @@ types: $(STAMP)
 migrations: $(STAMP)
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python -m django makemigrations --check --dry-run
 
+# The suite runs on every core (at most 4: each xdist worker takes its own Redis database);
+# coverage measures the workers through its subprocess patch. PYTEST_ARGS= runs in one process.
+PYTEST_ARGS ?= -n auto --maxprocesses 4
+
 pytest: $(STAMP)
 	rm -f .coverage .coverage.*
-	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report
 
