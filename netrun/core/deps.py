@@ -75,6 +75,7 @@ INTEGRATION_MATRIX: tuple[SoftDependency, ...] = (
     SoftDependency("netrun.llm", "prometheus-client", "prometheus_client", "Prometheus metrics endpoint", "prometheus"),
     SoftDependency("netrun.llm", "opentelemetry-api", "opentelemetry", "OpenTelemetry export and trace propagation", "otel"),
     SoftDependency("netrun.llm", "azure-monitor-opentelemetry-exporter", "azure.monitor.opentelemetry.exporter", "Azure Monitor export", "azure"),
+    SoftDependency("netrun.llm", "genai-prices", "genai_prices", "Price drift report (netrun llm price-drift)", "prices"),
 )  # fmt: skip
 
 
