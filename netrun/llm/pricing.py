@@ -234,11 +234,16 @@ def _anthropic(
     out: str,
     since: dt.date,
     long_context: tuple[str, str] | None = None,
+    cache: tuple[str, str] | None = None,
 ) -> ModelPrice:
     # Anthropic: a cache read costs 0.1x the input price, a (5-minute) cache write 1.25x; the
     # multipliers apply to the long-context input price too. Long context (the 1M-token
     # window of Sonnet 4 and 4.5): every token of a request above 200k input tokens.
+    # ``cache``: (read, write) where the price page lists other prices (Claude Haiku 3).
     base = _d(inp)
+    read, write = base * Decimal("0.1"), base * Decimal("1.25")
+    if cache is not None:
+        read, write = _d(cache[0]), _d(cache[1])
     tier: dict[str, Any] = {}
     if long_context is not None:
         long_input = _d(long_context[0])
@@ -255,8 +260,8 @@ def _anthropic(
         base,
         _d(out),
         since,
-        cache_read_per_mtok=base * Decimal("0.1"),
-        cache_write_per_mtok=base * Decimal("1.25"),
+        cache_read_per_mtok=read,
+        cache_write_per_mtok=write,
         **tier,
     )
 
@@ -315,7 +320,8 @@ DEFAULT_PRICES: tuple[ModelPrice, ...] = (
     _anthropic("claude-3-5-sonnet", "3.00", "15.00", _D(2024, 6, 20)),
     _anthropic("claude-3-5-haiku", "0.80", "4.00", _D(2024, 11, 4)),
     _anthropic("claude-3-opus", "15.00", "75.00", _D(2024, 3, 4)),
-    _anthropic("claude-3-haiku", "0.25", "1.25", _D(2024, 3, 13)),
+    # Haiku 3's cache prices are not 0.1x / 1.25x: $0.03 reads, $0.30 5-minute writes.
+    _anthropic("claude-3-haiku", "0.25", "1.25", _D(2024, 3, 13), cache=("0.03", "0.30")),
     # ------------------------------------------------------------------ Google Gemini
     _gemini(
         "gemini-2.5-pro",

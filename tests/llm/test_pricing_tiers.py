@@ -204,3 +204,10 @@ def test_an_unknown_model_through_the_client_is_counted_and_reported_never_free(
     assert collector.get_aggregated_metrics(hours=1).unpriced_requests == 1
     events = {entry["event"] for entry in logs}
     assert {"llm_cost_unknown", "llm_telemetry_unpriced_model"} <= events
+
+
+def test_claude_haiku_3_has_its_own_cache_prices_not_the_multipliers() -> None:
+    # Anthropic's price page: Haiku 3 cache hits $0.03 and 5-minute cache writes $0.30, not
+    # 0.1x / 1.25x of its $0.25 input (the price drift report against genai-prices found it).
+    usage = Usage(cache_read_tokens=M, cache_write_tokens=M)
+    assert cost_for("anthropic", "claude-3-haiku-20240307", usage, at=TODAY) == Decimal("0.33")
