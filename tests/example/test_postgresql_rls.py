@@ -211,8 +211,14 @@ def test_netrun_dogfood_passes_the_rls_check(served_rls_database: RLSDatabase) -
         cwd=ROOT, env={**base, **served_rls_database.env},
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    report = json.loads(done.stdout)
+    try:
+        report = json.loads(done.stdout)
+    except ValueError:
+        pytest.fail(
+            f"dogfood exited {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        )
+    failing = [check for check in report["checks"] if check["status"] not in ("pass", "skip")]
+    assert done.returncode == 0, (failing, done.stderr[-3000:])
     statuses = {check["name"]: check["status"] for check in report["checks"]}
     assert statuses == dict.fromkeys(CHECKS, "pass"), report
     rls = report["checks"][list(CHECKS).index("rls")]
