@@ -33,6 +33,7 @@ from netrun.llm.adapters import (
 )
 from netrun.llm.client import AsyncClientStream, ClientStream, LLMClient, build_adapter
 from netrun.llm.conf import LLMConfig
+from netrun.llm.govern import govern
 
 # --- policy layer (netrun.llm.policies, built separately) --------------------------------
 from netrun.llm.policies import (
@@ -85,6 +86,7 @@ __all__ = [
     "TenantPolicy",
     "Usage",
     "build_adapter",
+    "govern",
 ]
 
 

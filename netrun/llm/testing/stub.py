@@ -4,6 +4,8 @@
 Protocol           Path                                             Point the adapter at
 =================  ===============================================  ==========================
 OpenAI             ``POST /v1/chat/completions``                    ``server.openai_base_url``
+OpenAI Responses   ``POST /v1/responses``                           ``server.openai_base_url``
+OpenAI embeddings  ``POST /v1/embeddings``                          ``server.openai_base_url``
 Azure OpenAI       ``POST /openai/deployments/<d>/chat/completions``  ``server.azure_endpoint``
 Anthropic          ``POST /v1/messages``                            ``server.anthropic_base_url``
 Ollama             ``POST /api/chat``                               ``server.ollama_base_url``
@@ -15,7 +17,9 @@ the usage (netrun's four counts, rendered in each protocol's own convention), th
 headers of an error (429 with ``Retry-After``, 500, 529...), a delay before answering (longer
 than the client's timeout to provoke one), a delay between stream chunks, and ``cut_after``
 to drop the connection in the middle of a stream. Every request is recorded
-(:attr:`StubLLMServer.requests`) with its JSON body and headers.
+(:attr:`StubLLMServer.requests`) with its JSON body and headers. ``GET /v1/models`` answers
+a one-model list in both the OpenAI and the Anthropic shape (recorded too): a call that
+costs nothing.
 
 The server binds 127.0.0.1 on a free port, serves from a daemon thread, and stops on
 ``stop()``, at the end of a ``with`` block, or by itself after ``lifetime`` seconds, so a
@@ -24,11 +28,13 @@ forgotten server never outlives a test run. Nothing here imports Django or the S
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import json
 import re
 import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -44,6 +50,26 @@ from netrun.core import deprecated_aliases
 __all__ = ["RecordedRequest", "StubLLMServer", "StubReply", "StubUsage", "WireProtocol"]
 
 WireProtocol = Literal["openai", "azure_openai", "anthropic", "ollama"]
+
+_OPENAI_ENDPOINTS = ("/v1/responses", "/v1/embeddings")
+# GET /v1/models in both SDKs' shapes: each ignores the other's fields.
+_MODELS = {
+    "object": "list",
+    "data": [
+        {
+            "id": "stub-model",
+            "object": "model",
+            "created": 0,
+            "owned_by": "stub",
+            "type": "model",
+            "display_name": "Stub model",
+            "created_at": "2025-01-01T00:00:00Z",
+        }
+    ],
+    "has_more": False,
+    "first_id": "stub-model",
+    "last_id": "stub-model",
+}
 
 _AZURE_PATH = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
 
@@ -140,8 +166,21 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------ plumbing
 
     def do_GET(self) -> None:
-        if urlsplit(self.path).path == "/api/tags":
+        parts = urlsplit(self.path)
+        if parts.path == "/api/tags":
             self._json(200, {"models": []})
+        elif parts.path == "/v1/models":
+            self.server.stub._record(
+                RecordedRequest(
+                    protocol="openai",
+                    method="GET",
+                    path=parts.path,
+                    query=parse_qs(parts.query),
+                    headers={key.lower(): value for key, value in self.headers.items()},
+                    body={},
+                )
+            )
+            self._json(200, _MODELS)
         else:
             self._json(404, {"error": "not found"})
 
@@ -184,7 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @staticmethod
     def _protocol(path: str) -> tuple[WireProtocol | None, str | None]:
-        if path in ("/v1/chat/completions", "/chat/completions"):
+        if path in ("/v1/chat/completions", "/chat/completions", *_OPENAI_ENDPOINTS):
             return "openai", None
         match = _AZURE_PATH.match(path)
         if match:
@@ -275,8 +314,13 @@ class _Handler(BaseHTTPRequestHandler):
         headers = self._request_headers(protocol, reply)
         model = self._model(reply, body, None)
         usage = reply.usage
-        if protocol == "anthropic":
-            payload: dict[str, Any] = {
+        endpoint = urlsplit(self.path).path
+        if endpoint == "/v1/embeddings":
+            payload: dict[str, Any] = _embeddings(body, model, usage)
+        elif endpoint == "/v1/responses":
+            payload = _response(reply, model, "completed")
+        elif protocol == "anthropic":
+            payload = {
                 "id": "msg_stub",
                 "type": "message",
                 "role": "assistant",
@@ -317,7 +361,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers = self._request_headers(protocol, reply)
         model = self._model(reply, body, None)
         pieces = _pieces(reply.text)
-        if protocol == "anthropic":
+        if urlsplit(self.path).path == "/v1/responses":
+            self._responses_stream(reply, model, pieces, headers)
+        elif protocol == "anthropic":
             self._anthropic_stream(reply, model, pieces, headers)
         elif protocol == "ollama":
             self._ollama_stream(reply, model, pieces, headers)
@@ -352,6 +398,30 @@ class _Handler(BaseHTTPRequestHandler):
             usage = _openai_usage(reply.usage)
             self._sse({**base, "model": model, "choices": [], "usage": usage})
         self._sse("[DONE]")
+        self._end_stream()
+
+    def _responses_stream(
+        self, reply: StubReply, model: str, pieces: list[str], headers: Mapping[str, str]
+    ) -> None:
+        self._start_stream("text/event-stream", headers)
+        sequence = itertools.count()
+        created = {"response": _response(reply, model, "in_progress"), "type": "response.created"}
+        self._sse({**created, "sequence_number": next(sequence)}, "response.created")
+        for sent, piece in enumerate(pieces):
+            self._pace(reply, sent)
+            delta = {
+                "type": "response.output_text.delta",
+                "item_id": "msg_stub",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": piece,
+                "logprobs": [],
+                "sequence_number": next(sequence),
+            }
+            self._sse(delta, "response.output_text.delta")
+        self._pace(reply, len(pieces))
+        done = {"type": "response.completed", "response": _response(reply, model, "completed")}
+        self._sse({**done, "sequence_number": next(sequence)}, "response.completed")
         self._end_stream()
 
     def _anthropic_stream(
@@ -423,6 +493,69 @@ def _openai_usage(usage: StubUsage) -> dict[str, Any]:
             "cache_write_tokens": usage.cache_write_tokens,
         },
         "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+    }
+
+
+def _responses_usage(usage: StubUsage) -> dict[str, Any]:
+    # The Responses API counts cached tokens inside input_tokens, like chat's prompt_tokens.
+    prompt = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
+    return {
+        "input_tokens": prompt,
+        "input_tokens_details": {"cached_tokens": usage.cache_read_tokens},
+        "output_tokens": usage.output_tokens,
+        "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+        "total_tokens": prompt + usage.output_tokens,
+    }
+
+
+def _response(reply: StubReply, model: str, status: str) -> dict[str, Any]:
+    """A Responses API ``response`` object: the whole text once completed."""
+    done = status == "completed"
+    text = {"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}
+    message = {
+        "type": "message",
+        "id": "msg_stub",
+        "status": "completed",
+        "role": "assistant",
+        "content": [text],
+    }
+    return {
+        "id": "resp_stub",
+        "object": "response",
+        "created_at": 0,
+        "model": model,
+        "status": status,
+        "output": [message] if done else [],
+        "usage": _responses_usage(reply.usage) if done else None,
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "metadata": {},
+        "temperature": None,
+        "top_p": None,
+    }
+
+
+def _embeddings(body: Mapping[str, Any], model: str, usage: StubUsage) -> dict[str, Any]:
+    """One 8-dimension vector per input, base64 float32 when asked (the SDK's default)."""
+    inputs = body.get("input")
+    count = len(inputs) if isinstance(inputs, list) and not isinstance(inputs[0], int) else 1
+    encoded = body.get("encoding_format") == "base64"
+    data = []
+    for index in range(count):
+        vector = [float(index + 1) / (dim + 1) for dim in range(8)]
+        packed = base64.b64encode(struct.pack("<8f", *vector)).decode()
+        data.append(
+            {"object": "embedding", "index": index, "embedding": packed if encoded else vector}
+        )
+    return {
+        "object": "list",
+        "data": data,
+        "model": model,
+        "usage": {"prompt_tokens": usage.input_tokens, "total_tokens": usage.input_tokens},
     }
 
 
