@@ -43,6 +43,17 @@ class CacheDenylist(Denylist):
         with store_unavailable_guard():
             return bool(self._cache.get_many([self.prefix + key for key in keys]))
 
+    def store(self, key: str, value: int, ttl: int) -> None:
+        with store_unavailable_guard():
+            self._cache.set(self.prefix + key, int(value), timeout=max(ttl, 1))
+
+    def fetch(self, keys: Sequence[str]) -> dict[str, int]:
+        if not keys:
+            return {}
+        with store_unavailable_guard():
+            found = self._cache.get_many([self.prefix + key for key in keys])
+        return {key: int(found[self.prefix + key]) for key in keys if self.prefix + key in found}
+
     def claim(self, key: str, ttl: int) -> bool:
         with store_unavailable_guard():
             return bool(self._cache.add(self.prefix + key, 1, timeout=max(ttl, 1)))

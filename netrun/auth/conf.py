@@ -27,6 +27,16 @@ Field (variable / Django setting)        Default                Meaning
 ``denylist_key_prefix``                  ``"netrun:auth:"``     prefix of denylist keys
 ``denylist_fail_open``                   ``False``              accept access tokens unchecked
                                                                 while the denylist is down
+``revoke_on_user_change``                ``True``               revoke every token of a user on
+                                                                password change / deactivation
+``verify_cache_size``                    ``1024``               verified access tokens remembered
+                                                                (0: off)
+``cookie_transport``                     ``False``              access token from a cookie too
+``access_cookie_name`` /                 ``"netrun_access"`` /  names of the token cookies
+``refresh_cookie_name``                  ``"netrun_refresh"``
+``cookie_secure`` / ``cookie_samesite``  ``True`` / ``"Lax"``   cookie flags (always httpOnly)
+``cookie_domain`` / ``cookie_path`` /    ``None`` / ``"/"`` /   cookie scope
+``refresh_cookie_path``                  ``"/"``
 ``user_id_field``                        ``"pk"``               user field ``sub`` is matched to
 ``stateless_users``                      ``False``              build users from claims, no query
 ``idp_jwks_url`` / ``idp_issuer`` /      ``None``               external IdP (Entra ID, ...)
@@ -100,6 +110,32 @@ class AuthConfig(BaseConfig):
         False,
         description="While the denylist store is down, accept access tokens without the "
         "revocation check (refresh and revoke still fail closed).",
+    )
+    revoke_on_user_change: bool = Field(
+        True,
+        description="Revoke every token of a user whose password changes or who is "
+        "deactivated (a pre_save receiver on the user model).",
+    )
+    verify_cache_size: int = Field(
+        1024,
+        description="Access tokens whose verification is remembered (LRU by SHA-256 of the "
+        "token; expiry and revocation are checked on every hit); 0 turns the cache off.",
+    )
+    cookie_transport: bool = Field(
+        False,
+        description="Read the access token from an httpOnly cookie when the request has no "
+        "Authorization header (unsafe methods then need a valid CSRF token).",
+    )
+    access_cookie_name: str = Field("netrun_access", description="Cookie of the access token.")
+    refresh_cookie_name: str = Field("netrun_refresh", description="Cookie of the refresh token.")
+    cookie_secure: bool = Field(True, description="Secure flag of the token cookies.")
+    cookie_samesite: str = Field(
+        "Lax", description="SameSite of the token cookies: Lax, Strict, None."
+    )
+    cookie_domain: str | None = Field(None, description="Domain of the token cookies.")
+    cookie_path: str = Field("/", description="Path of the access-token cookie.")
+    refresh_cookie_path: str = Field(
+        "/", description="Path of the refresh-token cookie (e.g. the refresh endpoint's)."
     )
     user_id_field: str = Field("pk", description="User model field matched to sub.")
     stateless_users: bool = Field(False, description="Users from claims, no database query.")

@@ -10,6 +10,10 @@ an entry only needs to outlive the token it blocks. Three operations are all a
 * :meth:`Denylist.claim` -- atomically remember a key *only if it is new*, and say whether it
   was: this is how a refresh token is spent exactly once, even when two requests race.
 
+"Revoke every token of this user" stores a *value*: ``user:<sub>`` holds the epoch second
+up to which the user's tokens are refused (:meth:`Denylist.store`), and verification reads it
+in the same round trip as the ``jti`` and family (:meth:`Denylist.fetch`).
+
 :class:`MemoryDenylist` is per process (tests, a single worker, scripts);
 :class:`RedisDenylist` is shared by every worker. Under Django, ``netrun.auth.cache.CacheDenylist``
 uses a Django cache (Redis in production).
@@ -68,12 +72,24 @@ class Denylist(ABC):
     def claim(self, key: str, ttl: int) -> bool:
         """Remember ``key`` if it is new and return True; return False if it was there."""
 
+    def store(self, key: str, value: int, ttl: int) -> None:
+        """Remember ``key`` with an integer ``value`` for ``ttl`` seconds (a user's cutoff)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot store values (revoke_user)")
+
+    def fetch(self, keys: Sequence[str]) -> dict[str, int]:
+        """The values of those ``keys`` that are remembered (``1`` for a plain denial).
+
+        The default asks :meth:`any_denied` key by key; the stores below answer in one trip.
+        """
+        return {key: 1 for key in keys if self.any_denied([key])}
+
 
 class MemoryDenylist(Denylist):
     """A dict with expiry times, guarded by a lock; one per process."""
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._entries: dict[str, float] = {}
+        self._values: dict[str, int] = {}
         self._lock = threading.Lock()
         self._clock = clock
 
@@ -83,6 +99,7 @@ class MemoryDenylist(Denylist):
             return False
         if expires <= now:
             del self._entries[key]
+            self._values.pop(key, None)
             return False
         return True
 
@@ -95,12 +112,23 @@ class MemoryDenylist(Denylist):
             now = self._clock()
             return any(self._live(key, now) for key in keys)
 
+    def store(self, key: str, value: int, ttl: int) -> None:
+        with self._lock:
+            self._entries[key] = self._clock() + max(ttl, 1)
+            self._values[key] = int(value)
+
+    def fetch(self, keys: Sequence[str]) -> dict[str, int]:
+        with self._lock:
+            now = self._clock()
+            return {key: self._values.get(key, 1) for key in keys if self._live(key, now)}
+
     def claim(self, key: str, ttl: int) -> bool:
         with self._lock:
             now = self._clock()
             if self._live(key, now):
                 return False
             self._entries[key] = now + max(ttl, 1)
+            self._values.pop(key, None)
             return True
 
     def __len__(self) -> int:
@@ -134,6 +162,19 @@ class RedisDenylist(Denylist):
             return False
         with store_unavailable_guard():
             return int(self._client.exists(*(self._prefix + key for key in keys))) > 0
+
+    def store(self, key: str, value: int, ttl: int) -> None:
+        with store_unavailable_guard():
+            self._client.set(self._prefix + key, str(int(value)).encode(), ex=max(ttl, 1))
+
+    def fetch(self, keys: Sequence[str]) -> dict[str, int]:
+        if not keys:
+            return {}
+        with store_unavailable_guard():
+            values = self._client.mget([self._prefix + key for key in keys])
+        return {
+            key: int(value) for key, value in zip(keys, values, strict=True) if value is not None
+        }
 
     def claim(self, key: str, ttl: int) -> bool:
         with store_unavailable_guard():

@@ -14,7 +14,18 @@ present) is well-formed and names a key of the ring that has not retired; the he
 is exactly that key's configured algorithm (so ``none`` and HS/RS confusion never reach a
 signature check); the signature; ``exp``, ``nbf``, ``iat`` (with ``leeway``), ``iss``,
 ``aud`` and the required claims; the ``token_type``; and finally the denylist, for the
-token's ``jti`` and its refresh family ``fam``.
+token's ``jti``, its refresh family ``fam`` and its user's revoke-all cutoff.
+
+:meth:`JWTManager.revoke_user` refuses every token of one user issued up to now, on every
+worker sharing the denylist: it stores the epoch second ``user:<sub>`` in the denylist, and a
+token whose ``iat`` is not after it is refused. ``iat`` has one-second resolution, so the call
+returns only once the next second has begun: a token issued after it returns (the login that
+follows a password change) is accepted, and every token issued before it is refused.
+
+Verified access tokens are remembered in a bounded LRU keyed by the SHA-256 of the token
+(``verify_cache_size``, 0 turns it off). A hit skips the signature and claim checks only: the
+token's ``exp``, its key still being in the ring, and the revocation lookup (``jti``, family,
+user cutoff) are checked on every hit, so a revoked token is refused even while cached.
 
 Refresh tokens belong to a *family* (``fam``): every token obtained by refreshing carries the
 family of the one it replaced. A refresh token is spent on first use (an atomic ``claim`` in
@@ -35,10 +46,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +62,7 @@ import jwt.exceptions
 from netrun.auth.conf import AuthConfig
 from netrun.auth.denylist import Denylist, MemoryDenylist
 from netrun.auth.exceptions import AuthUnavailableError, TokenExpiredError, TokenRejectedError
-from netrun.auth.keys import KeyRing, key_ring_from_config, valid_kid
+from netrun.auth.keys import JWTKey, KeyRing, key_ring_from_config, valid_kid
 from netrun.config import get_settings
 from netrun.errors import ConfigurationError
 from netrun.logging import get_logger
@@ -64,6 +77,7 @@ __all__ = [
     "get_jwt_manager",
     "pyjwt_reason",
     "reset_jwt_manager",
+    "revoke_user_tokens",
     "unverified_header",
 ]
 
@@ -144,7 +158,9 @@ class JWTManager:
     to the keys the config names; ``denylist`` to an in-memory one (pass a shared one, such as
     ``netrun.auth.cache.CacheDenylist`` or :class:`~netrun.auth.RedisDenylist`, when several
     processes serve requests; :func:`get_jwt_manager` does that from settings). ``clock``
-    returns epoch seconds and only sets the times of *new* tokens.
+    returns epoch seconds and only sets the times of *new* tokens (and revoke-all cutoffs).
+    ``verify_cache_size`` (default ``config.verify_cache_size``) bounds the cache of verified
+    access tokens; 0 turns it off.
     """
 
     def __init__(
@@ -154,6 +170,7 @@ class JWTManager:
         key_ring: KeyRing | None = None,
         denylist: Denylist | None = None,
         clock: Callable[[], float] = time.time,
+        verify_cache_size: int | None = None,
     ) -> None:
         self.config = config if config is not None else AuthConfig()
         if self.config.access_token_lifetime <= 0 or self.config.refresh_token_lifetime <= 0:
@@ -161,6 +178,11 @@ class JWTManager:
         self.key_ring = key_ring if key_ring is not None else key_ring_from_config(self.config)
         self.denylist = denylist if denylist is not None else MemoryDenylist()
         self._clock = clock
+        size = self.config.verify_cache_size if verify_cache_size is None else verify_cache_size
+        self._cache_size = max(size, 0)
+        #: sha256(token) -> (exp, key that verified it, claims as JSON): see the module docstring.
+        self._verified: OrderedDict[bytes, tuple[float, JWTKey, str]] = OrderedDict()
+        self._verified_lock = threading.Lock()
         required = set(self.config.required_claims) | {"exp", "iat", "jti", "token_type"}
         if self.config.jwt_issuer:
             required.add("iss")
@@ -297,6 +319,15 @@ class JWTManager:
                 raise TokenRejectedError("malformed") from None
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise TokenRejectedError("malformed")
+        cacheable = self._cache_size > 0 and token_type == ACCESS and check_revoked
+        digest = b""
+        if cacheable:
+            digest = hashlib.sha256(token.encode()).digest()
+            cached = self._cached_claims(digest)
+            if cached is not None:
+                if self.is_revoked(cached):
+                    raise TokenRejectedError("revoked")
+                return cached
         header = unverified_header(token)
         kid = header.get("kid")
         if kid is None:
@@ -332,20 +363,54 @@ class JWTManager:
             raise TokenRejectedError("wrong_token_type")
         if check_revoked and self.is_revoked(claims):
             raise TokenRejectedError("revoked")
+        if cacheable:
+            self._remember(digest, claims, key)
         return claims
+
+    def _cached_claims(self, digest: bytes) -> dict[str, Any] | None:
+        """The claims of a token verified before, if it has not expired and its key still verifies."""
+        with self._verified_lock:
+            entry = self._verified.get(digest)
+            if entry is None:
+                return None
+            expires, key, claims = entry
+            # PyJWT's rule: expired when exp <= now - leeway. A retired or swapped-out key
+            # (rotate_keys) no longer vouches for the token: verify it again.
+            current = self.key_ring.get(key.kid) if key.kid else self.key_ring.active
+            if expires <= time.time() - self.config.leeway or current is not key:
+                del self._verified[digest]
+                return None
+            self._verified.move_to_end(digest)
+        # A fresh dict each time: a caller that edits its claims cannot edit the cache.
+        result: dict[str, Any] = json.loads(claims)
+        return result
+
+    def _remember(self, digest: bytes, claims: Mapping[str, Any], key: JWTKey) -> None:
+        expires = claims.get("exp")
+        if not isinstance(expires, (int, float)):
+            return
+        entry = (float(expires), key, json.dumps(claims))
+        with self._verified_lock:
+            self._verified[digest] = entry
+            self._verified.move_to_end(digest)
+            while len(self._verified) > self._cache_size:
+                self._verified.popitem(last=False)
 
     def verify(self, token: str | bytes) -> dict[str, Any]:
         """Verify an access token and return its claims (:meth:`decode` for access tokens)."""
         return self.decode(token, token_type=ACCESS)
 
     def is_revoked(self, claims: Mapping[str, Any]) -> bool:
-        """True when the token's ``jti`` or its refresh family is on the denylist."""
+        """True when the token's ``jti`` or family is denied, or its user revoked since ``iat``."""
         keys = [f"jti:{claims.get('jti')}"]
         family = claims.get("fam")
         if family:
             keys.append(f"fam:{family}")
+        user_key = f"user:{claims['sub']}" if claims.get("sub") is not None else None
+        if user_key is not None:
+            keys.append(user_key)
         try:
-            return self.denylist.any_denied(keys)
+            found = self.denylist.fetch(keys)
         except AuthUnavailableError as error:
             store_error = error.details.get("store_error")
             if not self.config.denylist_fail_open:
@@ -353,6 +418,14 @@ class JWTManager:
                 raise
             logger.warning("auth_denylist_unavailable", result="accepted", error=store_error)
             return False
+        if not found:
+            return False
+        cutoff = found.pop(user_key, None) if user_key is not None else None
+        if found:
+            return True
+        issued = claims.get("iat")
+        # Not after the cutoff: issued in or before the second of revoke_user (or no iat).
+        return cutoff is not None and (not isinstance(issued, (int, float)) or issued <= cutoff)
 
     # ------------------------------------------------------------------------- refresh / revoke
 
@@ -420,15 +493,47 @@ class JWTManager:
         self.denylist.deny(f"fam:{family}", self._ttl(None))
         logger.info("token_family_revoked", family=family)
 
+    def revoke_user(self, user_id: object) -> None:
+        """Refuse every token of ``user_id`` (the ``sub``) issued until now, on every worker.
+
+        Returns once the next second has begun (see the module docstring), so tokens issued
+        afterwards are accepted. Without the denylist's store it raises
+        :class:`~netrun.auth.AuthUnavailableError`: nothing is revoked.
+        """
+        revoke_user_tokens(self.denylist, self.config, user_id, clock=self._clock)
+
     # ------------------------------------------------------------------------- keys
 
     def rotate_keys(self, key_ring: KeyRing) -> None:
         """Swap in a new key ring (one assignment: requests see the old or the new one)."""
         self.key_ring = key_ring
+        with self._verified_lock:
+            self._verified.clear()
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
         """The public JWKS document of the ring (empty for HMAC keys)."""
         return self.key_ring.jwks()
+
+
+def revoke_user_tokens(
+    denylist: Denylist,
+    config: AuthConfig,
+    user_id: object,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """:meth:`JWTManager.revoke_user` without a manager (no keys needed: only the denylist)."""
+    if user_id is None or str(user_id) == "":
+        raise ValueError("user_id is required")
+    now = clock()
+    cutoff = int(now)
+    longest = max(config.access_token_lifetime, config.refresh_token_lifetime)
+    denylist.store(f"user:{user_id}", cutoff, longest + config.leeway + 1)
+    logger.info("user_tokens_revoked", user_id=str(user_id), not_after=cutoff)
+    if clock is time.time:
+        # Tokens issued in the cutoff's second are refused too; wait it out so the next
+        # token this caller (or anyone) issues is not.
+        time.sleep(max(cutoff + 1 - time.time(), 0))
 
 
 # ----------------------------------------------------------------------------- shared manager
