@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from example_project.helpdesk.views import home
 from netrun.core.views import health
@@ -24,6 +25,9 @@ urlpatterns = [
         name="netrun_llm_dashboard",
     ),
     path("admin/", admin.site.urls),
+    # The API's contract: OpenAPI 3.1 and Swagger UI (from drf-spectacular-sidecar, no CDN).
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("api/", include("example_project.helpdesk.urls")),
     path("oauth/", include("netrun.oauth.urls")),
     path("", include("netrun.auth.urls")),  # /.well-known/jwks.json

@@ -13,6 +13,8 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -26,8 +28,11 @@ from example_project.helpdesk.serializers import (
     CommentSerializer,
     RefreshRequestSerializer,
     SummariseSerializer,
+    SummaryQueuedSerializer,
+    SummarySerializer,
     TicketDetailSerializer,
     TicketSerializer,
+    TokenPairSerializer,
     TokenRequestSerializer,
 )
 from example_project.helpdesk.tasks import summarise_ticket_task
@@ -103,6 +108,15 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle]
 
+    # Error statuses get the netrun envelope as their body from the schema hook.
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(description="Wrong credentials: AUTHENTICATION_ERROR."),
+            403: OpenApiResponse(description="Not a member of the tenant: TENANT_ACCESS_DENIED."),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -130,6 +144,17 @@ class RefreshView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle]
 
+    @extend_schema(
+        request=RefreshRequestSerializer,
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(
+                description="A refresh token that is invalid, expired or spent: "
+                "TOKEN_INVALID, TOKEN_EXPIRED."
+            ),
+            403: OpenApiResponse(description="No longer a member: TENANT_ACCESS_DENIED."),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = RefreshRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -201,6 +226,27 @@ class SummariseView(APIView):
 
     permission_classes = [IsAuthenticated, IsTenantMember, IsAgent, CanSummarise]
 
+    @extend_schema(
+        request=SummariseSerializer,
+        parameters=[
+            OpenApiParameter(
+                "async",
+                OpenApiTypes.BOOL,
+                description="true (or 1): queue the Celery task and answer 202 at once.",
+            )
+        ],
+        responses={
+            201: SummarySerializer,
+            202: SummaryQueuedSerializer,
+            403: OpenApiResponse(
+                description="TENANT_ACCESS_DENIED, PERMISSION_DENIED, or the tenant's LLM "
+                "policy refusing the call: LLM_POLICY_VIOLATION."
+            ),
+            429: OpenApiResponse(description="The tenant's LLM budget is spent: BUDGET_EXCEEDED."),
+            502: OpenApiResponse(description="The LLM provider failed."),
+            503: OpenApiResponse(description="No LLM provider is available."),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         ticket = get_object_or_404(Ticket.objects.all(), pk=pk)
         data = SummariseSerializer(data=request.data)

@@ -44,3 +44,39 @@ class TokenRequestSerializer(serializers.Serializer[None]):
 
 class RefreshRequestSerializer(serializers.Serializer[None]):
     refresh_token = serializers.CharField()
+
+
+# Response shapes of the APIViews, for the OpenAPI schema (/api/schema/).
+
+
+class TokenPairSerializer(serializers.Serializer[None]):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.CharField(help_text='Always "Bearer".')
+    expires_in = serializers.IntegerField(help_text="Seconds the access token is valid.")
+    tenant_id = serializers.CharField(help_text="The tenant the tokens act in.")
+    tenant = serializers.CharField(help_text="Its slug.")
+    roles = serializers.ListField(child=serializers.CharField())
+
+
+class UsageSerializer(serializers.Serializer[None]):
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    estimated = serializers.BooleanField(help_text="Counted locally, not by the provider.")
+
+
+class SummarySerializer(serializers.Serializer[None]):
+    comment = CommentSerializer()
+    provider = serializers.CharField()
+    model = serializers.CharField()
+    offline = serializers.BooleanField(help_text="The offline provider answered (development).")
+    fallback_from = serializers.CharField(allow_null=True)
+    usage = UsageSerializer()
+
+
+class SummaryQueuedSerializer(serializers.Serializer[None]):
+    task_id = serializers.CharField()
+    state = serializers.CharField()
+    comment_id = serializers.IntegerField(
+        required=False, help_text="Set when the task already ran (eager Celery)."
+    )

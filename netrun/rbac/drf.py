@@ -54,6 +54,9 @@ def HasRole(*roles: str) -> type[BasePermission]:
     wanted = frozenset(roles)
 
     class _HasRole(IsTenantMember):
+        #: Read by the OpenAPI hook (netrun.rbac.contrib.spectacular).
+        required_roles = wanted
+
         def has_permission(self, request: Request, view: Any) -> bool:
             _require_member(request)
             subject = subject_for(request)
@@ -69,6 +72,9 @@ def HasPermission(perm: str) -> type[BasePermission]:
     """A permission class: ``perm`` in the current tenant (model level)."""
 
     class _HasPermission(IsTenantMember):
+        #: Read by the OpenAPI hook (netrun.rbac.contrib.spectacular).
+        required_permission = perm
+
         def has_permission(self, request: Request, view: Any) -> bool:
             _require_member(request)
             require_permission(request, perm)
