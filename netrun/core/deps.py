@@ -62,6 +62,7 @@ INTEGRATION_MATRIX: tuple[SoftDependency, ...] = (
     SoftDependency("netrun.logging", "celery", "celery", "Context propagation into Celery tasks", "celery"),
     SoftDependency("netrun.auth", "pyjwt", "jwt", "JWT issuing and verification", "auth"),
     SoftDependency("netrun.auth", "djangorestframework-simplejwt", "rest_framework_simplejwt", "simplejwt views and blacklist with netrun keys", "auth"),
+    SoftDependency("netrun.auth", "drf-spectacular", "drf_spectacular", "OpenAPI security scheme, error envelope, 429 and tenant headers in the schema", "openapi"),
     SoftDependency("netrun.oauth", "authlib", "authlib", "OAuth2 / OIDC login and service clients", "oauth"),
     SoftDependency("netrun.cors", "django-cors-headers", "corsheaders", "CORS presets", "cors"),
     SoftDependency("netrun.cors", "fastapi", "fastapi", "CORS presets for FastAPI (add_cors)", "fastapi"),
