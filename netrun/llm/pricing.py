@@ -309,6 +309,10 @@ DEFAULT_PRICES: tuple[ModelPrice, ...] = (
     *_openai("o4-mini", "1.10", "4.40", "0.275", _D(2025, 4, 16)),
     *_openai("gpt-4-turbo", "10.00", "30.00", None, _D(2024, 4, 9)),
     *_openai("gpt-3.5-turbo", "0.50", "1.50", None, _D(2024, 1, 25)),
+    # Embeddings bill the input only.
+    *_openai("text-embedding-3-small", "0.02", "0", None, _D(2024, 1, 25)),
+    *_openai("text-embedding-3-large", "0.13", "0", None, _D(2024, 1, 25)),
+    *_openai("text-embedding-ada-002", "0.10", "0", None, _D(2022, 12, 15)),
     # ------------------------------------------------------------------ Anthropic
     _anthropic("claude-opus-4-5", "5.00", "25.00", _D(2025, 11, 24)),
     _anthropic("claude-opus-4-1", "15.00", "75.00", _D(2025, 8, 5)),
