@@ -19,6 +19,10 @@ ID                        Reported when
                           ``NETRUN_AUTH_IDP_ISSUER`` and ``NETRUN_AUTH_IDP_AUDIENCE``, or not http(s).
 ``netrun.auth.E007``      ``NETRUN_AUTH_DENYLIST`` is ``redis`` without ``NETRUN_AUTH_DENYLIST_REDIS_URL``,
                           or ``cache`` with a ``NETRUN_AUTH_DENYLIST_CACHE_ALIAS`` not in ``CACHES``.
+``netrun.auth.E008``      ``NETRUN_AUTH_VERIFY_CACHE_SIZE`` is negative (0 turns the cache off).
+``netrun.auth.E009``      ``NETRUN_AUTH_COOKIE_SAMESITE`` is not ``Lax``, ``Strict`` or ``None``, or
+                          is ``None`` while ``NETRUN_AUTH_COOKIE_SECURE`` is off (browsers drop
+                          such a cookie).
 ``netrun.auth.W001``      The denylist is per process (``memory``, or ``cache`` on a local-memory
                           cache) while ``APP_ENVIRONMENT`` is production and JWTs are configured:
                           a revoked token stays valid on the other workers.
@@ -27,6 +31,12 @@ ID                        Reported when
                           A restart forgets every revocation and spent refresh token.
 ``netrun.auth.W003``      (``check --deploy``) The denylist's Redis could not be asked about its
                           persistence (unreachable, or ``CONFIG`` disabled by the provider).
+``netrun.auth.W004``      ``NETRUN_AUTH_COOKIE_TRANSPORT`` is on but ``CsrfViewMiddleware`` is not
+                          in ``MIDDLEWARE``: the ``csrftoken`` cookie never reaches the browser,
+                          so every unsafe cookie-authenticated request is refused.
+``netrun.auth.W005``      ``NETRUN_AUTH_COOKIE_TRANSPORT`` is on with ``NETRUN_AUTH_COOKIE_SECURE``
+                          off while ``APP_ENVIRONMENT`` is production: the tokens travel in
+                          clear text over http.
 ========================  =========================================================================
 
 A settings object that does not validate at all is reported by ``netrun.config.E007``; these
@@ -78,6 +88,56 @@ def check_auth_settings(
         )
     errors += _check_idp(config)
     errors += _check_denylist(config)
+    if config.verify_cache_size < 0:
+        errors.append(
+            Error(
+                f"NETRUN_AUTH_VERIFY_CACHE_SIZE is {config.verify_cache_size}: it must be 0 "
+                "(no cache) or more.",
+                id="netrun.auth.E008",
+            )
+        )
+    errors += _check_cookies(config)
+    return errors
+
+
+CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
+
+
+def _check_cookies(config: AuthConfig) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    samesite = config.cookie_samesite.lower()
+    if samesite not in {"lax", "strict", "none"} or (
+        samesite == "none" and not config.cookie_secure
+    ):
+        errors.append(
+            Error(
+                f"NETRUN_AUTH_COOKIE_SAMESITE is {config.cookie_samesite!r}: use 'Lax', "
+                "'Strict', or 'None' with NETRUN_AUTH_COOKIE_SECURE on.",
+                hint="Browsers refuse a SameSite=None cookie that is not Secure.",
+                id="netrun.auth.E009",
+            )
+        )
+    if not config.cookie_transport:
+        return errors
+    if CSRF_MIDDLEWARE not in (getattr(settings, "MIDDLEWARE", None) or []):
+        errors.append(
+            Warning(
+                "NETRUN_AUTH_COOKIE_TRANSPORT is on but CsrfViewMiddleware is not in MIDDLEWARE: "
+                "the csrftoken cookie never reaches the browser, so unsafe requests "
+                "authenticated by the cookie are all refused.",
+                hint=f"Add {CSRF_MIDDLEWARE!r} to MIDDLEWARE.",
+                id="netrun.auth.W004",
+            )
+        )
+    if not config.cookie_secure and config.is_production:
+        errors.append(
+            Warning(
+                "NETRUN_AUTH_COOKIE_SECURE is off in production: the token cookies are sent "
+                "over plain http too.",
+                hint="Leave NETRUN_AUTH_COOKIE_SECURE at True (the default) behind https.",
+                id="netrun.auth.W005",
+            )
+        )
     return errors
 
 

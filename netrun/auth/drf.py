@@ -11,7 +11,10 @@
 or the configured IdP), puts the claims on ``request.auth`` and the user on
 ``request.user``, and binds the user and tenant in :mod:`netrun.core.context` until the
 request ends (see :mod:`netrun.auth._request` for where that binding ends). A request
-without a bearer token is left to the next authenticator. Failures are netrun errors (401
+without a bearer token is left to the next authenticator. With
+``NETRUN_AUTH_COOKIE_TRANSPORT`` the token may come from its httpOnly cookie instead, and an
+unsafe request authenticated that way must pass Django's CSRF check (403 otherwise; see
+:mod:`netrun.auth.cookies`). Failures are netrun errors (401
 ``TOKEN_INVALID`` / ``TOKEN_EXPIRED`` with ``WWW-Authenticate: Bearer``), answered in the
 one envelope by netrun's exception handler.
 
@@ -27,10 +30,11 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from netrun.auth._authenticate import authenticate_token, bearer_token
+from netrun.auth._authenticate import authenticate_token
 from netrun.auth._request import bind_request_context, resolve_user
 from netrun.auth.audit import audit_failure
 from netrun.auth.authz import check_tenant_access, require_roles
+from netrun.auth.cookies import SAFE_METHODS, CSRFRejectedError, enforce_csrf, request_token
 from netrun.auth.exceptions import (
     CHALLENGE,
     AuthenticationError,
@@ -48,7 +52,7 @@ __all__ = [
 
 
 class JWTAuthentication(BaseAuthentication):
-    """``Authorization: Bearer`` JWTs; ``request.auth`` is the dict of verified claims."""
+    """``Authorization: Bearer`` JWTs (or the access cookie); ``request.auth`` is the claims."""
 
     def authenticate(self, request: Request) -> tuple[Any, dict[str, Any]] | None:
         django_request = request._request
@@ -57,12 +61,19 @@ class JWTAuthentication(BaseAuthentication):
         if done is not None:
             return done  # type: ignore[no-any-return]
         try:
-            token = bearer_token(request.META.get("HTTP_AUTHORIZATION"))
+            token, from_cookie = request_token(django_request)
         except TokenRejectedError as error:
             audit_failure(error)
             raise with_challenge(error) from None
         if token is None:
             return None
+        if from_cookie and django_request.method not in SAFE_METHODS:
+            # DRF views are csrf_exempt: the check SessionAuthentication makes, made here.
+            try:
+                enforce_csrf(django_request)
+            except CSRFRejectedError as error:
+                audit_failure(error, method="cookie")
+                raise
         try:
             claims = authenticate_token(token)
             user = resolve_user(claims)

@@ -17,6 +17,10 @@ token's user, ``request.auth`` its claims, and the user and tenant are bound in
 cannot be reached (Redis down) with the 503 ``AUTH_UNAVAILABLE`` envelope, never a 500. A request without
 a bearer token passes through untouched (sessions still work).
 
+With ``NETRUN_AUTH_COOKIE_TRANSPORT`` the access token may come from its httpOnly cookie
+instead; an unsafe request authenticated that way must pass Django's CSRF check, or it is
+answered with the 403 envelope before the view runs (see :mod:`netrun.auth.cookies`).
+
 DRF views behind it reuse its result instead of verifying again, and the bindings DRF's
 authenticator opened are closed here as the response leaves.
 """
@@ -29,9 +33,10 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 
-from netrun.auth._authenticate import authenticate_token, bearer_token
+from netrun.auth._authenticate import authenticate_token
 from netrun.auth._request import end_request_context, resolve_user
 from netrun.auth.audit import audit_failure
+from netrun.auth.cookies import SAFE_METHODS, CSRFRejectedError, enforce_csrf, request_token
 from netrun.auth.exceptions import (
     AuthenticationError,
     AuthUnavailableError,
@@ -49,12 +54,18 @@ Result = tuple[Any, dict[str, Any]]
 
 def _authenticate(request: HttpRequest) -> Result | None:
     try:
-        token = bearer_token(request.META.get("HTTP_AUTHORIZATION"))
+        token, from_cookie = request_token(request)
     except TokenRejectedError as error:
         audit_failure(error)
         raise
     if token is None:
         return None
+    if from_cookie and request.method not in SAFE_METHODS:
+        try:
+            enforce_csrf(request)
+        except CSRFRejectedError as error:
+            audit_failure(error, method="cookie")
+            raise
     claims = authenticate_token(token)
     return resolve_user(claims), claims
 
@@ -87,7 +98,7 @@ class JWTAuthenticationMiddleware(HybridMiddleware):
     def handle(self, request: HttpRequest, get_response: GetResponse) -> HttpResponseBase:
         try:
             result = _authenticate(request)
-        except (AuthenticationError, AuthUnavailableError) as error:
+        except (AuthenticationError, AuthUnavailableError, CSRFRejectedError) as error:
             return _error_response(request, error)
         try:
             if result is None:
@@ -103,7 +114,7 @@ class JWTAuthenticationMiddleware(HybridMiddleware):
         try:
             # Verification may reach the denylist cache and the user table: off the loop.
             result = await sync_to_async(_authenticate)(request)
-        except (AuthenticationError, AuthUnavailableError) as error:
+        except (AuthenticationError, AuthUnavailableError, CSRFRejectedError) as error:
             return _error_response(request, error)
         try:
             if result is None:

@@ -1,4 +1,4 @@
-"""System checks netrun.auth.E001-E007 and W001: one test per id, and `manage.py check`."""
+"""System checks netrun.auth.E001-E009, W001, W004, W005: one test per id, and `manage.py check`."""
 
 from __future__ import annotations
 
@@ -80,6 +80,42 @@ def test_w001_per_process_denylist_in_production(rsa_keys: KeyPair) -> None:
     assert _ids(**key, NETRUN_APP_ENVIRONMENT="production", NETRUN_AUTH_DENYLIST="memory") == [
         "netrun.auth.W001"
     ]
+
+
+def test_e008_negative_verify_cache_size(rsa_keys: KeyPair) -> None:
+    key = {"NETRUN_AUTH_JWT_PRIVATE_KEY": rsa_keys.private_pem}
+    assert _ids(**key, NETRUN_AUTH_VERIFY_CACHE_SIZE=-1) == ["netrun.auth.E008"]
+    assert _ids(**key, NETRUN_AUTH_VERIFY_CACHE_SIZE=0) == []
+
+
+def test_e009_cookie_samesite(rsa_keys: KeyPair) -> None:
+    key = {"NETRUN_AUTH_JWT_PRIVATE_KEY": rsa_keys.private_pem}
+    assert _ids(**key, NETRUN_AUTH_COOKIE_SAMESITE="Loose") == ["netrun.auth.E009"]
+    none = {**key, "NETRUN_AUTH_COOKIE_SAMESITE": "None"}
+    assert _ids(**none, NETRUN_AUTH_COOKIE_SECURE=False) == ["netrun.auth.E009"]
+    assert _ids(**none) == []
+    assert _ids(**key, NETRUN_AUTH_COOKIE_SAMESITE="Strict") == []
+
+
+def test_w004_cookie_transport_without_csrf_middleware(rsa_keys: KeyPair) -> None:
+    from django.conf import settings
+
+    on = {"NETRUN_AUTH_JWT_PRIVATE_KEY": rsa_keys.private_pem, "NETRUN_AUTH_COOKIE_TRANSPORT": True}
+    assert _ids(**on) == []
+    without = [name for name in settings.MIDDLEWARE if not name.endswith("CsrfViewMiddleware")]
+    assert _ids(**on, MIDDLEWARE=without) == ["netrun.auth.W004"]
+
+
+def test_w005_insecure_cookies_in_production(rsa_keys: KeyPair) -> None:
+    on = {
+        "NETRUN_AUTH_JWT_PRIVATE_KEY": rsa_keys.private_pem,
+        "NETRUN_AUTH_COOKIE_TRANSPORT": True,
+        "NETRUN_AUTH_COOKIE_SECURE": False,
+        "NETRUN_AUTH_DENYLIST": "redis",
+        "NETRUN_AUTH_DENYLIST_REDIS_URL": "redis://127.0.0.1:6379/1",
+    }
+    assert _ids(**on) == []
+    assert _ids(**on, NETRUN_APP_ENVIRONMENT="production") == ["netrun.auth.W005"]
 
 
 def test_invalid_settings_are_left_to_netrun_config() -> None:

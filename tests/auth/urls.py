@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from netrun.auth import simplejwt
+from netrun.auth.views import cookie_logout_view, cookie_refresh_view
 from tests.auth import views
 
 urlpatterns = [
@@ -17,4 +18,9 @@ urlpatterns = [
     path("api/token/refresh/", simplejwt.TokenRefreshView.as_view()),
     path("api/token/verify/", simplejwt.TokenVerifyView.as_view()),
     path("api/token/blacklist/", simplejwt.TokenBlacklistView.as_view()),
+    path("api/notes/", views.Notes.as_view()),
+    path("plain-write/", views.plain_write),
+    path("auth/login/", views.cookie_login),
+    path("auth/refresh/", cookie_refresh_view),
+    path("auth/logout/", cookie_logout_view),
 ]
