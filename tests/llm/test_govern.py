@@ -133,7 +133,8 @@ def test_a_chat_completion_is_settled_at_the_sdk_usage_and_recorded(gov: Governe
         200,
         500,
     )
-    assert record.success and not record.streamed
+    assert record.success
+    assert not record.streamed
 
 
 def test_anthropic_messages_settle_cache_reads_and_writes(gov: Governed) -> None:
@@ -160,7 +161,8 @@ def test_the_responses_api_and_embeddings_are_priced_and_governed(gov: Governed)
     assert gov.status()["spent"] == Decimal("0.0156")
 
     embedded = client.embeddings.create(model="text-embedding-3-small", input=["a", "b"])
-    assert isinstance(embedded, CreateEmbeddingResponse) and len(embedded.data) == 2
+    assert isinstance(embedded, CreateEmbeddingResponse)
+    assert len(embedded.data) == 2
     # 100k tokens at 0.02 USD per 1M.
     assert gov.status()["spent"] == Decimal("0.0156") + Decimal("0.002")
     assert [r.reasoning_tokens for r in gov.records()] == [400, 0]
@@ -345,7 +347,8 @@ def test_a_stream_settles_from_its_final_usage_chunk_which_stays_hidden(gov: Gov
     assert gov.server.requests[0].body["stream_options"] == {"include_usage": True}
     assert gov.status() == {"spent": OPENAI_COST, "reserved": Decimal(0)}
     [record] = gov.records()
-    assert record.streamed and record.success
+    assert record.streamed
+    assert record.success
 
 
 def test_a_stream_that_asked_for_its_usage_sees_it(gov: Governed) -> None:
@@ -360,7 +363,8 @@ def test_a_stream_that_asked_for_its_usage_sees_it(gov: Governed) -> None:
     ) as stream:
         last = list(stream)[-1]
 
-    assert last.usage is not None and last.usage.completion_tokens == 500
+    assert last.usage is not None
+    assert last.usage.completion_tokens == 500
     assert gov.status()["spent"] == OPENAI_COST
 
 
@@ -379,7 +383,8 @@ def test_a_stream_closed_early_is_settled_at_its_hold(gov: Governed) -> None:
     assert held > OPENAI_COST
     assert gov.status() == {"spent": held, "reserved": Decimal(0)}
     [record] = gov.records()
-    assert not record.success and record.error_type == "cancelled"
+    assert not record.success
+    assert record.error_type == "cancelled"
 
 
 def test_a_responses_stream_settles_from_response_completed(gov: Governed) -> None:
@@ -532,7 +537,7 @@ def test_mypy_sees_the_sdk_types_through_govern(tmp_path: Path) -> None:
             """
         )
     )
-    result = subprocess.run(  # noqa: S603 - our own interpreter and a file we wrote
+    result = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -553,4 +558,5 @@ def test_mypy_sees_the_sdk_types_through_govern(tmp_path: Path) -> None:
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
     # Only the line that passes something other than an SDK client is an error.
     assert len(errors) == 1, result.stdout
-    assert "typed.py:20:" in errors[0] and "govern" in errors[0], result.stdout
+    assert "typed.py:20:" in errors[0], result.stdout
+    assert "govern" in errors[0], result.stdout
