@@ -44,6 +44,7 @@ sees the SDK's type. Framework-neutral: no Django import.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sys
 import threading
@@ -59,6 +60,7 @@ from netrun.llm._govern_streams import (
     StreamManager,
     StreamWatch,
 )
+from netrun.llm.budgets.memory import MemoryLedger
 from netrun.llm.policies import PolicyEnforcer, PolicyViolationError, TenantPolicy
 from netrun.llm.types import (
     TOKENS_PER_MESSAGE,
@@ -69,6 +71,7 @@ from netrun.llm.types import (
     usage_from,
 )
 from netrun.logging import get_logger
+from netrun.ratelimit import MemoryBackend
 
 if TYPE_CHECKING:
     from anthropic import Anthropic, AsyncAnthropic
@@ -223,6 +226,10 @@ class _Governance:
         self._lock = threading.Lock()
 
     @property
+    def resolves_in_django(self) -> bool:
+        return self._enforcer is None and self._policies is None and _admin_policies() is not None
+
+    @property
     def telemetry(self) -> LLMTelemetry:
         if self._telemetry is not None:
             return self._telemetry
@@ -329,9 +336,13 @@ class _Call:
 
     async def areserve(self) -> None:
         try:
-            enforcer = self.gov.enforcer()
+            if self.gov.resolves_in_django:
+                # The admin's policies come through Django's cache and ORM: not on the loop.
+                enforcer = await asyncio.to_thread(self.gov.enforcer)
+            else:
+                enforcer = self.gov.enforcer()
             areserve = getattr(enforcer, "areserve", None)
-            if areserve is None:
+            if areserve is None or _in_process(enforcer):
                 self.reservation = enforcer.reserve(**self._reserve_arguments())
             else:
                 self.reservation = await areserve(**self._reserve_arguments())
@@ -408,7 +419,7 @@ class _Call:
         if reservation is None:
             return
         method = getattr(reservation, "arelease" if usage is None else "asettle", None)
-        if method is None:
+        if method is None or _in_process(getattr(reservation, "enforcer", None)):
             self.reservation = reservation
             self._close(usage)
             return
@@ -416,6 +427,15 @@ class _Call:
             await (method() if usage is None else method(usage))
         except Exception as error:
             logger.error("llm_settle_failed", error_type=type(error).__name__)
+
+
+def _in_process(enforcer: object) -> bool:
+    """Whether ``enforcer`` keeps its budgets and limits in this process: a few dict updates
+    under a lock, cheaper than the thread hop its async methods take for a network ledger."""
+    return isinstance(enforcer, PolicyEnforcer) and (
+        isinstance(enforcer.ledger, MemoryLedger)
+        and isinstance(enforcer.rate_limit_backend, MemoryBackend)
+    )
 
 
 def _refuser(gov: _Governance, path: str) -> Callable[..., Any]:
