@@ -3,7 +3,8 @@
 :class:`StreamWatch` holds the decisions (which event carries the usage, what was consumed,
 which chunk the caller must not see); :class:`GovernedStream` and
 :class:`AsyncGovernedStream` are the two thin drivers around it, and :class:`StreamManager`
-governs Anthropic's ``messages.stream()`` context manager, sync and async.
+governs the SDKs' stream helpers (``messages.stream()``, ``chat.completions.stream()``), sync
+and async.
 
 A stream that ends before the provider's usage arrives (the caller closed it, broke out of
 its loop, or the connection dropped) is settled at the hold, the worst case: the provider
@@ -196,8 +197,9 @@ class AsyncGovernedStream:
 
 
 class StreamManager:
-    """Anthropic's ``messages.stream(...)`` governed: reserved on entry (before the request),
-    settled on exit from the stream's final message, or at the hold if it did not finish."""
+    """A stream helper governed (Anthropic's ``messages.stream(...)``, OpenAI's
+    ``chat.completions.stream(...)``): reserved on entry, before the request; settled on exit
+    from the stream's snapshot once finished, else at the hold."""
 
     def __init__(self, call: _Call, open_manager: Callable[[], Any]) -> None:
         self._call = call
@@ -239,10 +241,16 @@ class StreamManager:
 
     def _outcome(self) -> tuple[Usage, LLMResponse]:
         watch = StreamWatch(self._call)
+        messages = self._call.kind == "messages"
         try:
-            message = self._stream.current_message_snapshot
+            snapshot = getattr(
+                self._stream,
+                "current_message_snapshot" if messages else "current_completion_snapshot",
+            )
         except (AssertionError, AttributeError):
-            message = None  # no event arrived
-        if message is not None and getattr(message, "stop_reason", None) is not None:
-            watch.usage, watch.model = message.usage, message.model
+            snapshot = None  # no event arrived
+        # Finished: Anthropic's message_delta set the stop reason; OpenAI's usage chunk came.
+        done = getattr(snapshot, "stop_reason" if messages else "usage", None) is not None
+        if done:
+            watch.usage, watch.model = snapshot.usage, snapshot.model
         return watch.outcome()

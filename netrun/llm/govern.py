@@ -15,16 +15,16 @@ usage -> telemetry (:class:`~netrun.llm.telemetry.TelemetryCollector`, the GenAI
 :class:`~netrun.llm.LLMClient` does; a refused call raises netrun's error before any request
 leaves the process. Every parameter reaches the SDK untouched, with one exception: an OpenAI
 chat stream asks for ``stream_options={"include_usage": True}`` (the only way to learn a
-stream's usage), and the usage-only chunk that adds is hidden from a caller that did not
-ask for it.
+stream's usage); ``create(stream=True)`` hides the usage-only chunk that adds from a caller
+that did not ask for it (``chat.completions.stream()`` shows it as one more chunk event).
 
 =================================  ===================================================
 governed (reserved and settled)    ``chat.completions.create`` / ``.parse`` (streamed or
-                                   not), ``responses.create`` / ``.parse`` (streamed or
-                                   not), ``embeddings.create``; Anthropic
+                                   not) / ``.stream``, ``responses.create`` / ``.parse``
+                                   (streamed or not), ``embeddings.create``; Anthropic
                                    ``messages.create`` / ``.parse`` / ``.stream``
 refused (``ungoverned_method``)    billable calls govern() cannot bound or settle yet:
-                                   ``chat.completions.stream``, ``responses.stream``,
+                                   ``responses.stream``,
                                    batches, images, audio, legacy completions,
                                    realtime, ``beta``, the raw ``post``/``request``,
                                    ``with_raw_response``/``with_streaming_response``
@@ -106,6 +106,7 @@ _GOVERNED = {
     "openai": {
         "chat.completions.create": "chat",
         "chat.completions.parse": "chat",
+        "chat.completions.stream": "chat",
         "responses.create": "responses",
         "responses.parse": "responses",
         "embeddings.create": "embeddings",
@@ -121,7 +122,6 @@ _GOVERNED = {
 _REFUSED = {
     "openai": frozenset(
         {
-            "chat.completions.stream",
             "responses.stream",
             "responses.compact",
             "completions",
@@ -429,6 +429,15 @@ class _Call:
             logger.error("llm_settle_failed", error_type=type(error).__name__)
 
 
+def _ask_for_usage(kwargs: dict[str, Any]) -> bool:
+    """Ask an OpenAI chat stream for its usage chunk; whether the caller had not."""
+    options = dict(kwargs.get("stream_options") or {})
+    if options.get("include_usage"):
+        return False
+    kwargs["stream_options"] = {**options, "include_usage": True}
+    return True
+
+
 def _in_process(enforcer: object) -> bool:
     """Whether ``enforcer`` keeps its budgets and limits in this process: a few dict updates
     under a lock, cheaper than the thread hop its async methods take for a network ledger."""
@@ -453,23 +462,20 @@ def _refuser(gov: _Governance, path: str) -> Callable[..., Any]:
 
 def _governed_method(gov: _Governance, path: str, method: Callable[..., Any]) -> Callable[..., Any]:
     kind = _GOVERNED[gov.family][path]
-    if path == "messages.stream":
+    if path.endswith(".stream"):
 
         def stream(*args: Any, **kwargs: Any) -> Any:
             call = _Call(gov, kind, kwargs)
             call.streamed = True
+            if kind == "chat":
+                _ask_for_usage(kwargs)  # the helper's events show it: a chunk event
             return StreamManager(call, lambda: method(*args, **kwargs))
 
         return stream
 
     def prepare(kwargs: dict[str, Any]) -> tuple[_Call, bool]:
         call = _Call(gov, kind, kwargs)
-        hide_usage = False
-        if call.streamed and kind == "chat":
-            options = dict(kwargs.get("stream_options") or {})
-            if not options.get("include_usage"):
-                hide_usage = True
-                kwargs["stream_options"] = {**options, "include_usage": True}
+        hide_usage = call.streamed and kind == "chat" and _ask_for_usage(kwargs)
         return call, hide_usage
 
     if gov.is_async:

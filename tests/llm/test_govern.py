@@ -438,6 +438,25 @@ def test_anthropic_create_stream_settles_from_message_delta(gov: Governed) -> No
     assert gov.status()["spent"] == ANTHROPIC_COST
 
 
+def test_the_chat_stream_helper_settles_from_its_snapshot(gov: Governed) -> None:
+    gov.server.script(StubReply(usage=OPENAI_USAGE), StubReply(text="one two three four"))
+    client = gov.openai()
+
+    with client.chat.completions.stream(
+        model="gpt-4o-mini", messages=MESSAGES, max_tokens=800
+    ) as stream:
+        completion = stream.get_final_completion()
+    assert completion.choices[0].message.content == "Hello from the stub."
+    assert gov.status() == {"spent": OPENAI_COST, "reserved": Decimal(0)}
+
+    with client.chat.completions.stream(
+        model="gpt-4o-mini", messages=MESSAGES, max_tokens=800
+    ) as stream:
+        next(iter(stream))
+        held = gov.status()["reserved"]
+    assert gov.status() == {"spent": OPENAI_COST + held, "reserved": Decimal(0)}
+
+
 # ---------------------------------------------------------------------- async
 
 
@@ -505,6 +524,28 @@ def test_an_async_stream_closed_early_is_settled_at_its_hold(gov: Governed) -> N
 
     assert held > OPENAI_COST
     assert gov.status() == {"spent": held, "reserved": Decimal(0)}
+
+
+# ---------------------------------------------------------------------- the admin's policies
+
+
+@pytest.mark.django_db
+def test_by_default_the_tenant_policy_comes_from_the_admin() -> None:
+    from netrun.llm.models import TenantPolicyRecord
+
+    TenantPolicyRecord.objects.create(tenant_id="acme", daily_budget_usd=Decimal("0.0001"))
+    with StubLLMServer() as server, tenant_context("acme"):
+        client = govern(
+            openai.OpenAI(api_key=KEY, base_url=server.openai_base_url, max_retries=0),
+            prices=default_price_table(),
+            telemetry=TelemetryCollector(sinks=[InMemorySink()], background=False),
+        )
+        with pytest.raises(BudgetExceededError):
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=1000)
+        with tenant_context("globex"):  # no policy: no limits, the call goes out
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=1000)
+
+    assert len(server.requests) == 1
 
 
 # ---------------------------------------------------------------------- static types
