@@ -48,6 +48,7 @@ import base64
 import binascii
 import hashlib
 import json
+import marshal
 import threading
 import time
 import uuid
@@ -144,6 +145,24 @@ def unverified_header(token: str) -> dict[str, Any]:
     return header
 
 
+#: Parsed JOSE headers by their exact base64url text: every token of one key has the same
+#: header, so decoding it again per token is wasted work. Bounded: cleared when full.
+_headers: dict[str, dict[str, Any]] = {}
+_MAX_HEADERS = 64
+
+
+def _routing_header(token: str) -> dict[str, Any]:
+    """:func:`unverified_header`, remembered; the result is shared, so read it only."""
+    head = token.partition(".")[0]
+    header = _headers.get(head)
+    if header is None:
+        header = unverified_header(token)
+        if len(_headers) >= _MAX_HEADERS:
+            _headers.clear()
+        _headers[head] = header
+    return header
+
+
 def pyjwt_reason(error: jwt.InvalidTokenError) -> str:
     for cls, reason in _PYJWT_REASONS:
         if isinstance(error, cls):
@@ -180,8 +199,8 @@ class JWTManager:
         self._clock = clock
         size = self.config.verify_cache_size if verify_cache_size is None else verify_cache_size
         self._cache_size = max(size, 0)
-        #: sha256(token) -> (exp, key that verified it, claims as JSON): see the module docstring.
-        self._verified: OrderedDict[bytes, tuple[float, JWTKey, str]] = OrderedDict()
+        #: sha256(token) -> (exp, key that verified it, the claims, marshalled).
+        self._verified: OrderedDict[bytes, tuple[float, JWTKey, bytes]] = OrderedDict()
         self._verified_lock = threading.Lock()
         required = set(self.config.required_claims) | {"exp", "iat", "jti", "token_type"}
         if self.config.jwt_issuer:
@@ -328,7 +347,7 @@ class JWTManager:
                 if self.is_revoked(cached):
                     raise TokenRejectedError("revoked")
                 return cached
-        header = unverified_header(token)
+        header = _routing_header(token)
         kid = header.get("kid")
         if kid is None:
             if self.config.require_kid:
@@ -373,7 +392,7 @@ class JWTManager:
             entry = self._verified.get(digest)
             if entry is None:
                 return None
-            expires, key, claims = entry
+            expires, key, payload = entry
             # PyJWT's rule: expired when exp <= now - leeway. A retired or swapped-out key
             # (rotate_keys) no longer vouches for the token: verify it again.
             current = self.key_ring.get(key.kid) if key.kid else self.key_ring.active
@@ -381,15 +400,21 @@ class JWTManager:
                 del self._verified[digest]
                 return None
             self._verified.move_to_end(digest)
-        # A fresh dict each time: a caller that edits its claims cannot edit the cache.
-        result: dict[str, Any] = json.loads(claims)
+        # A new dict each time, so a caller that edits its claims cannot edit the cache.
+        # marshal: JSON-decoded claims are dicts, lists, strings, numbers, booleans and None,
+        # which it copies in C, several times faster than json or copy.deepcopy (in-process
+        # only, so its format being tied to the Python version does not matter).
+        result: dict[str, Any] = marshal.loads(payload)  # noqa: S302 - bytes this process wrote
         return result
 
     def _remember(self, digest: bytes, claims: Mapping[str, Any], key: JWTKey) -> None:
         expires = claims.get("exp")
         if not isinstance(expires, (int, float)):
             return
-        entry = (float(expires), key, json.dumps(claims))
+        try:
+            entry = (float(expires), key, marshal.dumps(dict(claims)))
+        except ValueError:  # not JSON-shaped (a custom decoder): simply not cached
+            return
         with self._verified_lock:
             self._verified[digest] = entry
             self._verified.move_to_end(digest)
