@@ -359,6 +359,7 @@ class _Call:
             streamed=self.streamed,
             duration_ms=(time.perf_counter() - self.started) * 1000,
             reason=self.gov.reason,
+            operation="embeddings" if self.kind == "embeddings" else "chat",
         )
 
     def outcome(self, result: Any) -> tuple[Usage | None, LLMResponse | None]:

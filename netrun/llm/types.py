@@ -468,3 +468,5 @@ class AttemptInfo:
     fallback_reason: str | None = None
     retry_after: float | None = None
     will_retry: bool = False
+    #: The GenAI operation (``gen_ai.operation.name``): ``"chat"``, or ``"embeddings"``.
+    operation: str = "chat"

@@ -169,6 +169,35 @@ def test_the_responses_api_and_embeddings_are_priced_and_governed(gov: Governed)
     assert [r.path for r in gov.server.requests] == ["/v1/responses", "/v1/embeddings"]
 
 
+def test_each_governed_call_is_a_genai_span(gov: Governed) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from netrun.llm.telemetry.sinks.opentelemetry import OpenTelemetrySink
+
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    gov.telemetry = TelemetryCollector(
+        sinks=[OpenTelemetrySink(tracer_provider=tracer_provider)], background=False
+    )
+    gov.server.script(StubReply(usage=OPENAI_USAGE), StubReply(usage=OPENAI_USAGE))
+    client = gov.openai()
+
+    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=800)
+    client.embeddings.create(model="text-embedding-3-small", input="ticket 42")
+    gov.telemetry.flush()
+
+    chat, embeddings = spans.get_finished_spans()
+    assert chat.name == "chat gpt-4o-mini"
+    assert embeddings.name == "embeddings text-embedding-3-small"
+    attributes = dict(chat.attributes or {})
+    assert attributes["gen_ai.provider.name"] == "openai"
+    assert attributes["gen_ai.usage.input_tokens"] == 1200  # cached tokens included
+    assert attributes["gen_ai.usage.output_tokens"] == 500
+
+
 # ---------------------------------------------------------------------- refused
 
 

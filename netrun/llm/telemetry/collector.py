@@ -411,7 +411,7 @@ class TelemetryCollector:
         metrics = LLMRequestMetrics(
             provider=attempt.provider,
             model=attempt.model,
-            operation="chat",
+            operation=attempt.operation,
             started_at=time.time() - attempt.duration_ms / 1000.0,
             tenant_id=self.tenant_id or current_tenant_id(),
             user_id=current_user_id(),
