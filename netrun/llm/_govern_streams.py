@@ -195,6 +195,12 @@ class AsyncGovernedStream:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
+    def __del__(self) -> None:
+        # Dropped unread: no loop to close it on, but its cost must not be lost with it.
+        if not getattr(self, "_ended", True):
+            self._ended = True
+            self._watch.call.settled(*self._watch.outcome(), None)
+
 
 class StreamManager:
     """A stream helper governed (Anthropic's ``messages.stream(...)``, OpenAI's

@@ -291,6 +291,11 @@ class _Call:
         if not isinstance(model, str) or not model:
             raise ValidationError("A governed LLM call needs model=.", rule="model_required")
         self.model = gov.deployments.get(model, model)
+        for key, value in kwargs.items():
+            if isinstance(value, Iterator):
+                # A generator of messages would be read by the bound, then sent empty: the
+                # SDK takes any iterable, so it gets the same items as a list.
+                kwargs[key] = list(value)
         self.streamed = bool(kwargs.get("stream"))
         self.max_output = self._output_bound(kwargs)
         messages = kwargs.get("messages")

@@ -324,6 +324,23 @@ def test_tools_structured_output_and_vision_reach_the_stub_untouched(gov: Govern
     assert parsed.choices[0].message.parsed == Verdict(answer="no")
 
 
+def test_messages_from_a_generator_are_bounded_and_sent_whole(gov: Governed) -> None:
+    text = "x" * 30_000
+    messages = ({"role": "user", "content": part} for part in (text, text))
+    held: list[Decimal] = []
+    gov.server.script(StubReply(usage=StubUsage(input_tokens=60_000, output_tokens=10)))
+
+    stream = gov.openai().chat.completions.create(
+        model="gpt-4o-mini", messages=messages, max_tokens=10, stream=True
+    )
+    held.append(gov.status()["reserved"])
+    list(stream)
+
+    assert gov.server.requests[0].body["messages"][1]["content"] == text
+    # 60,000 prompt bytes at 0.15 USD per 1M bound the hold from below.
+    assert held[0] > Decimal("0.009")
+
+
 def test_methods_that_cost_nothing_pass_straight_through(gov: Governed) -> None:
     models = gov.openai().models.list()
     count = gov.anthropic().models.list()
