@@ -52,6 +52,8 @@ CanSummarise = HasPermission("helpdesk.summarize_ticket")
 IsAgent = HasRole("agent", "admin")
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# ?async= of the summary: anything else is a 400, as the schema's enum says.
+ASYNC_VALUES = {"1": True, "true": True, "0": False, "false": False}
 
 
 class LoginRateThrottle(NetrunRateThrottle):
@@ -231,8 +233,9 @@ class SummariseView(APIView):
         parameters=[
             OpenApiParameter(
                 "async",
-                OpenApiTypes.BOOL,
-                description="true (or 1): queue the Celery task and answer 202 at once.",
+                OpenApiTypes.STR,
+                enum=list(ASYNC_VALUES),
+                description="1 or true: queue the Celery task and answer 202 at once.",
             )
         ],
         responses={
@@ -252,7 +255,10 @@ class SummariseView(APIView):
         data = SummariseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         reason = data.validated_data.get("reason") or None
-        if request.query_params.get("async") in ("1", "true"):
+        queued = request.query_params.get("async", "false")
+        if queued not in ASYNC_VALUES:
+            raise ValidationError(details={"fields": {"async": ["One of 1, true, 0, false."]}})
+        if ASYNC_VALUES[queued]:
             # The task carries the tenant (and the correlation ID) in its message headers.
             result = summarise_ticket_task.delay(ticket.pk, reason)
             body = {"task_id": result.id, "state": result.state}

@@ -1,20 +1,58 @@
+"""The API's serializers. Strings are strict: the schema says ``string``, so 0 is refused.
+
+DRF's ``CharField`` takes a number and stores its text (``0`` becomes ``"0"``); Schemathesis
+reports that as a schema-violating request accepted (tests/example/test_schemathesis.py).
+"""
+
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import models
 from rest_framework import serializers
 
 from example_project.helpdesk.models import Comment, Ticket
 
 
-class CommentSerializer(serializers.ModelSerializer[Comment]):
-    author = serializers.CharField(source="author.get_username", read_only=True, default=None)
+class StrictCharField(serializers.CharField):
+    """A ``CharField`` that accepts JSON strings only, and keeps them as sent.
+
+    Not trimmed: Python strips more than JSON Schema calls whitespace (U+0085), so a trimmed
+    string the schema allows (``minLength: 1``) could turn blank and be refused.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer[Any]):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
+class CommentSerializer(StrictModelSerializer):
+    author = serializers.SerializerMethodField()
 
     class Meta:
         model = Comment
         fields = ("id", "kind", "body", "author", "created")
         read_only_fields = ("id", "kind", "author", "created")
 
+    def get_author(self, comment: Comment) -> str | None:
+        """The author's username; None for the LLM's summaries, which no user wrote."""
+        return comment.author.get_username() if comment.author else None
 
-class TicketSerializer(serializers.ModelSerializer[Ticket]):
+
+class TicketSerializer(StrictModelSerializer):
     class Meta:
         model = Ticket
         fields = ("id", "title", "status", "created")
@@ -31,19 +69,19 @@ class TicketDetailSerializer(TicketSerializer):
 class SummariseSerializer(serializers.Serializer[None]):
     # Optional here on purpose: the tenant's LLM policy decides whether a reason is required
     # (TenantPolicyRecord.require_reason), and refuses with LLM_POLICY_VIOLATION if so.
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    reason = StrictCharField(required=False, allow_blank=True, max_length=200)
 
 
 class TokenRequestSerializer(serializers.Serializer[None]):
-    username = serializers.CharField()
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
-    tenant = serializers.CharField(
+    username = StrictCharField()
+    password = StrictCharField(style={"input_type": "password"})
+    tenant = StrictCharField(
         required=False, help_text="Tenant slug; optional when the user has one membership."
     )
 
 
 class RefreshRequestSerializer(serializers.Serializer[None]):
-    refresh_token = serializers.CharField()
+    refresh_token = StrictCharField()
 
 
 # Response shapes of the APIViews, for the OpenAPI schema (/api/schema/).

@@ -122,7 +122,7 @@ def test_every_error_response_is_the_envelope_or_problem_json(schema: dict[str, 
             assert "X-Correlation-ID" in response["headers"], (path, method, status)
         assert "Retry-After" in errors[429]["headers"]
     # What each view can answer, from its authenticators, permissions, body and path.
-    assert statuses[("/api/tickets/", "get")] == [400, 401, 403, 406, 429, 500]
+    assert statuses[("/api/tickets/", "get")] == [400, 401, 403, 404, 406, 429, 500]
     assert statuses[("/api/tickets/", "post")] == [400, 401, 403, 406, 415, 429, 500]
     assert statuses[("/api/tickets/{id}/", "patch")] == [400, 401, 403, 404, 406, 415, 429, 500]
     # The summary declares its own 429, 502 and 503: they keep their description.

@@ -19,7 +19,7 @@ status   when
 400      the operation takes a body or query parameters (``VALIDATION_ERROR``, ...)
 401      the view has authenticators (with ``WWW-Authenticate``)
 403      a permission other than ``AllowAny``, or session auth on an unsafe method
-404      the path has parameters
+404      the path has parameters, or the operation is a paginated GET
 406      always (content negotiation)
 415      the operation takes a body
 429      the view has throttles (with ``Retry-After``)
@@ -261,7 +261,8 @@ def error_statuses(path: str, method: str, operation: Mapping[str, Any], view: A
         and any(isinstance(auth, SessionAuthentication) for auth in authenticators)
     ):
         statuses.add(403)
-    if re.search(r"{[^}]+}", path):
+    # A missing object, or a page past the end of a paginated list ("Invalid page.").
+    if re.search(r"{[^}]+}", path) or (method == "get" and getattr(view, "paginator", None)):
         statuses.add(404)
     if "requestBody" in operation:
         statuses.add(415)
