@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip
 STAMP  := $(VENV)/.netrun-installed
 
 # What the example project and the test suite use, beyond the base dependencies.
-EXTRAS ?= drf,auth,oauth,cors,ratelimit,rbac,casbin,postgres,redis,celery,llm,fastapi,otel,prometheus,azure
+EXTRAS ?= drf,auth,oauth,cors,ratelimit,rbac,casbin,postgres,redis,celery,llm,fastapi,openapi,otel,prometheus,azure
 
 # The supported Python x Django matrix, through tox (see tox.ini). tox looks for python3.1x
 # on PATH, where pyenv's shims answer only for the active version: the interpreters under
