@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,32 @@ def test_a_call_over_budget_raises_and_never_reaches_the_network(gov: Governed) 
     assert gov.server.requests == []
     assert gov.status() == {"spent": Decimal(0), "reserved": Decimal(0)}
     assert [r.error_type for r in gov.records()] == ["budget:daily_budget"] * 2
+
+
+def test_concurrent_governed_calls_never_spend_past_the_budget(gov: Governed) -> None:
+    usage = StubUsage(input_tokens=100, output_tokens=100)  # 0.000075 USD each
+    gov.server.default = StubReply(usage=usage, delay=0.05)  # the holds overlap
+    client = gov.openai()
+    gov.policies["acme"] = TenantPolicy("acme", daily_budget_usd="0.002")
+
+    def call(_: int) -> str:
+        with tenant_context("acme"):
+            try:
+                client.chat.completions.create(
+                    model="gpt-4o-mini", messages=MESSAGES, max_tokens=1000
+                )
+            except BudgetExceededError:
+                return "refused"
+            return "answered"
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(call, range(64)))
+
+    answered = outcomes.count("answered")
+    assert 0 < answered < 64
+    assert len(gov.server.requests) == answered  # a refused call sent nothing
+    assert gov.status() == {"spent": answered * Decimal("0.000075"), "reserved": Decimal(0)}
+    assert gov.status()["spent"] <= Decimal("0.002")
 
 
 def test_a_call_a_rule_refuses_never_reaches_the_network(gov: Governed) -> None:
