@@ -281,11 +281,33 @@ def test_no_tenant_in_the_context_is_refused(gov: Governed) -> None:
     assert gov.server.requests == []
 
 
+def test_a_pinned_enforcer_governs_without_a_tenant_in_the_context(gov: Governed) -> None:
+    enforcer = PolicyEnforcer(
+        TenantPolicy("script", daily_budget_usd="0.0001"),
+        ledger=gov.ledger,
+        rate_limit_backend=gov.backend,
+        prices=default_price_table(),
+    )
+    client = govern(
+        openai.OpenAI(api_key=KEY, base_url=gov.server.openai_base_url, max_retries=0),
+        enforcer=enforcer,
+        telemetry=gov.telemetry,
+    )
+
+    with tenant_context(None), pytest.raises(BudgetExceededError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=1000)
+    with tenant_context(None):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=10)
+
+    assert len(gov.server.requests) == 1
+
+
 def test_billable_calls_it_cannot_govern_are_refused_not_let_through(gov: Governed) -> None:
     client = gov.openai()
 
     for call in (
         lambda: client.images.generate(prompt="a cat", model="gpt-image-1"),
+        lambda: client.responses.stream(model="gpt-4o-mini", input="Hi", max_output_tokens=5),
         lambda: client.batches.create(
             completion_window="24h", endpoint="/v1/chat/completions", input_file_id="f"
         ),
