@@ -35,6 +35,7 @@ import json
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import deque
@@ -587,6 +588,13 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, stub: StubLLMServer) -> None:
         self.stub = stub
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up on a kept-alive connection (its pool closing, a stream
+        # abandoned) is no error of the stub's: no traceback on stderr for it.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class StubLLMServer:
