@@ -225,13 +225,27 @@ def compare(
     requests: int,
     rounds: int,
 ) -> dict[str, float]:
-    """Best seconds per request of each handler, rounds interleaved so drift hits all alike."""
+    """Best seconds per request of each handler.
+
+    The handlers take turns request by request (who goes first rotating), so the load of a
+    shared machine, which changes from one millisecond to the next, hits them alike.
+    """
     for name, call in handlers.items():
         timed(call, 200, envs[name])  # warm-up
+    names = list(handlers)
+    clock = time.perf_counter
     best: dict[str, float] = dict.fromkeys(handlers, float("inf"))
     for _ in range(rounds):
-        for name, call in handlers.items():
-            best[name] = min(best[name], timed(call, requests, envs[name]))
+        spent = dict.fromkeys(handlers, 0.0)
+        for index in range(requests):
+            shift = index % len(names)
+            for name in names[shift:] + names[:shift]:
+                call, env = handlers[name], envs[name]
+                started = clock()
+                call(env)
+                spent[name] += clock() - started
+        for name, seconds in spent.items():
+            best[name] = min(best[name], seconds / requests)
     return best
 
 
