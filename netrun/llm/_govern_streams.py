@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from netrun.llm.types import LLMResponse, Usage, UsageShapeError, usage_from
 
 if TYPE_CHECKING:
-    from netrun.llm.govern import _Call
+    from netrun.llm._govern_calls import _Call
 
 __all__ = ["AsyncGovernedStream", "GovernedStream", "StreamManager", "StreamWatch"]
 
