@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from netrun.core.context import current_tenant_id
 from netrun.errors import NetrunException, TenantContextMissingError, ValidationError
 from netrun.llm.budgets.memory import MemoryLedger
+from netrun.llm.client import LLMClient
 from netrun.llm.policies import PolicyEnforcer, PolicyViolationError, TenantPolicy
 from netrun.llm.types import (
     TOKENS_PER_MESSAGE,
@@ -294,33 +295,21 @@ class _Call:
         if record is not None:
             self.gov.record(record, self.info())
 
+    # An unreadable usage charges the whole hold and raises: logged by LLMClient's helpers,
+    # not raised, since the answer exists and was paid for.
     def _close(self, usage: Any) -> None:
         reservation, self.reservation = self.reservation, None
-        if reservation is None:
-            return
-        try:
-            if usage is None:
-                reservation.release()
-            else:
-                # An unreadable usage charges the whole hold and raises: logged, not raised,
-                # since the answer exists and was paid for.
-                reservation.settle(usage)
-        except Exception as error:
-            logger.error("llm_settle_failed", error_type=type(error).__name__)
+        if reservation is not None:
+            LLMClient._settle(reservation, usage)
 
     async def _aclose(self, usage: Any) -> None:
         reservation, self.reservation = self.reservation, None
         if reservation is None:
             return
-        method = getattr(reservation, "arelease" if usage is None else "asettle", None)
-        if method is None or _in_process(getattr(reservation, "enforcer", None)):
-            self.reservation = reservation
-            self._close(usage)
-            return
-        try:
-            await (method() if usage is None else method(usage))
-        except Exception as error:
-            logger.error("llm_settle_failed", error_type=type(error).__name__)
+        if _in_process(getattr(reservation, "enforcer", None)):
+            LLMClient._settle(reservation, usage)
+        else:
+            await LLMClient._asettle(reservation, usage)
 
 
 def _ask_for_usage(kwargs: dict[str, Any]) -> bool:
