@@ -11,7 +11,9 @@ Level 2. The framework-neutral core::
 Under Django, :func:`get_jwt_manager` builds the manager from ``NETRUN_AUTH_*`` settings (or
 ``AUTH_*`` variables) with a denylist in the Django cache. The glue is referenced by dotted
 path: ``netrun.auth.drf.JWTAuthentication``, ``netrun.auth.middleware.JWTAuthenticationMiddleware``,
-``netrun.auth.urls`` (JWKS), ``netrun.auth.simplejwt``, ``netrun.auth.contrib.fastapi``.
+``netrun.auth.urls`` (JWKS), ``netrun.auth.cookies`` (httpOnly-cookie transport with CSRF),
+``netrun.auth.simplejwt``, ``netrun.auth.contrib.fastapi``. ``JWTManager.revoke_user`` refuses
+every earlier token of a user on every worker (wired to password change and deactivation).
 
 This module imports without Django installed or configured.
 """
