@@ -373,6 +373,34 @@ def test_tools_structured_output_and_vision_reach_the_stub_untouched(gov: Govern
     assert parsed.choices[0].message.parsed == Verdict(answer="no")
 
 
+def test_responses_parse_and_anthropic_tools_pass_through(gov: Governed) -> None:
+    gov.server.script(StubReply(text='{"answer": "yes"}'), StubReply())
+    tool = {
+        "name": "ticket_lookup",
+        "description": "Read one of the tenant's tickets.",
+        "input_schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
+    }
+
+    parsed = gov.openai().responses.parse(
+        model="gpt-4o-mini", input="Is it urgent?", text_format=Verdict, max_output_tokens=50
+    )
+    gov.anthropic().messages.create(
+        model="claude-haiku-4-5",
+        max_tokens=100,
+        messages=MESSAGES,
+        tools=[tool],
+        tool_choice={"type": "auto"},
+        system="You are a helpdesk assistant.",
+    )
+
+    assert parsed.output_parsed == Verdict(answer="yes")
+    assert gov.server.requests[0].body["text"]["format"]["type"] == "json_schema"
+    body = gov.server.requests[1].body
+    assert (body["tools"], body["tool_choice"]) == ([tool], {"type": "auto"})
+    assert body["system"] == "You are a helpdesk assistant."
+    assert len(gov.records()) == 2
+
+
 def test_messages_from_a_generator_are_bounded_and_sent_whole(gov: Governed) -> None:
     text = "x" * 30_000
     messages = ({"role": "user", "content": part} for part in (text, text))
