@@ -239,6 +239,12 @@ class _Governed:
         self._children[name] = child
         return child
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _Governed.__slots__:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._target, name, value)  # e.g. client.max_retries = 5
+
     def __dir__(self) -> list[str]:
         return dir(self._target)
 
