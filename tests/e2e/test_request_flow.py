@@ -43,10 +43,7 @@ def logs() -> Iterator[JsonStream]:
 
 
 @pytest.fixture
-def celery_app(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Celery]:
-    # Celery's Django fixup runs the system checks as the worker starts; on Django 6.1 they
-    # include every alias's database checks, and these tests have no database.
-    monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")
+def celery_app(redis_url: str) -> Iterator[Celery]:
     app = Celery("netrun_e2e", broker=redis_url, backend=redis_url, set_as_current=False)
     app.conf.update(
         worker_hijack_root_logger=False,

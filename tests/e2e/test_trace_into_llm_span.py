@@ -52,11 +52,7 @@ def spans() -> Iterator[tuple[TelemetryCollector, InMemorySpanExporter]]:
 def celery_app(
     redis_url: str,
     spans: tuple[TelemetryCollector, InMemorySpanExporter],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[tuple[Celery, StubLLMServer]]:
-    # Celery's Django fixup runs the system checks as the worker starts; on Django 6.1 they
-    # include every alias's database checks, and these tests have no database.
-    monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")
     collector, _ = spans
     connect_signals()
     app = Celery("netrun_e2e_llm", broker=redis_url, backend=redis_url, set_as_current=False)
