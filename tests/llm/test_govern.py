@@ -720,7 +720,9 @@ def test_mypy_sees_the_sdk_types_through_govern(tmp_path: Path) -> None:
     )
 
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
-    # Only the line that passes something other than an SDK client is an error.
+    # mypy ran (exit 1: errors found), and only the line that passes something other than an
+    # SDK client is an error.
+    assert result.returncode == 1, result.stdout + result.stderr
     assert len(errors) == 1, result.stdout
     assert "typed.py:20:" in errors[0], result.stdout
     assert "govern" in errors[0], result.stdout
