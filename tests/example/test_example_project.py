@@ -223,7 +223,8 @@ def _get_when_up(url: str, timeout: float = 30.0) -> bytes:
         try:
             with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback URL
                 return bytes(response.read())
-        except (urllib.error.URLError, ConnectionError):
+        # A worker still booting under load accepts the connection and answers late.
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
