@@ -178,7 +178,7 @@ def _failover_run(topology: topologies.Sentinel, wait_replicas: int) -> dict[str
     topology.wait_for_primary(replica)
     # The sentinel client follows the failover (its first try may meet a dead connection).
     recovered = _retry(lambda: ledger.usage(tenant, windows[0]))
-    # The old primary comes back empty; the sentinel makes it the new primary's replica.
+    # The old primary comes back empty, as the new primary's replica.
     topology.restart_as_replica(old_primary, replica)
     # The link is up; wait until the new replica also acknowledges writes (its first ACK can
     # lag the link on a loaded machine), so the spending below meets a healthy pair.
