@@ -3,16 +3,18 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.testclient import TestClient
+from starlette.exceptions import HTTPException
 
 from netrun.core.context import tenant_context, user_context
 from netrun.errors.contrib.fastapi import install_exception_handlers
+from netrun.logging.testing import capture_logs
 from netrun.ratelimit import MemoryBackend, RateLimiter
 from netrun.ratelimit.contrib.fastapi import RateLimit
 
 
-def _app(dependency: RateLimit) -> TestClient:
+def _app(dependency: RateLimit, client: tuple[str, int] = ("192.0.2.10", 50000)) -> TestClient:
     app = FastAPI()
     install_exception_handlers(app)
 
@@ -20,8 +22,7 @@ def _app(dependency: RateLimit) -> TestClient:
     async def items() -> dict[str, bool]:
         return {"ok": True}
 
-    # A real address: the "testclient" host of the default is not an IP, so "ip" would skip it.
-    return TestClient(app, client=("192.0.2.10", 50000))
+    return TestClient(app, client=client)
 
 
 def test_refusals_are_the_429_envelope_with_headers() -> None:
@@ -76,7 +77,6 @@ def test_context_keys_read_netrun_core() -> None:
     with tenant_context("acme"), user_context("u1"):
         assert asyncio.run(tenant._key(request)) == "tenant:acme"
         assert asyncio.run(user._key(request)) == "user:u1"
-    assert asyncio.run(RateLimit(RateLimiter("1/m"))._key(request)) is None  # no client address
 
 
 def test_allowed_responses_can_skip_headers() -> None:
@@ -93,3 +93,28 @@ def test_bad_arguments_fail_at_construction() -> None:
         RateLimit(limiter, key="ipp")
     with pytest.raises(ValueError, match="0 or more"):
         RateLimit(limiter, trusted_proxy_count=-1)
+
+
+def test_ip_key_limits_a_peer_that_is_not_an_ip_as_itself() -> None:
+    # TestClient's default peer is "testclient": limited, not skipped.
+    client = _app(RateLimit(RateLimiter("2/m", MemoryBackend())), client=("testclient", 50000))
+    assert [client.get("/items").status_code for _ in range(3)] == [200, 200, 429]
+    request = Request({"type": "http", "headers": [], "client": ("testclient", 123)})
+    assert asyncio.run(RateLimit(RateLimiter("1/m"))._key(request)) == "peer:testclient"
+
+
+def test_ip_key_without_a_peer_shares_one_bucket_and_says_so_once() -> None:
+    limit = RateLimit(RateLimiter("1/m", MemoryBackend()), group="nopeer")
+    request = Request({"type": "http", "headers": [], "client": None})
+    with capture_logs() as logs:
+        keys = [asyncio.run(limit._key(request)) for _ in range(2)]
+        decision = asyncio.run(limit(request, Response()))
+        with pytest.raises(HTTPException) as refused:
+            asyncio.run(limit(request, Response()))
+    assert keys == ["peer:unknown", "peer:unknown"]
+    assert decision is not None
+    assert decision.allowed
+    assert refused.value.status_code == 429
+    warnings = [entry for entry in logs if entry["event"] == "ratelimit_no_client_address"]
+    assert len(warnings) == 1
+    assert "trusted_proxy_count" in warnings[0]["hint"]

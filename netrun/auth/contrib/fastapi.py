@@ -17,7 +17,11 @@ The dependency reads ``Authorization: Bearer <token>``, verifies it (netrun keys
 configured IdP; ``manager=`` for an explicit :class:`~netrun.auth.JWTManager`), checks the
 roles and permissions, and binds the user and tenant in :mod:`netrun.core.context` for the
 endpoint: it is a ``yield`` dependency, so the binding is undone when the request ends.
-Failures raise netrun errors: 401 or 403, rendered by netrun.errors' FastAPI handlers.
+Failures raise netrun errors, rendered by netrun.errors' FastAPI handlers exactly as DRF's
+``JWTAuthentication`` answers them: no bearer token is 401 ``AUTHENTICATION_ERROR`` with
+``WWW-Authenticate: Bearer realm="api"``; a malformed header, a bad, expired or revoked
+token is 401 ``TOKEN_INVALID`` / ``TOKEN_EXPIRED`` with ``error="invalid_request"`` /
+``error="invalid_token"`` added; missing roles or permissions are 403.
 """
 
 from __future__ import annotations
@@ -30,7 +34,12 @@ from starlette.requests import Request
 from netrun.auth._authenticate import authenticate_token, bearer_token
 from netrun.auth.audit import audit_failure
 from netrun.auth.authz import require_permissions, require_roles
-from netrun.auth.exceptions import AuthenticationError, TokenRejectedError, with_challenge
+from netrun.auth.exceptions import (
+    CHALLENGE,
+    AuthenticationError,
+    TokenRejectedError,
+    with_challenge,
+)
 from netrun.auth.idp import JWKSVerifier
 from netrun.auth.tokens import JWTManager
 from netrun.core.context import bind
@@ -38,6 +47,21 @@ from netrun.core.context import bind
 __all__ = ["require_auth"]
 
 Dependency = Callable[[Request], AsyncIterator[dict[str, Any]]]
+
+#: DRF's ``NotAuthenticated`` message, so both frameworks answer a bare request alike.
+_NOT_AUTHENTICATED = "Authentication credentials were not provided."
+
+
+def _not_authenticated() -> AuthenticationError:
+    """The 401 for a request without a bearer token, as DRF's ``IsAuthenticated`` answers it.
+
+    ``AUTHENTICATION_ERROR`` with the bare challenge: RFC 6750 (section 3.1) sends no
+    ``error=`` when the request carried no credentials. Not audited, as on the DRF path: a
+    request without a token is not a failed authentication.
+    """
+    error = AuthenticationError(_NOT_AUTHENTICATED)
+    vars(error)["auth_header"] = CHALLENGE
+    return error
 
 
 def require_auth(
@@ -55,12 +79,12 @@ def require_auth(
     async def dependency(request: Request) -> AsyncIterator[dict[str, Any]]:
         try:
             token = bearer_token(request.headers.get("authorization"))
-            if token is None:
-                raise TokenRejectedError("missing_token", "Authentication is required.")
         except TokenRejectedError as error:
             audit_failure(error)
             with_challenge(error)
             raise
+        if token is None:
+            raise _not_authenticated()
         try:
             claims = authenticate_token(token, manager=manager, idp=idp)
         except AuthenticationError as error:

@@ -19,7 +19,10 @@ Allowed responses get ``RateLimit-*`` headers; a refused request raises Starlett
 
 ``key`` is ``"ip"`` (the client behind ``trusted_proxy_count`` proxies), ``"tenant"`` /
 ``"user"`` (from :mod:`netrun.core.context`), or a function of the request (sync or async)
-returning a string, or ``None`` to skip the limit.
+returning a string, or ``None`` to skip the limit. ``"ip"`` never skips: a peer that is not
+an IP address (``TestClient``'s ``"testclient"``, a Unix socket) is limited as itself
+(``peer:<name>``), and a connection without any peer address shares one bucket
+(``peer:unknown``, logged once as ``ratelimit_no_client_address``).
 """
 
 from __future__ import annotations
@@ -32,11 +35,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from netrun.core.context import current_tenant_id, current_user_id
+from netrun.logging import get_logger
 from netrun.ratelimit._decision import Decision
 from netrun.ratelimit._ip import client_ip
 from netrun.ratelimit._limiter import RateLimiter
 
 __all__ = ["RateLimit"]
+
+logger = get_logger(__name__)
 
 RequestKey = Callable[[Request], "str | Awaitable[str | None] | None"]
 
@@ -64,16 +70,34 @@ class RateLimit:
         self.trusted_proxy_count = trusted_proxy_count
         self.group = group
         self.headers = headers
+        self._warned_no_peer = False
+
+    def _peer(self, request: Request) -> str:
+        host = request.client.host if request.client else None
+        address = client_ip(
+            host,
+            request.headers.get("x-forwarded-for"),
+            trusted_proxy_count=self.trusted_proxy_count,
+        )
+        if address is not None:
+            return f"ip:{address}"
+        # Never skipped: a limit that silently stops limiting is worse than a coarse one.
+        if host:
+            return f"peer:{host}"  # TestClient's "testclient", a Unix socket's name
+        if not self._warned_no_peer:
+            self._warned_no_peer = True
+            logger.warning(
+                "ratelimit_no_client_address",
+                group=self.group,
+                hint="The ASGI server reports no client address (a Unix socket?): every "
+                "such request shares one bucket. Set trusted_proxy_count to the number of "
+                "proxies that add X-Forwarded-For, or pass key= a function.",
+            )
+        return "peer:unknown"
 
     async def _key(self, request: Request) -> str | None:
         if self.key == "ip":
-            host = request.client.host if request.client else None
-            address = client_ip(
-                host,
-                request.headers.get("x-forwarded-for"),
-                trusted_proxy_count=self.trusted_proxy_count,
-            )
-            return None if address is None else f"ip:{address}"
+            return self._peer(request)
         if self.key == "tenant":
             tenant = current_tenant_id()
             return None if tenant is None else f"tenant:{tenant}"
