@@ -24,11 +24,19 @@ from netrun.llm.testing.stub import (
     RecordedRequest,
     StubLLMServer,
     StubReply,
+    StubToolCall,
     StubUsage,
     WireProtocol,
 )
 
-__all__ = ["RecordedRequest", "StubLLMServer", "StubReply", "StubUsage", "WireProtocol"]
+__all__ = [
+    "RecordedRequest",
+    "StubLLMServer",
+    "StubReply",
+    "StubToolCall",
+    "StubUsage",
+    "WireProtocol",
+]
 
 
 # Renamed in 2.1 (one name, one meaning); the old names warn until 3.0.

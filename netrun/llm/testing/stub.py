@@ -16,7 +16,8 @@ script is empty, :attr:`StubLLMServer.default` answers. A :class:`StubReply` set
 the usage (netrun's four counts, rendered in each protocol's own convention), the status and
 headers of an error (429 with ``Retry-After``, 500, 529...), a delay before answering (longer
 than the client's timeout to provoke one), a delay between stream chunks, and ``cut_after``
-to drop the connection in the middle of a stream. Every request is recorded
+to drop the connection in the middle of a stream, and ``tool_calls`` (:class:`StubToolCall`)
+the model makes, in each protocol's own shape, whole or streamed. Every request is recorded
 (:attr:`StubLLMServer.requests`) with its JSON body and headers. ``GET /v1/models`` answers
 a one-model list in both the OpenAI and the Anthropic shape (recorded too): a call that
 costs nothing.
@@ -28,29 +29,38 @@ forgotten server never outlives a test run. Nothing here imports Django or the S
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import itertools
 import json
 import re
 import socket
-import struct
 import sys
 import threading
-import time
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from netrun.core import deprecated_aliases
+from netrun.llm.testing import _wire as wire
+from netrun.llm.testing.replies import (
+    RecordedRequest,
+    StubReply,
+    StubToolCall,
+    StubUsage,
+    WireProtocol,
+)
 
-__all__ = ["RecordedRequest", "StubLLMServer", "StubReply", "StubUsage", "WireProtocol"]
-
-WireProtocol = Literal["openai", "azure_openai", "anthropic", "ollama"]
+__all__ = [
+    "RecordedRequest",
+    "StubLLMServer",
+    "StubReply",
+    "StubToolCall",
+    "StubUsage",
+    "WireProtocol",
+]
 
 _OPENAI_ENDPOINTS = ("/v1/responses", "/v1/embeddings")
 # GET /v1/models in both SDKs' shapes: each ignores the other's fields.
@@ -73,80 +83,6 @@ _MODELS = {
 }
 
 _AZURE_PATH = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
-
-
-@dataclass(frozen=True)
-class StubUsage:
-    """Token counts in netrun's convention; each protocol renders them its own way."""
-
-    input_tokens: int = 12
-    output_tokens: int = 7
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    reasoning_tokens: int = 0
-
-
-@dataclass
-class StubReply:
-    """One scripted answer. ``finish_reason=None`` means the protocol's normal one."""
-
-    text: str = "Hello from the stub."
-    status: int = 200
-    headers: Mapping[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    chunk_delay: float = 0.0
-    usage: StubUsage = field(default_factory=StubUsage)
-    finish_reason: str | None = None
-    cut_after: int | None = None
-    model: str | None = None
-    error_type: str | None = None
-    #: OpenAI's ``error.code`` (``context_length_exceeded``...) and the error's message.
-    error_code: str | None = None
-    error_message: str | None = None
-
-    @classmethod
-    def rate_limited(cls, retry_after: float | None = 1, **kwargs: Any) -> StubReply:
-        headers = {} if retry_after is None else {"retry-after": f"{retry_after:g}"}
-        return cls(status=429, headers=headers, **kwargs)
-
-    @classmethod
-    def server_error(cls, status: int = 500, **kwargs: Any) -> StubReply:
-        return cls(status=status, **kwargs)
-
-    @classmethod
-    def context_window_exceeded(cls, **kwargs: Any) -> StubReply:
-        """The 400 each provider sends for a prompt longer than the model's context window:
-        OpenAI's ``context_length_exceeded`` code, Anthropic's "prompt is too long"."""
-        return cls(
-            status=400,
-            error_type="invalid_request_error",
-            error_code="context_length_exceeded",
-            error_message="prompt is too long: 210000 tokens > 200000 maximum (This model's "
-            "maximum context length is 200000 tokens.)",
-            **kwargs,
-        )
-
-    @classmethod
-    def overloaded(cls, **kwargs: Any) -> StubReply:
-        """Anthropic's 529 ``overloaded_error``."""
-        return cls(status=529, error_type="overloaded_error", **kwargs)
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    protocol: Protocol
-    method: str
-    path: str
-    query: Mapping[str, list[str]]
-    headers: Mapping[str, str]
-    body: Mapping[str, Any]
-    #: Azure's deployment name from the URL, else ``None``.
-    deployment: str | None = None
-
-
-def _pieces(text: str) -> list[str]:
-    # Words with the whitespace that follows them: joining the pieces gives the text back.
-    return re.findall(r"\s*\S+\s*", text) or ([text] if text else [])
 
 
 class _Cut(Exception):
@@ -314,274 +250,53 @@ class _Handler(BaseHTTPRequestHandler):
     def _whole(self, protocol: WireProtocol, reply: StubReply, body: Mapping[str, Any]) -> None:
         headers = self._request_headers(protocol, reply)
         model = self._model(reply, body, None)
-        usage = reply.usage
         endpoint = urlsplit(self.path).path
         if endpoint == "/v1/embeddings":
-            payload: dict[str, Any] = _embeddings(body, model, usage)
+            payload = wire.embeddings(body, model, reply.usage)
         elif endpoint == "/v1/responses":
-            payload = _response(reply, model, "completed")
+            payload = wire.response(reply, model, "completed")
         elif protocol == "anthropic":
-            payload = {
-                "id": "msg_stub",
-                "type": "message",
-                "role": "assistant",
-                "model": model,
-                "content": [{"type": "text", "text": reply.text}],
-                "stop_reason": reply.finish_reason or "end_turn",
-                "stop_sequence": None,
-                "usage": _anthropic_usage(usage),
-            }
+            payload = wire.anthropic_message(reply, model)
         elif protocol == "ollama":
-            payload = {
-                "model": model,
-                "created_at": "2025-01-01T00:00:00Z",
-                "message": {"role": "assistant", "content": reply.text},
-                "done": True,
-                "done_reason": reply.finish_reason or "stop",
-                **_ollama_usage(usage),
-            }
+            payload = wire.ollama_chat(reply, model)
         else:
-            payload = {
-                "id": "chatcmpl-stub",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": model,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": reply.text},
-                        "finish_reason": reply.finish_reason or "stop",
-                        "logprobs": None,
-                    }
-                ],
-                "usage": _openai_usage(usage),
-            }
+            payload = wire.openai_chat(reply, model)
         self._json(200, payload, headers)
 
     def _stream(self, protocol: WireProtocol, reply: StubReply, body: Mapping[str, Any]) -> None:
         headers = self._request_headers(protocol, reply)
         model = self._model(reply, body, None)
-        pieces = _pieces(reply.text)
+        content_type = "text/event-stream"
         if urlsplit(self.path).path == "/v1/responses":
-            self._responses_stream(reply, model, pieces, headers)
+            events = wire.responses_stream(reply, model)
         elif protocol == "anthropic":
-            self._anthropic_stream(reply, model, pieces, headers)
+            events = wire.anthropic_stream(reply, model)
         elif protocol == "ollama":
-            self._ollama_stream(reply, model, pieces, headers)
+            events, content_type = wire.ollama_stream(reply, model), "application/x-ndjson"
         else:
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            self._openai_stream(reply, model, pieces, headers, include_usage)
+            events = wire.openai_stream(reply, model, include_usage)
+        self._start_stream(content_type, headers)
+        for item in events:
+            if isinstance(item, wire.Pace):
+                self._pace(reply, item.sent)
+            elif content_type == "application/x-ndjson":
+                self._chunk(json.dumps(item[1]).encode() + b"\n")
+            else:
+                self._sse(*item)
+        self._end_stream()
 
-    def _sse(self, data: Any, event: str | None = None) -> None:
+    def _sse(self, event: str | None, data: Any) -> None:
         prefix = f"event: {event}\n" if event else ""
         payload = data if isinstance(data, str) else json.dumps(data)
         self._chunk(f"{prefix}data: {payload}\n\n".encode())
 
-    def _openai_stream(
-        self,
-        reply: StubReply,
-        model: str,
-        pieces: list[str],
-        headers: Mapping[str, str],
-        include_usage: bool,
-    ) -> None:
-        self._start_stream("text/event-stream", headers)
-        base = {"id": "chatcmpl-stub", "object": "chat.completion.chunk", "created": 0}
-        for sent, piece in enumerate(pieces):
-            self._pace(reply, sent)
-            delta = {"content": piece, **({"role": "assistant"} if sent == 0 else {})}
-            choice = {"index": 0, "delta": delta, "finish_reason": None}
-            self._sse({**base, "model": model, "choices": [choice]})
-        self._pace(reply, len(pieces))
-        finish = {"index": 0, "delta": {}, "finish_reason": reply.finish_reason or "stop"}
-        self._sse({**base, "model": model, "choices": [finish]})
-        if include_usage:
-            usage = _openai_usage(reply.usage)
-            self._sse({**base, "model": model, "choices": [], "usage": usage})
-        self._sse("[DONE]")
-        self._end_stream()
-
-    def _responses_stream(
-        self, reply: StubReply, model: str, pieces: list[str], headers: Mapping[str, str]
-    ) -> None:
-        self._start_stream("text/event-stream", headers)
-        sequence = itertools.count()
-        created = {"response": _response(reply, model, "in_progress"), "type": "response.created"}
-        self._sse({**created, "sequence_number": next(sequence)}, "response.created")
-        for sent, piece in enumerate(pieces):
-            self._pace(reply, sent)
-            delta = {
-                "type": "response.output_text.delta",
-                "item_id": "msg_stub",
-                "output_index": 0,
-                "content_index": 0,
-                "delta": piece,
-                "logprobs": [],
-                "sequence_number": next(sequence),
-            }
-            self._sse(delta, "response.output_text.delta")
-        self._pace(reply, len(pieces))
-        done = {"type": "response.completed", "response": _response(reply, model, "completed")}
-        self._sse({**done, "sequence_number": next(sequence)}, "response.completed")
-        self._end_stream()
-
-    def _anthropic_stream(
-        self, reply: StubReply, model: str, pieces: list[str], headers: Mapping[str, str]
-    ) -> None:
-        self._start_stream("text/event-stream", headers)
-        start_usage = {**_anthropic_usage(reply.usage), "output_tokens": 1}
-        message: dict[str, Any] = {
-            "id": "msg_stub",
-            "type": "message",
-            "role": "assistant",
-            "model": model,
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": start_usage,
-        }
-        self._sse({"type": "message_start", "message": message}, "message_start")
-        block = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}  # fmt: skip
-        self._sse(block, "content_block_start")
-        self._sse({"type": "ping"}, "ping")
-        for sent, piece in enumerate(pieces):
-            self._pace(reply, sent)
-            delta = {"type": "text_delta", "text": piece}
-            self._sse(
-                {"type": "content_block_delta", "index": 0, "delta": delta}, "content_block_delta"
-            )
-        self._pace(reply, len(pieces))
-        self._sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
-        end = {"stop_reason": reply.finish_reason or "end_turn", "stop_sequence": None}
-        delta_usage = {"output_tokens": reply.usage.output_tokens}
-        self._sse({"type": "message_delta", "delta": end, "usage": delta_usage}, "message_delta")
-        self._sse({"type": "message_stop"}, "message_stop")
-        self._end_stream()
-
-    def _ollama_stream(
-        self, reply: StubReply, model: str, pieces: list[str], headers: Mapping[str, str]
-    ) -> None:
-        self._start_stream("application/x-ndjson", headers)
-        for sent, piece in enumerate(pieces):
-            self._pace(reply, sent)
-            line = {
-                "model": model,
-                "message": {"role": "assistant", "content": piece},
-                "done": False,
-            }
-            self._chunk(json.dumps(line).encode() + b"\n")
-        self._pace(reply, len(pieces))
-        last = {
-            "model": model,
-            "message": {"role": "assistant", "content": ""},
-            "done": True,
-            "done_reason": reply.finish_reason or "stop",
-            **_ollama_usage(reply.usage),
-        }
-        self._chunk(json.dumps(last).encode() + b"\n")
-        self._end_stream()
-
-
-def _openai_usage(usage: StubUsage) -> dict[str, Any]:
-    # OpenAI counts cached tokens inside prompt_tokens.
-    prompt = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": usage.output_tokens,
-        "total_tokens": prompt + usage.output_tokens,
-        "prompt_tokens_details": {
-            "cached_tokens": usage.cache_read_tokens,
-            "cache_write_tokens": usage.cache_write_tokens,
-        },
-        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
-    }
-
-
-def _responses_usage(usage: StubUsage) -> dict[str, Any]:
-    # The Responses API counts cached tokens inside input_tokens, like chat's prompt_tokens.
-    prompt = usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens
-    return {
-        "input_tokens": prompt,
-        "input_tokens_details": {"cached_tokens": usage.cache_read_tokens},
-        "output_tokens": usage.output_tokens,
-        "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
-        "total_tokens": prompt + usage.output_tokens,
-    }
-
-
-def _response(reply: StubReply, model: str, status: str) -> dict[str, Any]:
-    """A Responses API ``response`` object: the whole text once completed."""
-    done = status == "completed"
-    text = {"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}
-    message = {
-        "type": "message",
-        "id": "msg_stub",
-        "status": "completed",
-        "role": "assistant",
-        "content": [text],
-    }
-    return {
-        "id": "resp_stub",
-        "object": "response",
-        "created_at": 0,
-        "model": model,
-        "status": status,
-        "output": [message] if done else [],
-        "usage": _responses_usage(reply.usage) if done else None,
-        "parallel_tool_calls": True,
-        "tool_choice": "auto",
-        "tools": [],
-        "error": None,
-        "incomplete_details": None,
-        "instructions": None,
-        "metadata": {},
-        "temperature": None,
-        "top_p": None,
-    }
-
-
-def _embeddings(body: Mapping[str, Any], model: str, usage: StubUsage) -> dict[str, Any]:
-    """One 8-dimension vector per input, base64 float32 when asked (the SDK's default)."""
-    inputs = body.get("input")
-    count = len(inputs) if isinstance(inputs, list) and not isinstance(inputs[0], int) else 1
-    encoded = body.get("encoding_format") == "base64"
-    data = []
-    for index in range(count):
-        vector = [float(index + 1) / (dim + 1) for dim in range(8)]
-        packed = base64.b64encode(struct.pack("<8f", *vector)).decode()
-        data.append(
-            {"object": "embedding", "index": index, "embedding": packed if encoded else vector}
-        )
-    return {
-        "object": "list",
-        "data": data,
-        "model": model,
-        "usage": {"prompt_tokens": usage.input_tokens, "total_tokens": usage.input_tokens},
-    }
-
-
-def _anthropic_usage(usage: StubUsage) -> dict[str, Any]:
-    # Anthropic's input_tokens exclude cache reads and writes.
-    rendered: dict[str, Any] = {
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-        "cache_read_input_tokens": usage.cache_read_tokens,
-        "cache_creation_input_tokens": usage.cache_write_tokens,
-    }
-    if usage.reasoning_tokens:
-        rendered["output_tokens_details"] = {"thinking_tokens": usage.reasoning_tokens}
-    return rendered
-
-
-def _ollama_usage(usage: StubUsage) -> dict[str, Any]:
-    return {
-        "prompt_eval_count": usage.input_tokens + usage.cache_read_tokens,
-        "eval_count": usage.output_tokens,
-    }
-
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Hundreds of callers connect at once in the concurrency tests; the default backlog (5)
+    # resets the connections it has no room for.
+    request_queue_size = 512
     # Handler threads may sleep through a scripted delay; never wait for them on close.
     block_on_close = False
 
