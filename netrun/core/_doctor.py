@@ -13,7 +13,7 @@ from typing import Any
 
 from netrun.core._version import __version__
 from netrun.core.conf import django_settings_configured
-from netrun.core.deps import integration_report
+from netrun.core.deps import extra_for, integration_report
 from netrun.core.registry import NETRUN_APPS
 
 __all__ = ["build_report", "render_text"]
@@ -23,29 +23,20 @@ def build_report(*, run_checks: bool = True) -> dict[str, Any]:
     """Collect the doctor report.
 
     ``ok`` is false when a package fails to import or a system check reports an error;
-    missing optional dependencies are information, not failures.
+    missing optional dependencies are information, not failures: an app that cannot import
+    because its extra is not installed is a problem only when ``INSTALLED_APPS`` names it.
     """
     django_info = _django_section(run_checks=run_checks) if django_settings_configured() else None
     installed = set(django_info["installed_apps"]) if django_info else None
 
-    packages = []
-    for name in NETRUN_APPS:
-        error = _import_error(name)
-        packages.append(
-            {
-                "name": name,
-                "importable": error is None,
-                "error": error,
-                "installed": (name in installed) if installed is not None else None,
-            }
-        )
+    packages = [_package_row(name, installed) for name in NETRUN_APPS]
 
     optional = integration_report()
     features = sorted(
         {f"{row['package']}: {row['feature']}" for row in optional if row["available"]}
     )
     checks = django_info["checks"] if django_info else []
-    ok = all(p["importable"] for p in packages) and not any(c["is_error"] for c in checks)
+    ok = not any(p["problem"] for p in packages) and not any(c["is_error"] for c in checks)
     return {
         "netrun_version": __version__,
         "python": platform.python_version(),
@@ -58,12 +49,32 @@ def build_report(*, run_checks: bool = True) -> dict[str, Any]:
     }
 
 
-def _import_error(module: str) -> str | None:
+def _package_row(name: str, installed: set[str] | None) -> dict[str, Any]:
+    error: str | None = None
+    missing: str | None = None
     try:
-        importlib.import_module(module)
-    except Exception as error:
-        return f"{type(error).__name__}: {error}"
-    return None
+        importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        # A missing third-party module is an extra not installed; a missing netrun module
+        # is a broken install.
+        top = (exc.name or "").split(".")[0]
+        if top and top != "netrun":
+            missing = top
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    in_apps = (name in installed) if installed is not None else None
+    return {
+        "name": name,
+        "importable": error is None,
+        "error": error,
+        "installed": in_apps,
+        # The module that is not installed, and the extra that brings it in.
+        "missing_dependency": missing,
+        "extra": extra_for(missing, package=name) if missing else None,
+        # Not importing is a problem unless it is an extra the project does not use.
+        "problem": error is not None and (missing is None or in_apps is True),
+    }
 
 
 def _django_section(*, run_checks: bool) -> dict[str, Any]:
@@ -127,7 +138,15 @@ def render_text(report: dict[str, Any]) -> str:
 
     lines += ["", "Packages"]
     for package in report["packages"]:
-        if not package["importable"]:
+        missing = package.get("missing_dependency")
+        if not package["importable"] and missing and not package.get("problem", True):
+            state = f"not installed ({_install_hint(package.get('extra'), missing)})"
+        elif not package["importable"] and missing:
+            state = (
+                f"IMPORT FAILED: {package['error']}: in INSTALLED_APPS, needs "
+                f"{_install_hint(package.get('extra'), missing)}"
+            )
+        elif not package["importable"]:
             state = f"IMPORT FAILED: {package['error']}"
         elif package["installed"] is None:
             state = "importable"
@@ -161,3 +180,7 @@ def render_text(report: dict[str, Any]) -> str:
 
     lines += ["", "OK" if report["ok"] else "PROBLEMS FOUND"]
     return "\n".join(lines)
+
+
+def _install_hint(extra: str | None, module: str) -> str:
+    return f'pip install "netrun[{extra}]"' if extra else f"pip install {module}"

@@ -64,8 +64,30 @@ def setup_django() -> None:
     except Exception as error:
         raise click.ClickException(
             f"cannot load Django settings {os.environ['DJANGO_SETTINGS_MODULE']!r}: "
-            f"{type(error).__name__}: {error}"
+            f"{type(error).__name__}: {error}{_missing_extra_hint(error)}"
         ) from error
+
+
+def _missing_extra_hint(error: Exception) -> str:
+    """For a netrun app in INSTALLED_APPS whose extra is not installed: which one to install."""
+    missing = error.name if isinstance(error, ModuleNotFoundError) else None
+    if not missing or missing.split(".")[0] == "netrun":
+        return ""
+    # The innermost netrun module being imported when the dependency was missed.
+    package = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        name = traceback.tb_frame.f_globals.get("__name__", "")
+        if isinstance(name, str) and name.startswith("netrun."):
+            package = ".".join(name.split(".")[:2])
+        traceback = traceback.tb_next
+    if package is None:
+        return ""
+    from netrun.core.deps import extra_for
+
+    extra = extra_for(missing, package=package)
+    fix = f'pip install "netrun[{extra}]"' if extra else f"pip install {missing.split('.')[0]}"
+    return f" ({package} is in INSTALLED_APPS and needs it: {fix})"
 
 
 @click.group(cls=_NetrunGroup)

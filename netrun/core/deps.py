@@ -15,11 +15,14 @@ import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
 
+from netrun.core.registry import APP_EXTRAS
+
 __all__ = [
     "INTEGRATION_MATRIX",
     "MissingDependencyError",
     "SoftDependency",
     "distribution_version",
+    "extra_for",
     "integration_report",
     "is_available",
     "require",
@@ -113,6 +116,27 @@ def require(module: str, *, feature: str, extra: str | None = None) -> None:
     """Raise :class:`MissingDependencyError` unless ``module`` is importable."""
     if not is_available(module):
         raise MissingDependencyError(module, feature, extra)
+
+
+#: The extra that brings in every dependency of a package's modules (the pytest plugin's
+#: factory-boy and pytest have no row of their own in the matrix).
+_PACKAGE_EXTRAS: dict[str, str] = {"netrun.pytest_fixtures": "pytest"}
+
+
+def extra_for(module: str, *, package: str | None = None) -> str | None:
+    """The extra that installs ``module`` (its top-level name counts), or ``None``.
+
+    ``package`` (``"netrun.oauth"``) picks the extra of that package when several install
+    the module: httpx comes with ``oauth`` for netrun.oauth and with ``llm`` for netrun.llm.
+    """
+    if package in APP_EXTRAS:
+        return APP_EXTRAS[package]
+    top = module.split(".")[0]
+    rows = [dep for dep in INTEGRATION_MATRIX if dep.extra and dep.module.split(".")[0] == top]
+    own = [dep for dep in rows if dep.package == package] or rows
+    if own:
+        return own[0].extra
+    return _PACKAGE_EXTRAS.get(package or "")
 
 
 def distribution_version(distribution: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["LEVELS", "NETRUN_APPS"]
+__all__ = ["APP_EXTRAS", "LEVELS", "NETRUN_APPS"]
 
 #: Each ``netrun.*`` package with its level: a package imports only from its level or below.
 LEVELS: dict[str, int] = {
@@ -24,3 +24,11 @@ LEVELS: dict[str, int] = {
 
 #: The Django apps of the suite, in level order: the ``INSTALLED_APPS`` entries.
 NETRUN_APPS: tuple[str, ...] = tuple(LEVELS)
+
+#: The apps whose package needs an extra to import at all (``pip install "netrun[auth]"``).
+#: Under a base install they are simply not installed: ``netrun doctor`` says which extra
+#: brings each in, and fails only for an app that ``INSTALLED_APPS`` names.
+APP_EXTRAS: dict[str, str] = {
+    "netrun.auth": "auth",
+    "netrun.oauth": "oauth",
+}

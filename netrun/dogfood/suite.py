@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from netrun.core.deps import INTEGRATION_MATRIX, SoftDependency, is_available
+from netrun.core.deps import INTEGRATION_MATRIX, SoftDependency, extra_for, is_available
 from netrun.core.registry import LEVELS
 from netrun.dogfood._report import CheckResult
 from netrun.errors import NetrunException, iter_error_classes
@@ -107,12 +107,16 @@ def import_all(packages: Sequence[str]) -> list[str]:
     A failure is information, not a verdict: Django glue cannot import before settings are
     configured, and optional integrations need their extra.
     """
-    failures: list[str] = []
+    return [f"{module}: {type(error).__name__}: {error}" for module, error in _import_all(packages)]
+
+
+def _import_all(packages: Sequence[str]) -> list[tuple[str, Exception]]:
+    failures: list[tuple[str, Exception]] = []
     for package in packages:
         try:
             root = importlib.import_module(package)
         except Exception as error:
-            failures.append(f"{package}: {type(error).__name__}: {error}")
+            failures.append((package, error))
             continue
         paths = getattr(root, "__path__", None)
         if paths is None:
@@ -123,8 +127,20 @@ def import_all(packages: Sequence[str]) -> list[str]:
             try:
                 importlib.import_module(info.name)
             except Exception as error:
-                failures.append(f"{info.name}: {type(error).__name__}: {error}")
+                failures.append((info.name, error))
     return failures
+
+
+def _not_imported(module: str, error: Exception) -> str:
+    """A detail line: a missing optional dependency says which extra brings it in."""
+    missing = error.name if isinstance(error, ModuleNotFoundError) else None
+    top = (missing or "").split(".")[0]
+    if not top or top == "netrun" or not module.startswith("netrun."):
+        return f"not imported (its exceptions are not checked): {module}: {type(error).__name__}: {error}"
+    package = ".".join(module.split(".")[:2])
+    extra = extra_for(top, package=package)
+    hint = f'pip install "netrun[{extra}]"' if extra else f"pip install {top}"
+    return f"not installed (its exceptions are not checked): {module} needs {top}: {hint}"
 
 
 def _python_files(roots: Iterable[Path], exclude: Iterable[str] = ()) -> Iterator[Path]:
@@ -184,7 +200,7 @@ def check_exceptions(
     """
     scope = list(dict.fromkeys(["netrun", *packages]))
     details: list[str] = []
-    not_imported = import_all(scope) if classes is None else []
+    not_imported = _import_all(scope) if classes is None else []
     candidates = list(iter_error_classes()) if classes is None else list(classes)
     in_scope = [cls for cls in candidates if _in_scope(cls.__module__, scope)]
     problems: list[str] = []
@@ -215,7 +231,7 @@ def check_exceptions(
     details += problems
     details += [f"not a NetrunException: {stray}" for stray in strays]
     details += [f"sanctioned: {where}: {why}" for where, why in allowed]
-    details += [f"not imported (its exceptions are not checked): {item}" for item in not_imported]
+    details += [_not_imported(module, error) for module, error in not_imported]
     if problems:
         return CheckResult("exceptions", "fail", f"{len(problems)} problem(s)", details)
     summary = f"{len(in_scope)} NetrunException classes, {len(owners)} unique error codes"
