@@ -9,7 +9,9 @@ variables of the test process that would configure them are removed.
 The same requests (``_quickstart_client.py``) then go to the app under FastAPI's
 ``TestClient`` and to the app served by uvicorn on a free 127.0.0.1 port; both must answer
 with the correlation ID header, the error envelope on a 404 and on an auth failure, a 429
-after the limit, and JSON log lines carrying the correlation ID.
+after the limit, and JSON log lines carrying the correlation ID. The page's ``curl`` lines,
+run by bash against a fresh server, answer what their comments say; its ``test_main.py``
+passes under pytest.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import re
 import shlex
 import subprocess
 import sys
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,7 @@ from typing import Any
 import pytest
 
 from tests.docs._quickstart_client import CORRELATION_ID
-from tests.logging._servers import free_port, running
+from tests.logging._servers import Output, free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -203,6 +206,14 @@ def _run_client(quickstart: Quickstart, *base_url: str) -> tuple[dict[str, Any],
     return json.loads(out.read_text()), done.stdout
 
 
+def _serve(quickstart: Quickstart, port: int) -> AbstractContextManager[Output]:
+    """The page's uvicorn command, on 127.0.0.1:``port``; stopped when the block ends."""
+    program, *arguments = quickstart.uvicorn
+    assert program == "uvicorn"
+    command = [sys.executable, "-m", "uvicorn", *arguments, "--host", "127.0.0.1"]
+    return running([*command, "--port", str(port)], quickstart.env, quickstart.folder, port)
+
+
 def test_the_quickstart_under_testclient(quickstart: Quickstart) -> None:
     answers, output = _run_client(quickstart)
     _assert_answers_and_logs(answers, output)
@@ -210,13 +221,36 @@ def test_the_quickstart_under_testclient(quickstart: Quickstart) -> None:
 
 def test_the_quickstart_served_by_uvicorn(quickstart: Quickstart) -> None:
     port = free_port()
-    program, *arguments = quickstart.uvicorn
-    assert program == "uvicorn"
-    command = [sys.executable, "-m", "uvicorn", *arguments, "--host", "127.0.0.1"]
-    with running([*command, "--port", str(port)], quickstart.env, quickstart.folder, port) as out:
+    with _serve(quickstart, port) as out:
         answers, _ = _run_client(quickstart, f"http://127.0.0.1:{port}")
     _assert_answers_and_logs(answers, out.text)
     assert "Uvicorn running on http://127.0.0.1" in out.text  # it was the real server
+
+
+def test_the_try_it_commands_answer_as_the_page_says(quickstart: Quickstart) -> None:
+    blocks = fenced_blocks(PAGE.read_text(encoding="utf-8"))
+    tries = [block for block in blocks if block.info == "bash" and "curl " in block.source]
+    assert len(tries) == 1, "docs/fastapi.md needs one bash block of curl commands"
+    source = tries[0].source
+    # Each curl line says what it answers: "# 200", "# 401 envelope", ... (curl -i prints no
+    # newline after a body, so a status line may follow one on the same line.)
+    expected = [int(code) for code in re.findall(r"^curl .*# (\d{3})\b", source, re.MULTILINE)]
+    assert expected == [200, 401, 404]
+    port = free_port()
+    with _serve(quickstart, port):
+        done = subprocess.run(
+            ["bash", "-c", "set -eu\n" + source.replace("127.0.0.1:8000", f"127.0.0.1:{port}")],
+            env=quickstart.env,
+            cwd=quickstart.folder,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    statuses = [int(code) for code in re.findall(r"HTTP/1\.1 (\d{3}) ", done.stdout)]
+    assert statuses == expected, done.stdout
+    assert done.stdout.count('"correlation_id"') == 2, done.stdout  # the two error envelopes
 
 
 def test_the_quickstarts_own_tests_pass(quickstart: Quickstart) -> None:
