@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -121,3 +122,49 @@ def doctor(as_json: bool, settings: str | None, pythonpath: str, no_checks: bool
     click.echo(json.dumps(report, indent=2) if as_json else render_text(report))
     if not report["ok"]:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--apps",
+    metavar="NAMES",
+    help="Comma-separated apps (auth,rbac,llm,...), 'all', or 'default' (the common stack).",
+)
+@click.option(
+    "--write",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=(
+        "Append the settings block to this settings file, or create it (a netrun_settings.py "
+        "to import at the end of settings.py); refused when the file already has one."
+    ),
+)
+def init(apps: str | None, target: Path | None) -> None:
+    """Print the settings block and the urls.py of a project for the apps chosen.
+
+    The default selection is the common stack that docs/getting-started.md shows.
+    """
+    from netrun.core._starter import parse_apps, settings_block, urls_module, write_block
+
+    try:
+        chosen = parse_apps(apps)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--apps") from error
+    if target is None:
+        click.echo(
+            f"# settings.py\n{settings_block(chosen)}\n# urls.py\n{urls_module(chosen)}", nl=False
+        )
+        return
+    try:
+        created = write_block(target, chosen)
+    except FileExistsError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"{'Created' if created else 'Appended the netrun settings block to'} {target}.", err=True
+    )
+    if created:
+        click.echo(
+            f"Import it at the end of settings.py: from .{target.stem} import *  # noqa: F403",
+            err=True,
+        )
+    click.echo(f"Then make urls.py:\n{urls_module(chosen)}", nl=False)
