@@ -164,3 +164,20 @@ def test_rows_without_a_tenant_stop_the_migration_and_nothing_is_half_applied(
     env.manage("migrate", "--database", "owner", "-v", "0")
     assert _tenants(env) == {**EXPECTED, 6: GLOBEX, 7: GLOBEX}
     assert _applied(env)[-1] == MIGRATION.removesuffix(".py")
+
+
+def test_a_rule_naming_no_existing_tenant_stops_the_migration(retro_env: RetroEnv) -> None:
+    env = retro_env
+    env.make_invoice_tenant_scoped()
+    env.manage(
+        "netrun_rbac_retrofit", "retroapp.Invoice", "--tenant-from", "retroapp.rules.no_such_tenant"
+    )
+    failed = env.manage("migrate", "--database", "owner", "-v", "0", check=False)
+    assert failed.returncode != 0
+    assert (
+        "RetrofitError: Tenant rule 'retroapp.rules.no_such_tenant' returned "
+        "UUID('00000000-0000-0000-0000-000000000001') for retroapp.Invoice 1: "
+        "no netrun_rbac.Tenant has that primary key."
+    ) in failed.stderr
+    assert not _has_tenant_column(env)
+    assert _applied(env) == ["0001_initial", "0002_netrun_rls"]

@@ -87,8 +87,8 @@ class TenantBackfillError(Exception):
         more = ", ..." if count > len(self.first_pks) else ""
         super().__init__(
             f"{count} {model} row(s) get no tenant from the rule {rule!r} (primary keys "
-            f"{shown}{more}). Give them one (or delete them), then migrate again: the "
-            "migration's transaction was rolled back, the table is as it was."
+            f"{shown}{more}). Give them one (or delete them) and migrate again: an atomic "
+            "migration (PostgreSQL, SQLite) leaves the table as it was."
         )
 
 

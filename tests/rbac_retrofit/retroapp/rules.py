@@ -12,3 +12,8 @@ TENANTS = {"acme": ACME, "globex": GLOBEX}
 
 def tenant_by_slug(invoice: Any) -> uuid.UUID | None:
     return TENANTS.get(invoice.customer_slug)
+
+
+def no_such_tenant(invoice: Any) -> uuid.UUID:
+    """A broken rule: a tenant ID no tenant has."""
+    return uuid.UUID(int=invoice.pk)
