@@ -24,9 +24,11 @@ class NetrunRbacConfig(AppConfig):
             check_managers,
             check_middleware,
             check_strategies,
+            check_tenant_cache,
             check_tenant_model,
             check_tenant_scope,
         )
+        from netrun.rbac.middleware import connect_invalidation
         from netrun.rbac.receivers import guard_m2m_links
 
         checks.register(check_tenant_model)
@@ -35,7 +37,10 @@ class NetrunRbacConfig(AppConfig):
         checks.register(check_middleware)
         checks.register(check_backends)
         checks.register(check_tenant_scope)
+        checks.register(check_tenant_cache)
         m2m_changed.connect(guard_m2m_links, dispatch_uid="netrun_rbac_guard_m2m_links")
+        # A saved or deleted tenant or membership clears TenantMiddleware's cache everywhere.
+        connect_invalidation()
         # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
         connect_settings_receiver()
         # The permission checker is built from NETRUN_RBAC_BACKENDS.

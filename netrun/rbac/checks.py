@@ -17,6 +17,13 @@ ID                    Reported when
                       cursors (``DISABLE_SERVER_SIDE_CURSORS`` is not ``True``): a ``WITH
                       HOLD`` cursor outlives its transaction, so a transaction pooler serves
                       its rows on another client's server session
+``netrun.rbac.E010``  ``NETRUN_RBAC_TENANT_CACHE_SIZE`` is negative
+``netrun.rbac.E011``  ``NETRUN_RBAC_TENANT_CACHE_TTL`` is not a number of seconds above 0 and
+                      at most 300 (the cache stays off meanwhile)
+``netrun.rbac.E012``  ``NETRUN_RBAC_TENANT_CACHE_ALIAS`` names a cache missing from ``CACHES``
+``netrun.rbac.W008``  production, ``TenantMiddleware`` installed, and the tenant cache's
+                      generation is per process (no alias, or a ``LocMemCache``): another
+                      process's deactivation is seen only after the TTL
 ``netrun.rbac.W007``  session scope with ``NETRUN_RBAC_TENANT_SESSION_CHECK = "off"``: nothing
                       notices a transaction pooler, which serves one tenant's queries with
                       another tenant's setting
@@ -46,6 +53,7 @@ __all__ = [
     "check_managers",
     "check_middleware",
     "check_strategies",
+    "check_tenant_cache",
     "check_tenant_model",
     "check_tenant_scope",
 ]
@@ -223,6 +231,64 @@ def check_tenant_scope(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
                 hint='Keep "auto" (free without a pooler), or set NETRUN_RBAC_TENANT_SCOPE = '
                 '"transaction" behind a transaction pooler.',
                 id="netrun.rbac.W007",
+            )
+        )
+    return messages
+
+
+PER_PROCESS_CACHES = ("LocMemCache", "DummyCache")
+
+
+def check_tenant_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from netrun.rbac.conf import TENANT_CACHE_MAX_TTL, conf
+
+    try:
+        size, ttl, alias = conf.tenant_cache_size, conf.tenant_cache_ttl, conf.tenant_cache_alias
+    except NetrunException:
+        return []  # settings that do not validate are netrun.config.E007
+    messages: list[CheckMessage] = []
+    if size < 0:
+        messages.append(
+            Error(
+                f"NETRUN_RBAC_TENANT_CACHE_SIZE must be 0 (off) or more; got {size!r}.",
+                id="netrun.rbac.E010",
+            )
+        )
+    # "not 0 < ttl" also catches NaN.
+    if not 0 < ttl <= TENANT_CACHE_MAX_TTL:
+        messages.append(
+            Error(
+                f"NETRUN_RBAC_TENANT_CACHE_TTL must be above 0 and at most "
+                f"{TENANT_CACHE_MAX_TTL:g} seconds; got {ttl!r}. The tenant cache is off "
+                "until it is.",
+                hint="It bounds how long a change no signal reports (QuerySet.update(), raw "
+                "SQL) goes unseen; set NETRUN_RBAC_TENANT_CACHE_SIZE = 0 to turn the cache off.",
+                id="netrun.rbac.E011",
+            )
+        )
+    caches: dict[str, dict[str, Any]] = getattr(settings, "CACHES", {}) or {}
+    if alias is not None and alias not in caches:
+        messages.append(
+            Error(
+                f"NETRUN_RBAC_TENANT_CACHE_ALIAS {alias!r} is not in CACHES.",
+                hint="Name a cache every process shares (Redis), or None to rely on the TTL.",
+                id="netrun.rbac.E012",
+            )
+        )
+        return messages
+    backend = str(caches.get(alias, {}).get("BACKEND", "")) if alias is not None else ""
+    per_process = alias is None or backend.endswith(PER_PROCESS_CACHES)
+    installed = MIDDLEWARE_PATH in (getattr(settings, "MIDDLEWARE", None) or [])
+    if size > 0 and per_process and installed and conf.is_production:
+        messages.append(
+            Warning(
+                "TenantMiddleware's cache compares a per-process generation: a tenant or "
+                "membership another process deactivates or deletes is still accepted here "
+                f"for up to NETRUN_RBAC_TENANT_CACHE_TTL ({ttl:g} s).",
+                hint="Point NETRUN_RBAC_TENANT_CACHE_ALIAS at a cache every process shares "
+                "(django.core.cache.backends.redis.RedisCache), or set "
+                "NETRUN_RBAC_TENANT_CACHE_SIZE = 0.",
+                id="netrun.rbac.W008",
             )
         )
     return messages

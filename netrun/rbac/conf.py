@@ -16,6 +16,15 @@ Each field reads (highest first) an explicit argument, the flat Django setting
 * ``NETRUN_RBAC_OWNER_ALIASES``: database aliases that bypass tenancy (the scanner flags
   ``.using()`` to them); ``["owner", "admin", "migrations"]``.
 
+``TenantMiddleware``'s cache of tenants and memberships (:mod:`netrun.rbac._tenant_cache`):
+
+* ``NETRUN_RBAC_TENANT_CACHE_SIZE``: entries per process; ``1024``; ``0`` turns it off.
+* ``NETRUN_RBAC_TENANT_CACHE_TTL``: seconds an entry lives at most (the bound for changes no
+  signal reports: ``QuerySet.update()``, raw SQL, another service); ``5``.
+* ``NETRUN_RBAC_TENANT_CACHE_ALIAS``: the Django cache holding the generation every process
+  compares per request, so a change saved anywhere is seen by the next request everywhere;
+  ``"default"``; ``None``: per process only (other processes notice within the TTL).
+
 PostgreSQL row-level security (:mod:`netrun.rbac.db`):
 
 * ``NETRUN_RBAC_RLS_APP_ROLE``: the role the tenant policy is ``TO``; ``None`` (``PUBLIC``).
@@ -50,6 +59,7 @@ __all__ = [
     "DEFAULT_BACKENDS",
     "SESSION_CHECKS",
     "STRATEGIES",
+    "TENANT_CACHE_MAX_TTL",
     "TENANT_SCOPES",
     "RBACConfig",
     "conf",
@@ -61,6 +71,9 @@ STRATEGIES = ("jwt", "session", "header", "subdomain")
 TENANT_SCOPES = ("session", "transaction")
 #: Values of ``NETRUN_RBAC_TENANT_SESSION_CHECK``.
 SESSION_CHECKS = ("auto", "always", "off")
+#: The longest ``NETRUN_RBAC_TENANT_CACHE_TTL`` accepted: a deactivated tenant that no signal
+#: reported must not be served for longer than this.
+TENANT_CACHE_MAX_TTL = 300.0
 
 DEFAULT_BACKENDS = [
     "netrun.rbac.backends.RoleBackend",
@@ -104,6 +117,15 @@ class RBACConfig(BaseConfig):
     # name it and the database backend refuses it (checked_tenant_scope()).
     tenant_scope: str = Field("session", description="session or transaction.")
     tenant_session_check: str = Field("auto", description="auto, always or off.")
+    # Plain numbers, not constrained ones: a bad value is netrun.rbac.E010/E011, and the
+    # middleware then runs without the cache rather than with a wrong one.
+    tenant_cache_size: int = Field(
+        1024, description="Tenants and memberships cached per process; 0 turns it off."
+    )
+    tenant_cache_ttl: float = Field(5.0, description="Seconds a cached entry lives at most.")
+    tenant_cache_alias: str | None = Field(
+        "default", description="Django cache of the cross-process generation; None: TTL only."
+    )
 
     @field_validator(
         "rls_app_role", "rls_cross_tenant_role", "rls_database", "rls_owner_database", mode="before"
@@ -113,6 +135,16 @@ class RBACConfig(BaseConfig):
         if value is None or value == "":
             return cls.model_fields[str(info.field_name)].default
         return value
+
+    @field_validator("tenant_cache_alias", mode="before")
+    @classmethod
+    def _blank_alias_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    def tenant_cache_usable(self) -> bool:
+        """True when the cache is on and its size and TTL are sane (else it stays off)."""
+        size, ttl = self.tenant_cache_size, self.tenant_cache_ttl
+        return size > 0 and 0 < ttl <= TENANT_CACHE_MAX_TTL
 
     def checked_tenant_scope(self) -> str:
         """``tenant_scope``; :class:`ConfigurationError` when it is not one of the scopes."""

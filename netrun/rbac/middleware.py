@@ -24,11 +24,16 @@ inactive tenant is a 403 saying so only to its members and to a token naming it;
 :mod:`netrun.core.context` for the request (its canonical ID, even when a slug named it) and
 put on ``request.tenant``; the previous context is restored afterwards. A request that names
 no tenant runs with none, so tenant-scoped queries fail closed.
+
+Tenants and memberships found are cached per process (:mod:`netrun.rbac._tenant_cache`):
+a save or delete of a tenant or membership anywhere is seen by the next request, and
+anything else (``QuerySet.update()``, raw SQL) within ``NETRUN_RBAC_TENANT_CACHE_TTL``.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -37,17 +42,27 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
+from netrun.config import get_settings
 from netrun.core.context import tenant_context
 from netrun.core.middleware import AsyncGetResponse, GetResponse, HybridMiddleware
 from netrun.errors import NetrunException, ResourceNotFoundError, TenantAccessDeniedError
 from netrun.errors.django import error_response
 from netrun.logging import get_logger
+from netrun.rbac._tenant_cache import MISSING, TenantCache
 from netrun.rbac.access import membership_for
-from netrun.rbac.conf import conf
+from netrun.rbac.conf import RBACConfig, conf
 from netrun.rbac.signals import tenant_resolved
 from netrun.rbac.swapping import get_tenant_model
 
-__all__ = ["TenantMiddleware", "lookup_tenant", "resolve_tenant"]
+__all__ = [
+    "TenantMiddleware",
+    "clear_tenant_cache",
+    "connect_invalidation",
+    "invalidate_on_change",
+    "lookup_tenant",
+    "resolve_tenant",
+    "tenant_cache",
+]
 
 logger = get_logger("netrun.rbac")
 
@@ -95,8 +110,130 @@ STRATEGY_FUNCTIONS: dict[str, Callable[[HttpRequest], str | None]] = {
 }
 
 
+# ----------------------------------------------------------------------------- the cache
+
+
+def _copied(value: Any) -> Any:
+    """A model instance's own copy (field values and ``_state``, no related cache); else as is."""
+    state = getattr(value, "_state", None)
+    if state is None:
+        return value
+    from django.db.models.base import ModelState
+
+    clone = value.__class__.__new__(value.__class__)
+    clone.__dict__.update(value.__dict__)
+    clone._state = ModelState()
+    clone._state.db = state.db
+    clone._state.adding = state.adding
+    return clone
+
+
+def _shared_store(alias: str | None) -> Callable[[], Any]:
+    """The Django cache of the generation, or ``None`` when it would live in this process.
+
+    A ``LocMemCache`` generation tells nothing the in-process receivers did not, so it is
+    not read (a ``DummyCache`` is: it keeps nothing, so nothing is answered from memory).
+    Looked up per call: ``override_settings(CACHES=...)`` takes effect at once.
+    """
+
+    def store() -> Any:
+        if alias is None:
+            return None
+        from django.core.cache import caches
+        from django.core.cache.backends.locmem import LocMemCache
+
+        found = caches[alias]
+        return None if isinstance(found, LocMemCache) else found
+
+    return store
+
+
+_cache: tuple[RBACConfig, TenantCache | None] | None = None
+_cache_lock = threading.Lock()
+
+
+def tenant_cache() -> TenantCache | None:
+    """The process's tenant cache, built from settings (again when they change); ``None``: off."""
+    global _cache
+    config = get_settings(RBACConfig)
+    current = _cache
+    if current is not None and current[0] is config:
+        return current[1]
+    with _cache_lock:
+        if _cache is None or _cache[0] is not config:
+            built = None
+            # A bad size or TTL is netrun.rbac.E010/E011; meanwhile the database decides.
+            if config.tenant_cache_usable():
+                built = TenantCache(
+                    size=config.tenant_cache_size,
+                    ttl=config.tenant_cache_ttl,
+                    shared_store=_shared_store(config.tenant_cache_alias),
+                    copy=_copied,
+                )
+            _cache = (config, built)
+        return _cache[1]
+
+
+def clear_tenant_cache() -> None:
+    """Forget cached tenants and memberships in every process (after a bulk ``update()``)."""
+    cache = tenant_cache()
+    if cache is not None:
+        cache.invalidate()
+
+
+def invalidate_on_change(sender: Any, **kwargs: Any) -> None:
+    """``post_save``/``post_delete`` receiver of the tenant model and ``Membership``."""
+    from django.db import transaction
+
+    cache = tenant_cache()
+    if cache is None:
+        return
+    cache.invalidate()
+    # Again once the change is visible to others: a process that read the new generation
+    # before the commit may have cached the old row under it.
+    transaction.on_commit(cache.invalidate, using=kwargs.get("using"))
+
+
+def connect_invalidation() -> None:
+    """Connect :func:`invalidate_on_change` (called by ``NetrunRbacConfig.ready()``)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from netrun.rbac.models import Membership
+
+    try:
+        tenant_model = get_tenant_model()
+    except (LookupError, ValueError):
+        tenant_model = None  # netrun.rbac.E001/E002 say why
+    for model in (tenant_model, Membership):
+        if model is None:
+            continue
+        for signal, name in ((post_save, "save"), (post_delete, "delete")):
+            signal.connect(
+                invalidate_on_change,
+                sender=model,
+                dispatch_uid=f"netrun_rbac_tenant_cache_{name}_{model._meta.label}",
+            )
+
+
 def lookup_tenant(value: str) -> Any:
-    """The tenant whose primary key or slug is ``value``, or ``None``."""
+    """The tenant whose primary key or slug is ``value``, or ``None`` (cached when found)."""
+    cache = tenant_cache()
+    return _lookup(value, cache, cache.generation() if cache is not None else None)
+
+
+def _lookup(value: str, cache: TenantCache | None, generation: str | None) -> Any:
+    if cache is None:
+        return _query_tenant(value)
+    key = ("tenant", value)
+    tenant = cache.get(key, generation)
+    if tenant is MISSING:
+        tenant = _query_tenant(value)
+        if tenant is not None:
+            cache.put(key, generation, tenant)
+    return tenant
+
+
+def _query_tenant(value: str) -> Any:
     model = get_tenant_model()
     try:
         pk = model._meta.pk.to_python(value)
@@ -109,11 +246,24 @@ def lookup_tenant(value: str) -> Any:
     return model._default_manager.filter(slug=value).first()
 
 
-def _is_member(request: HttpRequest, tenant: Any) -> bool:
+def _is_member(
+    request: HttpRequest, tenant: Any, cache: TenantCache | None, generation: str | None
+) -> bool:
     user = getattr(request, "user", None)
-    return bool(getattr(user, "is_authenticated", False)) and (
-        membership_for(user, tenant.pk) is not None
-    )
+    if not getattr(user, "is_authenticated", False):
+        return False
+    user_pk = getattr(user, "pk", None)
+    if cache is None or user_pk is None:
+        return membership_for(user, tenant.pk) is not None
+    # The user's class is part of the key: a token's stateless user and a database user
+    # may share a pk. Only "is a member" is cached; a refusal asks again next time.
+    key = ("member", type(user), user_pk, tenant.pk)
+    if cache.get(key, generation) is True:
+        return True
+    member = membership_for(user, tenant.pk) is not None
+    if member:
+        cache.put(key, generation, True)
+    return member
 
 
 def resolve_tenant(request: HttpRequest) -> Any:
@@ -131,17 +281,20 @@ def resolve_tenant(request: HttpRequest) -> Any:
         return None
     strategy, value = named[0]
     trusted = strategy == "jwt"
-    tenant = lookup_tenant(value)
+    # One generation per request: every answer below comes from the same state.
+    cache = tenant_cache()
+    generation = cache.generation() if cache is not None else None
+    tenant = _lookup(value, cache, generation)
     if tenant is None:
         logger.warning("rbac_tenant_unknown", strategy=strategy)
         if trusted:
             raise ResourceNotFoundError("Unknown tenant.", resource="tenant")
         raise TenantAccessDeniedError()
-    if not trusted and not _is_member(request, tenant):
+    if not trusted and not _is_member(request, tenant, cache, generation):
         logger.warning("rbac_tenant_not_member", strategy=strategy, tenant_id=str(tenant.pk))
         raise TenantAccessDeniedError()
     for other_strategy, other_value in named[1:]:
-        other = lookup_tenant(other_value)
+        other = _lookup(other_value, cache, generation)
         if other is None or other.pk != tenant.pk:
             logger.warning("rbac_tenant_conflict", strategy=strategy, other=other_strategy)
             raise TenantAccessDeniedError()
