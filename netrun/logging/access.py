@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import threading
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any, Final
 from urllib.parse import unquote_plus
@@ -33,8 +34,10 @@ from netrun.logging.redaction import REDACTED, Redactor, redact_text
 
 __all__ = [
     "ACCESS_LOGGERS",
+    "AccessCorrelationFilter",
     "RedactingAccessFilter",
     "install_access_filters",
+    "note_served_correlation_id",
     "redact_access_text",
     "uvicorn_log_config",
 ]
@@ -130,8 +133,42 @@ class RedactingAccessFilter(logging.Filter):
         return self._redact_value(value)
 
 
+#: The access loggers that log in the thread that served the request, after the response:
+#: :class:`AccessCorrelationFilter` gives their lines the request's correlation ID.
+THREAD_ACCESS_LOGGERS: Final = ("django.server",)
+
+# The correlation ID of the response this thread served last, until its access line takes it.
+_served = threading.local()
+
+
+def note_served_correlation_id(correlation_id: str | None) -> None:
+    """Record the correlation ID of the response this thread has just produced.
+
+    The correlation middleware calls it: runserver writes its access line after the
+    response, in the same thread, when the request's context is already restored.
+    """
+    _served.correlation_id = correlation_id
+
+
+class AccessCorrelationFilter(logging.Filter):
+    """Give an access record the correlation ID of the request it reports.
+
+    Sets ``record.correlation_id`` to the ID :func:`note_served_correlation_id` recorded in
+    this thread, or ``None`` when no request of this thread passed the correlation
+    middleware (a static file runserver serves itself): the line then carries no ID rather
+    than the process's, which would be wrong. Each ID is used once.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "correlation_id"):
+            record.correlation_id = getattr(_served, "correlation_id", None)
+        _served.correlation_id = None
+        return True
+
+
 def install_access_filters(names: Iterable[str] = ACCESS_LOGGERS) -> None:
-    """Attach one :class:`RedactingAccessFilter` to each access logger (idempotent).
+    """Attach one :class:`RedactingAccessFilter` to each access logger (idempotent), and an
+    :class:`AccessCorrelationFilter` to runserver's.
 
     A logger's filters survive ``dictConfig`` (it replaces handlers, not filters), so this
     holds whether the server configures its logging before or after it runs.
@@ -140,6 +177,10 @@ def install_access_filters(names: Iterable[str] = ACCESS_LOGGERS) -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(item, RedactingAccessFilter) for item in logger.filters):
             logger.addFilter(RedactingAccessFilter())
+        if name in THREAD_ACCESS_LOGGERS and not any(
+            isinstance(item, AccessCorrelationFilter) for item in logger.filters
+        ):
+            logger.addFilter(AccessCorrelationFilter())
 
 
 def uvicorn_log_config() -> dict[str, Any]:

@@ -55,8 +55,15 @@ def add_request_correlation_id(logger: object, method_name: str, event_dict: Any
     request in the record's ``extra``: that keeps those lines in their request's stream.
     """
     record = event_dict.get("_record")
+    if "correlation_id" in event_dict or record is None:
+        return event_dict
+    if "correlation_id" in vars(record):
+        # An access line (netrun.logging.access.AccessCorrelationFilter): its request's ID,
+        # or None for a request that had none, never the process's ID.
+        event_dict["correlation_id"] = vars(record)["correlation_id"]
+        return event_dict
     correlation_id = getattr(getattr(record, "request", None), "correlation_id", None)
-    if isinstance(correlation_id, str) and "correlation_id" not in event_dict:
+    if isinstance(correlation_id, str):
         event_dict["correlation_id"] = correlation_id
     return event_dict
 
@@ -73,7 +80,14 @@ def foreign_pre_chain(app_name: str | None = None, environment: str | None = Non
     ]
     if app_name or environment:
         chain.append(AddAppInfo(app_name, environment))
+    chain.append(_drop_unknown_correlation_id)
     return chain
+
+
+def _drop_unknown_correlation_id(logger: object, method_name: str, event_dict: Any) -> Any:
+    if "correlation_id" in event_dict and event_dict["correlation_id"] is None:
+        del event_dict["correlation_id"]
+    return event_dict
 
 
 def renderer(enable_json: bool) -> Processor:

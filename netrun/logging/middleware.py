@@ -24,6 +24,8 @@ from netrun.core.context import bind, current_tenant_id, current_user_id
 from netrun.core.middleware import AsyncGetResponse, GetResponse, HybridMiddleware
 from netrun.logging._config import get_logger
 from netrun.logging._http import RESPONSE_HEADER, IncomingIds, elapsed_ms, read_incoming_ids
+from netrun.logging.access import note_served_correlation_id
+from netrun.logging.autoconfig import take_over_django_loggers
 from netrun.logging.conf import conf
 
 __all__ = ["CorrelationIdMiddleware"]
@@ -80,6 +82,9 @@ class CorrelationIdMiddleware(HybridMiddleware):
         super().__init__(get_response)
         # Read once per middleware instance, i.e. once per handler, never per request.
         self.request_events = conf.request_events
+        # Building the handler follows get_wsgi_application()'s django.setup(), which gives
+        # Django its default console handlers back: hand them to netrun again.
+        take_over_django_loggers()
 
     def handle(self, request: HttpRequest, get_response: GetResponse) -> HttpResponseBase:
         ids = self._start(request)
@@ -88,7 +93,10 @@ class CorrelationIdMiddleware(HybridMiddleware):
             with bind(correlation_id=ids.correlation_id, trace=ids.trace):
                 self._log_started(request)
                 response = get_response(request)
-                return self._finish(request, response, ids)
+                response = self._finish(request, response, ids)
+            # runserver logs its access line in this thread once the context is restored.
+            note_served_correlation_id(ids.correlation_id)
+            return response
         finally:
             _restore_bound_context(saved)
 
