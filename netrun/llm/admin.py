@@ -7,20 +7,35 @@ other staff only those of the tenants they administer (``netrun.rbac``'s members
 :class:`netrun.rbac.admin.TenantIdScopedAdmin`), and cannot name another tenant. Without
 ``netrun.rbac`` installed there is no way to know a staff user's tenant, so only superusers
 see these rows. Price overrides are global: staff may view them, superusers only change them.
+
+Tenants are shown by name (the tenant model's, with ``netrun.rbac``), never by their ID. The
+spend dashboard is a page of the admin site (:class:`DashboardAdmin`), at
+``admin/netrun_llm/dashboard/`` and on the admin index.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from netrun.llm.admin_dashboard import (
+    format_percent,
+    format_usd,
+    render_dashboard,
+    tenant_choices,
+    tenant_ids_named,
+    tenant_labels,
+)
 from netrun.llm.budgets.base import Period, from_micros
 from netrun.llm.models import (
     BudgetSpend,
@@ -29,8 +44,16 @@ from netrun.llm.models import (
     TenantPolicyRecord,
     current_spend,
 )
+from netrun.llm.telemetry_models import Dashboard
 
-__all__ = ["BudgetSpendAdmin", "LLMPriceOverrideAdmin", "TenantPolicyRecordAdmin", "spend_bar"]
+__all__ = [
+    "BudgetSpendAdmin",
+    "DashboardAdmin",
+    "LLMPriceOverrideAdmin",
+    "TenantNameMixin",
+    "TenantPolicyRecordAdmin",
+    "spend_bar",
+]
 
 
 class _SuperuserWritesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -65,17 +88,68 @@ else:
 
 
 def spend_bar(spent: Decimal, limit: Decimal | None) -> SafeString:
-    """``<progress>`` of spent against limit, with the amounts as text (no JavaScript, no CDN)."""
+    """``<progress>`` of spent against limit, with the amounts as text (no JavaScript, no CDN).
+
+    Amounts are written for their size (``0.0005``, never ``0.00`` for some spend)."""
     if limit is None:
-        return format_html("{} USD (no limit)", f"{spent:.2f}")
-    percent = 100 if limit == 0 else min(100, int(spent * 100 / limit))
+        return format_html("{} USD (no limit)", format_usd(spent))
+    share = 100.0 if limit == 0 else float(spent * 100 / limit)
     return format_html(
-        '<progress value="{}" max="100" title="{}%"></progress> {} / {} USD',
-        percent,
-        percent,
-        f"{spent:.2f}",
-        f"{limit:.2f}",
+        '<progress value="{}" max="100" title="{}"></progress> {} / {} USD',
+        min(100, int(share)),
+        format_percent(share),
+        format_usd(spent),
+        format_usd(limit),
     )
+
+
+@dataclass(frozen=True)
+class _Named:
+    pk: Any
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class TenantNameMixin:
+    """A ``tenant`` column that shows each row's tenant by name, one query per page."""
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)  # type: ignore[misc]
+        rows = list(changelist.result_list)
+        names = tenant_labels(row.tenant_id for row in rows)
+        for row in rows:  # on the page's own rows: no state shared between requests
+            row.netrun_tenant_name = names.get(row.tenant_id, row.tenant_id)
+        return changelist
+
+    #: How a row reads where the admin would print the model's ``__str__`` (its ID).
+    row_label = "{tenant}"
+
+    def action_checkbox(self, obj: Any) -> Any:
+        # The checkbox's aria-label reads str(obj): give it the tenant's name, not its ID.
+        named = _Named(obj.pk, self.row_label.format(tenant=self.tenant(obj), row=obj))
+        return super().action_checkbox(named)  # type: ignore[misc]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        # The list shows names, so a search by name (or slug) must find the rows too; the
+        # queryset is already limited to the user's tenants.
+        found, may_have_duplicates = super().get_search_results(  # type: ignore[misc]
+            request, queryset, search_term
+        )
+        ids = tenant_ids_named(search_term)
+        if ids:
+            found = found | queryset.filter(tenant_id__in=ids)
+        return found, may_have_duplicates
+
+    @admin.display(description="tenant", ordering="tenant_id")
+    def tenant(self, obj: Any) -> str:
+        name = getattr(obj, "netrun_tenant_name", None)
+        if name is None:
+            name = tenant_labels([obj.tenant_id]).get(obj.tenant_id, obj.tenant_id)
+        return str(name)
 
 
 class ProviderRuleInline(admin.StackedInline):  # type: ignore[type-arg]
@@ -84,12 +158,52 @@ class ProviderRuleInline(admin.StackedInline):  # type: ignore[type-arg]
 
 
 @admin.register(TenantPolicyRecord)
-class TenantPolicyRecordAdmin(TenantRowsAdmin):
-    list_display = ("tenant_id", "today", "this_month", "fallback_to_local", "updated_at")
+class TenantPolicyRecordAdmin(TenantNameMixin, TenantRowsAdmin):
+    list_display = ("tenant", "today", "this_month", "fallback_to_local", "updated_at")
+    row_label = "LLM policy of {tenant}"
     search_fields = ("tenant_id",)
     list_filter = ("fallback_to_local", "require_reason")
-    readonly_fields = ("today", "this_month", "updated_at")
+    readonly_fields = ("tenant", "today", "this_month", "updated_at")
     inlines = (ProviderRuleInline,)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        field = form.base_fields.get("tenant_id")
+        if not request.user.is_superuser or not isinstance(field, forms.CharField):
+            return form  # other staff already pick among their tenants, by name
+        choices = tenant_choices()
+        if not choices:
+            return form  # no tenant model or no tenant yet: the ID as text
+        current = getattr(obj, "tenant_id", "")
+        if current and current not in dict(choices):
+            choices.append((current, tenant_labels([current])[current]))
+        form.base_fields["tenant_id"] = forms.ChoiceField(
+            choices=[("", "---------"), *choices],
+            label=field.label,
+            help_text="The tenant, by name.",
+        )
+        return form
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> Any:
+        # The page's heading and breadcrumbs name the tenant, not its ID (the model's
+        # __str__ cannot: it would query the tenant table each time it is called).
+        record = self.get_object(request, object_id) if object_id else None
+        if record is not None:
+            name = self.tenant(record)
+            extra_context = {
+                "subtitle": f"LLM policy of {name}",
+                "tenant_name": name,
+                **(extra_context or {}),
+            }
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def _spent(self, obj: TenantPolicyRecord, period: Period) -> Decimal:
         row = current_spend(obj.tenant_id, obj.timezone).get(period)
@@ -105,21 +219,22 @@ class TenantPolicyRecordAdmin(TenantRowsAdmin):
 
 
 @admin.register(BudgetSpend)
-class BudgetSpendAdmin(TenantRowsAdmin):
+class BudgetSpendAdmin(TenantNameMixin, TenantRowsAdmin):
     """Read-only: the ledger writes these rows; editing them by hand would falsify a budget."""
 
-    list_display = ("tenant_id", "period", "period_start", "spent", "reserved", "updated_at")
+    row_label = "{tenant} {row.period} {row.period_start}"
+    list_display = ("tenant", "period", "period_start", "spent", "reserved", "updated_at")
     list_filter = ("period",)
     search_fields = ("tenant_id",)
     date_hierarchy = "period_start"
 
     @admin.display(description="spent (USD)", ordering="spent_micros")
-    def spent(self, obj: BudgetSpend) -> Decimal:
-        return obj.spent_usd
+    def spent(self, obj: BudgetSpend) -> str:
+        return format_usd(obj.spent_usd)
 
     @admin.display(description="held (USD)", ordering="reserved_micros")
-    def reserved(self, obj: BudgetSpend) -> Decimal:
-        return obj.reserved_usd
+    def reserved(self, obj: BudgetSpend) -> str:
+        return format_usd(obj.reserved_usd)
 
     def has_add_permission(self, request: HttpRequest, *args: Any, **kwargs: Any) -> bool:
         return False
@@ -178,3 +293,44 @@ class LLMPriceOverrideAdmin(_SuperuserWritesAdmin):
             },
         ),
     )
+
+
+@admin.register(Dashboard)
+class DashboardAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The spend dashboard as a page of the admin site: ``admin/netrun_llm/dashboard/``
+    (``admin:netrun_llm_dashboard``), linked from the admin index as "Spend dashboard".
+
+    Served by the admin's own URLs, so it works wherever the project routes ``admin/``. Any
+    active staff user may open it; superusers see every tenant, other staff only theirs
+    (see :mod:`netrun.llm.admin_dashboard`). Nothing here adds, changes or deletes.
+    """
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.dashboard_view)
+        return [
+            path("", view, name="netrun_llm_dashboard"),
+            # The name the admin index links by.
+            path("", view, name="netrun_llm_dashboard_changelist"),
+        ]
+
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+        return render_dashboard(request, self.admin_site)
+
+    def _staff(self, request: HttpRequest) -> bool:
+        user: Any = request.user
+        return bool(user.is_active and user.is_staff)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._staff(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._staff(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any, **kwargs: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["LLMLatencyHistogram", "LLMUsageHourly", "LLMUsageRecord"]
+__all__ = ["Dashboard", "LLMLatencyHistogram", "LLMUsageHourly", "LLMUsageRecord"]
 
 
 class LLMUsageRecord(models.Model):
@@ -138,3 +138,16 @@ class LLMLatencyHistogram(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dimension} {self.key or '-'} {self.day} bucket {self.bucket}: {self.count}"
+
+
+class Dashboard(LLMUsageRecord):
+    """The admin's spend dashboard: no table of its own. Registered in the admin, this proxy
+    gives the page its URL inside the admin site (``/admin/netrun_llm/dashboard/``, so the
+    admin's catch-all cannot hide it) and its link on the admin index."""
+
+    class Meta:
+        proxy = True
+        app_label = "netrun_llm"
+        verbose_name = "spend dashboard"
+        verbose_name_plural = "spend dashboard"
+        default_permissions = ()  # any staff user may open it; the page scopes what they see

@@ -186,15 +186,17 @@ def test_spend_per_day_is_stacked_by_provider_with_a_legend() -> None:
         r'<rect class="bar" x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"', svg
     )
     assert len(bars) == 3  # nothing drawn for a day without spend
-    # The peak day (4 USD) fills the height (180): anthropic's 1 USD below openai's 3 USD.
+    # The axis tops at 5 USD (the peak day's 4, rounded up): 180 px for 5 USD, so the peak
+    # day stacks anthropic's 1 USD (36 px) and openai's 3 USD (108 px).
     peak_day = [bar for bar in bars if bar[0] == bars[1][0]]
-    assert sorted(float(bar[2]) for bar in peak_day) == [45.0, 135.0]
-    assert "<title>2026-03-10 openai: 3.0000 USD</title>" in svg
+    assert sorted(float(bar[2]) for bar in peak_day) == [36.0, 108.0]
+    assert "<title>2026-03-10 openai: $3.00</title>" in svg
     assert re.findall(r'<g class="legend">.*?<text[^>]*>(\w+)</text>', svg) == [
         "anthropic",
         "openai",
     ]
-    assert "4.00 USD" in svg  # the axis names the peak
+    assert re.findall(r'<text class="tick"[^>]*>([^<]+)</text>', svg) == ["$0.00", "$2.50", "$5.00"]
+    assert re.findall(r'<text class="value"[^>]*>([^<]+)</text>', svg) == ["$1.00", "$4.00"]
     assert "<script" not in svg
 
 
@@ -210,8 +212,8 @@ def test_the_provider_chart_escapes_names_and_handles_no_spend() -> None:
 def test_the_page_draws_spend_per_day_by_provider(seeded: None, admin_user: Any) -> None:
     chart = _section(_page(admin_user, "?days=3"), "provider-spend")
     assert chart.count('class="bar"') == 2  # today: openai and anthropic, stacked
-    assert "openai: 5.0000 USD" in chart
-    assert "anthropic: 0.5000 USD" in chart
+    assert "openai: $5.00" in chart
+    assert "anthropic: $0.50" in chart
 
 
 # ----------------------------------------------------------------------------- tables
