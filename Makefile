@@ -31,10 +31,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(PIP) install --quiet --editable ".[$(EXTRAS)]" --group dev
 	touch $(STAMP)
 
+# `make run PORT=8123` serves on another port (always on 127.0.0.1).
+PORT ?= 8000
+
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: lint contracts types migrations pytest
 
