@@ -5,7 +5,7 @@ dashboard")``), linked from the admin index: nothing to route. For a URL of your
 :func:`llm_dashboard_view` in ``admin.site.admin_view`` and route it before ``admin/`` or
 outside it (the admin's catch-all answers 404 for any ``admin/...`` path routed after it).
 
-Query string filters: ``tenant``, ``provider``, ``model``, ``days`` (default 30), or a date
+Query string filters: ``tenant`` (its ID, slug or name), ``provider``, ``model``, ``days`` (default 30), or a date
 range ``since`` / ``until`` (``YYYY-MM-DD``, UTC, both days included), and ``granularity``
 (``hour``, ``day``, ``month``). An invalid value is named in a message on the page and its
 default used instead. Superusers see every tenant; other staff see only the tenant of the
@@ -169,6 +169,22 @@ def tenant_choices(limit: int = 1000) -> list[tuple[str, str]]:
     return [(str(pk), str(name)) for pk, name in rows]
 
 
+def _tenant_named(value: str) -> str:
+    """The ID of the tenant whose slug or name is ``value`` (any case); else ``value``: the
+    page names tenants, so the filter takes a name as well as an ID."""
+    value = value.strip()
+    if not value or not apps.is_installed("netrun.rbac"):
+        return value
+    from netrun.rbac.swapping import get_tenant_model
+
+    keys = list(
+        get_tenant_model()
+        ._default_manager.filter(Q(slug__iexact=value) | Q(name__iexact=value))
+        .values_list("pk", flat=True)[:2]
+    )
+    return str(keys[0]) if len(keys) == 1 else value
+
+
 def tenant_ids_named(term: str) -> list[str]:
     """The IDs (as stored: hyphenated UUIDs, their hex, or the key as text) of the tenants
     whose name or slug contains ``term``; none without ``netrun.rbac``."""
@@ -234,7 +250,7 @@ def _filters(
     values = form.cleaned_data
     errors = form.messages()
     user: Any = request.user
-    tenant: str | None = values.get("tenant") or None
+    tenant: str | None = _tenant_named(values.get("tenant") or "") or None
     if not getattr(user, "is_superuser", False):
         # Staff of one tenant: the tenant comes from the context (TenantMiddleware checked
         # the membership) or their only membership, never from the URL.

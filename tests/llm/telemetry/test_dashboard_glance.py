@@ -377,3 +377,15 @@ def test_a_superuser_picks_a_policys_tenant_by_name(tiny: Any, root: Client) -> 
     legacy = TenantPolicyRecord.objects.create(tenant_id="legacy-tenant")
     page = root.get(f"/admin/netrun_llm/tenantpolicyrecord/{legacy.pk}/change/").content.decode()
     assert '<option value="legacy-tenant" selected>legacy-tenant</option>' in page
+
+
+@pytest.mark.parametrize("given", ["Acme Corp", "acme corp", "ACME"])
+def test_a_superuser_filters_on_a_tenant_by_name_or_slug(
+    tiny: Any, root: Client, given: str
+) -> None:
+    globex = Tenant.objects.create(slug="globex", name="Globex Corporation")
+    DatabaseSink().write([make_record(at=_now(), tenant_id=str(globex.pk), cost="7.00")])
+    html = root.get(DASHBOARD, {"tenant": given}).content.decode()
+    assert '<td id="total-requests">1</td>' in html
+    assert "tenant Acme Corp" in html
+    assert "Globex" not in html
