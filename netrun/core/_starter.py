@@ -105,9 +105,11 @@ def parse_apps(text: str | Iterable[str] | None) -> tuple[str, ...]:
             chosen.add(name.removeprefix("netrun."))
         else:
             unknown.append(name)
-    if unknown or not names:
-        valid = ", ".join([*_BY_NAME, "default", "all"])
-        bad = ", ".join(repr(name) for name in unknown) or "nothing"
+    valid = ", ".join([*_BY_NAME, "default", "all"])
+    if not names:
+        raise ValueError(f"--apps names no app; valid names: {valid}")
+    if unknown:
+        bad = ", ".join(repr(name) for name in unknown)
         raise ValueError(f"unknown app name(s) in --apps: {bad}; valid names: {valid}")
     for name in list(chosen):
         chosen.update(_BY_NAME[name].requires)
@@ -302,10 +304,13 @@ def urls_module(apps: Sequence[str] = DEFAULT_APPS) -> str:
 def write_block(target: Path, apps: Sequence[str] = DEFAULT_APPS) -> bool:
     """Append the settings block to ``target``, or create it; True when it was created.
 
-    Raises :class:`FileExistsError` when ``target`` already holds a netrun settings block:
-    nothing is overwritten or written twice.
+    Raises :class:`FileExistsError` when ``target`` already holds a netrun settings block
+    (nothing is overwritten or written twice), :class:`FileNotFoundError` when its folder
+    does not exist.
     """
     block = settings_block(apps)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {target}: the folder {target.parent} does not exist")
     if target.exists():
         text = target.read_text(encoding="utf-8")
         if BLOCK_START in text:

@@ -157,7 +157,7 @@ def init(apps: str | None, target: Path | None) -> None:
         return
     try:
         created = write_block(target, chosen)
-    except FileExistsError as error:
+    except (FileExistsError, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(
         f"{'Created' if created else 'Appended the netrun settings block to'} {target}.", err=True

@@ -72,7 +72,7 @@ def test_core_and_requirements_are_always_added_in_component_order() -> None:
     assert parse_apps("all") == ALL
 
 
-@pytest.mark.parametrize("apps", ["auth,nope", "rbac, llms", ","])
+@pytest.mark.parametrize("apps", ["auth,nope", "rbac, llms"])
 def test_an_unknown_app_is_named_with_the_valid_ones(apps: str) -> None:
     with pytest.raises(ValueError, match="unknown app name") as raised:
         parse_apps(apps)
@@ -83,6 +83,20 @@ def test_an_unknown_app_is_named_with_the_valid_ones(apps: str) -> None:
     assert "valid names: drf, openapi, core, errors" in message
     assert "'auth'" not in message
     assert "'rbac'" not in message
+
+
+@pytest.mark.parametrize("apps", ["", ",", " , "])
+def test_an_empty_selection_is_refused_with_the_valid_names(apps: str) -> None:
+    with pytest.raises(ValueError, match=r"--apps names no app; valid names: drf, openapi"):
+        parse_apps(apps)
+
+
+def test_write_into_a_missing_folder_names_it(tmp_path: Path) -> None:
+    target = tmp_path / "nowhere" / "settings.py"
+    result = CliRunner().invoke(main, ["init", "--write", str(target)])
+    assert result.exit_code == 1
+    assert f"the folder {target.parent} does not exist" in result.output
+    assert not target.parent.exists()
 
 
 def test_cli_refuses_an_unknown_app_by_name() -> None:

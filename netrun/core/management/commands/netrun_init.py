@@ -50,7 +50,7 @@ class Command(BaseCommand):
         target = Path(options["write"]) if options["write"] else _settings_file()
         try:
             created = write_block(target, chosen)
-        except FileExistsError as error:
+        except (FileExistsError, FileNotFoundError) as error:
             raise CommandError(str(error)) from error
         if created:
             self.stderr.write(
