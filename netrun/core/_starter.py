@@ -268,8 +268,6 @@ def urls_module(apps: Sequence[str] = DEFAULT_APPS) -> str:
             "from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView"
         )
     imports += ["", "from netrun.core.views import health"]
-    if "llm" in chosen:
-        imports.append("from netrun.llm.admin_dashboard import llm_dashboard_view")
     lines = ['"""URL configuration, with netrun\'s routes (netrun init)."""', "", *imports, ""]
     if "errors" in chosen:
         lines += [
@@ -279,14 +277,10 @@ def urls_module(apps: Sequence[str] = DEFAULT_APPS) -> str:
         ]  # fmt: skip
     lines += ["urlpatterns = [", '    path("health/", health, name="health"),']
     if "llm" in chosen:
-        lines += [
-            "    # Before admin/: the admin's catch-all would answer 404 for it.",
-            "    path(",
-            '        "admin/llm/dashboard/",',
-            "        admin.site.admin_view(llm_dashboard_view),",
-            '        name="netrun_llm_dashboard",',
-            "    ),",
-        ]
+        # netrun.llm's admin serves the dashboard under admin/: nothing of its own to route.
+        lines.append(
+            "    # The admin, with netrun.llm's spend dashboard at admin/netrun_llm/dashboard/."
+        )
     lines.append('    path("admin/", admin.site.urls),')
     if "openapi" in chosen:
         lines += [

@@ -94,7 +94,7 @@ def test_home_page_explains_the_demo_and_every_link_answers(tmp_path: Path) -> N
         "/api/docs/",
         "/api/tickets/",
         "/admin/",
-        "/admin/llm/dashboard/",
+        "/admin/netrun_llm/dashboard/",
         "/api/schema/",
         "/health/",
         "/metrics/",
@@ -105,8 +105,8 @@ def test_home_page_explains_the_demo_and_every_link_answers(tmp_path: Path) -> N
         broken = {href: code for href, code in answers[who].items() if code == 404 or code >= 500}
         assert broken == {}, who
     assert answers["anonymous"]["/api/tickets/"] == 401
-    assert answers["anonymous"]["/admin/llm/dashboard/"] == 302  # to the admin login
-    assert answers["admin"]["/admin/llm/dashboard/"] == 200
+    assert answers["anonymous"]["/admin/netrun_llm/dashboard/"] == 302  # to the admin login
+    assert answers["admin"]["/admin/netrun_llm/dashboard/"] == 200
     assert answers["admin"]["/admin/"] == 200
     assert answers["anonymous"]["/api/docs/"] == 200
 

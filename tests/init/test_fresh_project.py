@@ -8,6 +8,7 @@ PostgreSQL database (``db_pool`` reads ``DATABASES`` from ``DB_URL``).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -110,6 +111,24 @@ def _migrate_doctor_dogfood(
     return doctor, dogfood
 
 
+#: Runs in the project: the health endpoint, an API-style 404, and the spend dashboard.
+PAGES_PROBE = """
+import json
+from django.contrib.auth import get_user_model
+from django.test import Client
+admin = get_user_model().objects.create_superuser("root", "root@example.com", "x-unused-1")
+client = Client()
+anonymous = client.get("/admin/netrun_llm/dashboard/", HTTP_HOST="localhost")
+client.force_login(admin)
+dashboard = client.get("/admin/netrun_llm/dashboard/", HTTP_HOST="localhost")
+missing = client.get("/nope/", HTTP_HOST="localhost", HTTP_ACCEPT="application/json")
+health = client.get("/health/", HTTP_HOST="localhost")
+print(json.dumps({"dashboard": [anonymous.status_code, dashboard.status_code],
+                  "missing": [missing.status_code, missing["Content-Type"]],
+                  "health": health.status_code}))
+"""
+
+
 @pytest.mark.slow
 def test_the_common_stack_block_passes_doctor_and_dogfood(tmp_path: Path) -> None:
     project = _start_project(tmp_path, None)
@@ -118,6 +137,13 @@ def test_the_common_stack_block_passes_doctor_and_dogfood(tmp_path: Path) -> Non
         assert f"{app:<24} in INSTALLED_APPS" in doctor
     assert "System checks\n  no issues" in doctor
     assert "[PASS] system_checks: no issues" in dogfood
+    # The routes the block promises: the dashboard (staff only), health, JSON errors.
+    output = _manage(project, "shell", "-c", PAGES_PROBE, env=_env()).stdout
+    pages = json.loads(output.strip().splitlines()[-1])
+    assert pages["dashboard"] == [302, 200]
+    assert pages["health"] == 200
+    assert pages["missing"][0] == 404
+    assert "json" in pages["missing"][1]
 
 
 @pytest.mark.slow

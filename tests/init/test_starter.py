@@ -124,11 +124,13 @@ def test_middleware_order_follows_the_apps() -> None:
     assert "CorsMiddleware" not in settings_block()
 
 
-def test_the_dashboard_route_comes_before_the_admin() -> None:
+def test_urls_route_the_admin_which_serves_the_dashboard() -> None:
     urls = urls_module()
-    assert urls.index('"admin/llm/dashboard/"') < urls.index('path("admin/", admin.site.urls)')
+    assert 'path("admin/", admin.site.urls),' in urls
+    assert "spend dashboard at admin/netrun_llm/dashboard/" in urls
     assert 'handler404 = "netrun.errors.views.handler404"' in urls
-    assert "llm_dashboard_view" not in urls_module(parse_apps("core,errors"))
+    assert "dashboard" not in urls_module(parse_apps("core,errors"))
+    assert "handler404" not in urls_module(parse_apps("core"))
 
 
 def test_write_appends_once_and_refuses_a_second_block(tmp_path: Path) -> None:
