@@ -52,6 +52,7 @@ from netrun.llm.protocols import (
     PolicyEnforcerProtocol,
     ReservationProtocol,
 )
+from netrun.llm.tools import ToolCall, ToolSpec
 from netrun.llm.types import AttemptInfo, ChatMessage, LLMResponse, StreamChunk, Usage
 
 __all__ = [
@@ -63,7 +64,6 @@ __all__ = [
     "AttemptInfo",
     "AzureOpenAIAdapter",
     "BaseLLMAdapter",
-    # --- policy layer (netrun.llm.policies) ---
     "BudgetExceededError",
     "ChatMessage",
     "ChatStream",
@@ -84,6 +84,8 @@ __all__ = [
     "ReservationProtocol",
     "StreamChunk",
     "TenantPolicy",
+    "ToolCall",
+    "ToolSpec",
     "Usage",
     "build_adapter",
     "govern",

@@ -61,6 +61,7 @@ from netrun.llm.resilience.breaker import Admission, CircuitBreaker, LLMCircuitO
 from netrun.llm.resilience.config import breaker_from_config
 from netrun.llm.resilience.context import is_context_window_error, split_target
 from netrun.llm.resilience.routing import AliasTable, route
+from netrun.llm.tools import normalize_tool_choice, normalize_tools, tools_token_bound
 from netrun.llm.types import (
     AttemptInfo,
     ChatMessage,
@@ -194,14 +195,16 @@ class _ChainRun:
         streamed: bool,
         reason: str | None,
         max_tokens: int | None,
+        tools_bound: int = 0,
     ) -> None:
         self.client = client
         self.queue = deque(candidates)
         self.messages = messages
         self.streamed = streamed
         self.reason = reason
-        # An upper bound, not an average: the budget hold must cover any text.
-        self.estimated_input = prompt_token_bound(messages)
+        # An upper bound, not an average: the budget hold must cover any text (and the
+        # tools' definitions, sent with every attempt).
+        self.estimated_input = prompt_token_bound(messages) + tools_bound
         self.max_tokens = max_tokens
         self.first = candidates[0].adapter.provider if candidates else None
         self.current: _Candidate | None = None
@@ -623,11 +626,19 @@ class LLMClient(_ExecuteAPI):
         model: str | None,
         max_tokens: int | None,
         reason: str | None,
+        options: dict[str, Any],
         *,
         streamed: bool,
     ) -> _ChainRun:
-        """The run of one call (``chat``, ``stream`` and their async twins take the same)."""
+        """The run of one call (``chat``, ``stream`` and their async twins take the same).
+
+        ``tools`` in ``options`` are checked once, before any reservation, and handed on as
+        :class:`~netrun.llm.tools.ToolSpec`: each adapter renders them in its own format."""
         msgs = normalize_messages(messages)
+        tools = normalize_tools(options.get("tools"))
+        if tools:
+            options["tools"] = tools
+        normalize_tool_choice(options.get("tool_choice"), tools)
         return _ChainRun(
             self,
             self._candidates(provider, model),
@@ -635,6 +646,7 @@ class LLMClient(_ExecuteAPI):
             streamed=streamed,
             reason=reason,
             max_tokens=max_tokens,
+            tools_bound=tools_token_bound(tools),
         )
 
     def _reserve(self, run: _ChainRun, candidate: _Candidate) -> ReservationProtocol:
@@ -689,7 +701,7 @@ class LLMClient(_ExecuteAPI):
     ) -> LLMResponse:
         """The first answer the chain gives. ``provider`` pins one provider; ``model``
         applies to the first (or pinned) provider; ``reason`` goes to the policy."""
-        run = self._run(messages, provider, model, max_tokens, reason, streamed=False)
+        run = self._run(messages, provider, model, max_tokens, reason, options, streamed=False)
         while (candidate := run.next()) is not None:
             try:
                 reservation = self._reserve(run, candidate)
@@ -727,7 +739,7 @@ class LLMClient(_ExecuteAPI):
         **options: Any,
     ) -> LLMResponse:
         """The async twin of :meth:`chat`; cancellation releases the reservation."""
-        run = self._run(messages, provider, model, max_tokens, reason, streamed=False)
+        run = self._run(messages, provider, model, max_tokens, reason, options, streamed=False)
         while (candidate := run.next()) is not None:
             try:
                 reservation = await self._areserve(run, candidate)
@@ -767,7 +779,7 @@ class LLMClient(_ExecuteAPI):
         **options: Any,
     ) -> ClientStream:
         """Stream from the first provider that starts answering; see :class:`ClientStream`."""
-        run = self._run(messages, provider, model, max_tokens, reason, streamed=True)
+        run = self._run(messages, provider, model, max_tokens, reason, options, streamed=True)
         return ClientStream(self, run, options)
 
     def astream(
@@ -781,7 +793,7 @@ class LLMClient(_ExecuteAPI):
         **options: Any,
     ) -> AsyncClientStream:
         """The async twin of :meth:`stream`."""
-        run = self._run(messages, provider, model, max_tokens, reason, streamed=True)
+        run = self._run(messages, provider, model, max_tokens, reason, options, streamed=True)
         return AsyncClientStream(self, run, options)
 
 

@@ -27,9 +27,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from netrun.errors import BadGatewayError
+from netrun.llm.tools import ToolCall
 
 __all__ = [
     "AttemptInfo",
@@ -46,7 +47,7 @@ __all__ = [
     "usage_from",
 ]
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
 
 #: Characters per token of the rough estimate used before a call (budget reservations) and
 #: for a stream the consumer abandoned before the provider reported usage. English text
@@ -58,31 +59,111 @@ TOKENS_PER_MESSAGE = 4
 
 @dataclass(frozen=True)
 class ChatMessage:
-    """One message of a conversation."""
+    """One message of a conversation.
+
+    An assistant message may carry the model's ``tool_calls``; a ``tool`` message is the
+    result of one call (``content``), answering its ``tool_call_id``.
+    """
 
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {"role": self.role, "content": self.content}
 
 
+def _text_of(content: Any, role: str) -> str:
+    """A message's text: a string, or the text parts of a list of content blocks."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = []
+        for block in content:
+            kind = block.get("type") if isinstance(block, Mapping) else type(block).__name__
+            if kind != "text":
+                raise ValueError(
+                    f"a {role} message holds a {kind!r} content block: the provider-neutral "
+                    "chain carries text and tool calls only (govern() the SDK client for more)"
+                )
+            texts.append(str(block.get("text", "")))
+        return "".join(texts)
+    return str(content)
+
+
+def _openai_calls(calls: Any) -> tuple[ToolCall, ...]:
+    result = []
+    for call in calls or ():
+        if isinstance(call, ToolCall):
+            result.append(call)
+            continue
+        function = call.get("function") or {}
+        name, arguments = str(function.get("name", "")), function.get("arguments")
+        result.append(ToolCall.of(str(call.get("id", "")), name, arguments))
+    return tuple(result)
+
+
+def _from_blocks(role: Role, blocks: list[Any]) -> list[ChatMessage]:
+    """Anthropic's content blocks: ``tool_use`` (assistant) and ``tool_result`` (user)."""
+    calls: list[ToolCall] = []
+    results: list[ChatMessage] = []
+    rest: list[Any] = []
+    for block in blocks:
+        kind = block.get("type") if isinstance(block, Mapping) else None
+        if kind == "tool_use":
+            arguments = block.get("input") or {}
+            calls.append(
+                ToolCall.of(str(block.get("id", "")), str(block.get("name", "")), arguments)
+            )
+        elif kind == "tool_result":
+            call_id = block.get("tool_use_id")
+            if not call_id:
+                raise ValueError("a tool_result block needs the tool_use_id it answers")
+            text = _text_of(block.get("content"), "tool")
+            results.append(ChatMessage("tool", text, tool_call_id=str(call_id)))
+        else:
+            rest.append(block)
+    text = _text_of(rest, role)
+    if role == "assistant":
+        return [ChatMessage("assistant", text, tool_calls=tuple(calls))]
+    return [*results, *([ChatMessage(role, text)] if text or not results else [])]
+
+
 def normalize_messages(
     messages: str | Iterable[ChatMessage | Mapping[str, Any]],
 ) -> list[ChatMessage]:
-    """Accept a prompt string, ``ChatMessage`` objects or ``{"role", "content"}`` dicts."""
+    """Accept a prompt string, ``ChatMessage`` objects or ``{"role", "content"}`` dicts.
+
+    Tool calls and results come in OpenAI's shape (an assistant's ``tool_calls``, a ``tool``
+    message with ``tool_call_id``) or Anthropic's (``tool_use`` and ``tool_result`` content
+    blocks); either becomes the neutral form every adapter renders in its own."""
     if isinstance(messages, str):
         return [ChatMessage("user", messages)]
     result: list[ChatMessage] = []
     for message in messages:
         if isinstance(message, ChatMessage):
             result.append(message)
+            continue
+        role = message.get("role")
+        if role not in ("system", "user", "assistant", "tool"):
+            # The role is safe to name; the content never goes into an error.
+            raise ValueError(f"unsupported chat message role: {role!r}")
+        content = message.get("content", "")
+        if isinstance(content, list) and any(
+            isinstance(b, Mapping) and b.get("type") in ("tool_use", "tool_result") for b in content
+        ):
+            result.extend(_from_blocks(cast("Role", role), content))
+        elif role == "tool":
+            call_id = message.get("tool_call_id")
+            if not call_id:
+                raise ValueError("a tool message needs the tool_call_id it answers")
+            result.append(ChatMessage("tool", _text_of(content, role), tool_call_id=str(call_id)))
         else:
-            role = message.get("role")
-            if role not in ("system", "user", "assistant"):
-                # The role is safe to name; the content never goes into an error.
-                raise ValueError(f"unsupported chat message role: {role!r}")
-            result.append(ChatMessage(role, str(message.get("content", ""))))
+            calls = _openai_calls(message.get("tool_calls")) if role == "assistant" else ()
+            result.append(ChatMessage(role, _text_of(content, role), tool_calls=calls))
     if not result:
         raise ValueError("at least one chat message is required")
     return result
@@ -116,7 +197,14 @@ def prompt_token_bound(messages: str | Sequence[ChatMessage]) -> int:
     if isinstance(messages, str):
         return TOKENS_PER_PROMPT + TOKENS_PER_MESSAGE + len(messages.encode("utf-8"))
     return TOKENS_PER_PROMPT + sum(
-        TOKENS_PER_MESSAGE + len(message.role.encode("utf-8")) + len(message.content.encode())
+        TOKENS_PER_MESSAGE
+        + len(message.role.encode("utf-8"))
+        + len(message.content.encode())
+        + len((message.tool_call_id or "").encode())
+        + sum(
+            TOKENS_PER_MESSAGE + len(f"{c.id}{c.name}{c.arguments_json()}".encode())
+            for c in message.tool_calls
+        )
         for message in messages
     )
 
@@ -425,6 +513,8 @@ class LLMResponse:
     complete: bool = True
     #: Set by :class:`~netrun.llm.client.LLMClient` when the answer came from a fallback.
     fallback_from: str | None = None
+    #: The tools the model called (``finish_reason`` is then ``tool_calls`` or ``tool_use``).
+    tool_calls: tuple[ToolCall, ...] = ()
 
     @property
     def content(self) -> str:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from netrun.llm.adapters._formats import anthropic_messages, anthropic_tool_request
 from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState, api_key_value
+from netrun.llm.tools import ToolCall
 from netrun.llm.types import LLMResponse, Usage
 
 if TYPE_CHECKING:
@@ -79,7 +81,8 @@ class AnthropicAdapter(SDKAdapter):
         request: dict[str, Any] = {
             "model": call.model,
             "max_tokens": call.max_tokens,
-            "messages": [m.as_dict() for m in call.messages if m.role != "system"],
+            "messages": anthropic_messages(call.messages),
+            **anthropic_tool_request(call.tools, call.tool_choice),
             **call.options,
         }
         if system:
@@ -100,15 +103,26 @@ class AnthropicAdapter(SDKAdapter):
             usage=anthropic_usage(message.usage),
             finish_reason=message.stop_reason,
             request_id=message._request_id,
+            tool_calls=tuple(
+                ToolCall.of(block.id, block.name, block.input)
+                for block in message.content
+                if block.type == "tool_use"
+            ),
         )
 
     def _read_event(self, event: RawMessageStreamEvent, state: StreamState) -> str:
         if event.type == "message_start":
             state.model = event.message.model or state.model
             state.usage = anthropic_usage(event.message.usage)
+        elif event.type == "content_block_start":
+            block = event.content_block
+            if block.type == "tool_use":
+                state.tool_calls.start(event.index, block.id, block.name)
         elif event.type == "content_block_delta":
             if event.delta.type == "text_delta":
                 return event.delta.text
+            if event.delta.type == "input_json_delta":
+                state.tool_calls.add(event.index, event.delta.partial_json)
         elif event.type == "message_delta":
             # message_delta usage is cumulative; its input fields may be null.
             delta = anthropic_usage(event.usage)

@@ -31,7 +31,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from netrun.core.blocks import AsyncClosing, Closing
@@ -45,6 +45,7 @@ from netrun.llm.adapters.errors import (
     parse_retry_after,
     timeout_error,
 )
+from netrun.llm.tools import ToolCallBuffer, ToolSpec, normalize_tool_choice, normalize_tools
 from netrun.llm.types import (
     CHARS_PER_TOKEN,
     FINISH_CANCELLED,
@@ -83,13 +84,17 @@ OnComplete = Callable[[LLMResponse], object]
 
 @dataclass(frozen=True)
 class ProviderCall:
-    """One call for a provider hook to make: the messages, the model, its token cap and the
-    provider options given to ``chat``/``stream`` (``temperature``...)."""
+    """One call for a provider hook to make: the messages, the model, its token cap, the
+    tools the model may call and the provider options given to ``chat``/``stream``
+    (``temperature``...)."""
 
     messages: Sequence[ChatMessage]
     model: str
     max_tokens: int
     options: Mapping[str, Any]
+    tools: tuple[ToolSpec, ...] = ()
+    #: ``"auto"``, ``"none"``, ``"required"`` or a tool's name; ``None``: the provider's default.
+    tool_choice: str | None = None
 
 
 @dataclass
@@ -102,6 +107,8 @@ class StreamState:
     usage_final: bool = False
     finish_reason: str | None = None
     request_id: str | None = None
+    #: The tool calls streamed so far, assembled from their deltas.
+    tool_calls: ToolCallBuffer = field(default_factory=ToolCallBuffer)
 
 
 class _StreamAccount:
@@ -152,6 +159,7 @@ class _StreamAccount:
             finish_reason=finish_reason,
             request_id=self.state.request_id,
             complete=complete,
+            tool_calls=self.state.tool_calls.calls(),
         )
 
     def interrupted(self, cause: NetrunException) -> NetrunException:
@@ -526,11 +534,15 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
     ) -> ProviderCall:
         if max_tokens is not None and max_tokens < 1:
             raise ValueError("max_tokens must be at least 1")
+        rest = dict(options)
+        tools = normalize_tools(rest.pop("tools", None))
         return ProviderCall(
             normalize_messages(messages),
             model or self.model,
             max_tokens or self.max_tokens,
-            options,
+            rest,
+            tools=tools,
+            tool_choice=normalize_tool_choice(rest.pop("tool_choice", None), tools),
         )
 
     def _open_stream(self, call: ProviderCall, on_complete: OnComplete | None) -> _StreamAccount:

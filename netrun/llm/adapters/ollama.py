@@ -12,8 +12,10 @@ from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.errors import BadGatewayError, NetrunException
+from netrun.llm.adapters._formats import ollama_messages
 from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
 from netrun.llm.adapters.errors import error_for_status, map_transport_error, parse_retry_after
+from netrun.llm.tools import ToolCall
 from netrun.llm.types import LLMResponse, Usage
 
 if TYPE_CHECKING:
@@ -62,12 +64,24 @@ class OllamaAdapter(BaseLLMAdapter):
     @staticmethod
     def _request(call: ProviderCall, *, stream: bool) -> dict[str, Any]:
         # Ollama takes sampling settings (temperature...) inside "options".
-        return {
+        request: dict[str, Any] = {
             "model": call.model,
-            "messages": [message.as_dict() for message in call.messages],
+            "messages": ollama_messages(call.messages),
             "stream": stream,
             "options": {"num_predict": call.max_tokens, **call.options},
         }
+        if call.tools:  # Ollama takes OpenAI's definitions; it has no tool_choice
+            request["tools"] = [spec.openai() for spec in call.tools]
+        return request
+
+    @staticmethod
+    def _calls(message: Mapping[str, Any], first: int = 0) -> tuple[ToolCall, ...]:
+        # Ollama's calls carry no id: number them, so a result can answer one.
+        calls = message.get("tool_calls") or []
+        return tuple(
+            ToolCall.of(f"call_{first + n}", str(fn.get("name", "")), fn.get("arguments") or {})
+            for n, fn in enumerate(call.get("function") or {} for call in calls)
+        )
 
     def _check(self, response: httpx.Response) -> None:
         if response.status_code >= 400:
@@ -92,6 +106,7 @@ class OllamaAdapter(BaseLLMAdapter):
             model=str(data.get("model") or model),
             usage=self._usage(data),
             finish_reason=data.get("done_reason") or ("stop" if data.get("done") else None),
+            tool_calls=self._calls(message),
         )
 
     def _complete(self, call: ProviderCall) -> LLMResponse:
@@ -133,6 +148,11 @@ class OllamaAdapter(BaseLLMAdapter):
             state.usage_final = True
             state.finish_reason = str(data.get("done_reason") or "stop")
         message = data.get("message") or {}
+        if message.get("tool_calls"):  # whole calls, each in a line of its own
+            known = len(state.tool_calls.calls())
+            for offset, call in enumerate(self._calls(message, known)):
+                state.tool_calls.start(known + offset, call.id, call.name)
+                state.tool_calls.add(known + offset, call.arguments_json())
         return str(message.get("content") or "")
 
     def _stream_deltas(self, call: ProviderCall, state: StreamState) -> Generator[str, None, None]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from netrun.llm.adapters._formats import openai_messages, openai_tool_request
 from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState, api_key_value
+from netrun.llm.tools import ToolCall
 from netrun.llm.types import LLMResponse, Usage
 
 if TYPE_CHECKING:
@@ -85,8 +87,9 @@ class OpenAIAdapter(SDKAdapter):
         # max_completion_tokens replaced max_tokens and is the one reasoning models accept.
         request: dict[str, Any] = {
             "model": self._model_name(call.model),
-            "messages": [message.as_dict() for message in call.messages],
+            "messages": openai_messages(call.messages),
             "max_completion_tokens": call.max_tokens,
+            **openai_tool_request(call.tools, call.tool_choice),
             **call.options,
         }
         if stream:
@@ -110,6 +113,11 @@ class OpenAIAdapter(SDKAdapter):
             usage=openai_usage(completion.usage) or Usage(),
             finish_reason=choice.finish_reason if choice else None,
             request_id=completion._request_id,
+            tool_calls=tuple(
+                ToolCall.of(call.id, call.function.name, call.function.arguments)
+                for call in (choice.message.tool_calls or () if choice else ())
+                if call.type == "function"
+            ),
         )
 
     def _read_event(self, chunk: ChatCompletionChunk, state: StreamState) -> str:
@@ -122,6 +130,12 @@ class OpenAIAdapter(SDKAdapter):
         for choice in chunk.choices:
             if choice.finish_reason:
                 state.finish_reason = choice.finish_reason
-            if choice.index == 0 and choice.delta.content:
+            if choice.index != 0:
+                continue
+            if choice.delta.content:
                 text += choice.delta.content
+            for call in choice.delta.tool_calls or ():
+                function = call.function
+                state.tool_calls.start(call.index, call.id, function.name if function else None)
+                state.tool_calls.add(call.index, function.arguments if function else None)
         return text

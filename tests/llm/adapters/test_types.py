@@ -38,7 +38,10 @@ def test_messages_accept_a_string_objects_and_dicts() -> None:
     assert normalize_messages("hi") == [ChatMessage("user", "hi")]
     parsed = normalize_messages([ChatMessage("system", "s"), {"role": "user", "content": "u"}])
     assert [m.role for m in parsed] == ["system", "user"]
-    with pytest.raises(ValueError, match="role"):
+    with pytest.raises(ValueError, match="role") as refused:
+        normalize_messages([{"role": "function", "content": "secret"}])
+    assert "secret" not in str(refused.value)
+    with pytest.raises(ValueError, match="tool_call_id"):
         normalize_messages([{"role": "tool", "content": "secret"}])
     with pytest.raises(ValueError, match="at least one"):
         normalize_messages([])
