@@ -59,22 +59,36 @@ def _env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def _start_project(tmp_path: Path, apps: str | None) -> Path:
+def _start_project(tmp_path: Path, apps: str | None, *, separate: bool = False) -> Path:
     subprocess.run(
         [str(BIN / "django-admin"), "startproject", "mysite"],
         cwd=tmp_path, env=_env(), check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     project = tmp_path / "mysite"
-    # What a user does: run `netrun init`, paste the block at the end of settings.py and
-    # the urls.py over startproject's.
-    printed = CliRunner().invoke(main, ["init", *(["--apps", apps] if apps else [])])
-    assert printed.exit_code == 0, printed.output
-    settings_part, _, urls_part = printed.output.partition("\n# urls.py\n")
     settings = project / "mysite" / "settings.py"
-    settings.write_text(
-        settings.read_text(encoding="utf-8") + "\n" + settings_part.removeprefix("# settings.py\n"),
-        encoding="utf-8",
-    )
+    selection = ["--apps", apps] if apps else []
+    if separate:
+        # `netrun init --write` creates netrun_settings.py, imported at the end of settings.py;
+        # stdout is the urls.py to use.
+        written = CliRunner().invoke(
+            main, ["init", *selection, "--write", str(project / "mysite" / "netrun_settings.py")]
+        )
+        assert written.exit_code == 0, written.output
+        urls_part = written.stdout.removeprefix("Then make urls.py:\n")
+        with settings.open("a", encoding="utf-8") as file:
+            file.write("\nfrom .netrun_settings import *  # noqa: F403\n")
+    else:
+        # What a user does: run `netrun init`, paste the block at the end of settings.py and
+        # the urls.py over startproject's.
+        printed = CliRunner().invoke(main, ["init", *selection])
+        assert printed.exit_code == 0, printed.output
+        settings_part, _, urls_part = printed.output.partition("\n# urls.py\n")
+        settings.write_text(
+            settings.read_text(encoding="utf-8")
+            + "\n"
+            + settings_part.removeprefix("# settings.py\n"),
+            encoding="utf-8",
+        )
     (project / "mysite" / "urls.py").write_text(urls_part, encoding="utf-8")
     return project
 
@@ -148,7 +162,8 @@ def test_the_common_stack_block_passes_doctor_and_dogfood(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_a_base_install_block_passes_without_any_extra(tmp_path: Path) -> None:
-    project = _start_project(tmp_path, BASE_APPS)
+    # Written by `netrun init --write` into a module of its own this time.
+    project = _start_project(tmp_path, BASE_APPS, separate=True)
     doctor, dogfood = _migrate_doctor_dogfood(project, _env(), hidden=EXTRA_MODULES)
     # The extras really are missing in that project, and that is information, not failure.
     assert "[ ] djangorestframework" in doctor
