@@ -216,7 +216,7 @@ def settings_block(apps: Sequence[str] = DEFAULT_APPS) -> str:
     if "rbac" in chosen:
         lines += [
             "",
-            "# Tenancy: netrun's tenant model; roles map to the permissions they grant.",
+            "# Tenancy: netrun's tenant model; NETRUN_RBAC_ROLES maps roles to permissions.",
             'NETRUN_TENANT_MODEL = "netrun_rbac.Tenant"',
         ]
     if "auth" in chosen:
