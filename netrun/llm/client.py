@@ -65,6 +65,7 @@ from netrun.llm.tools import normalize_tool_choice, normalize_tools, tools_token
 from netrun.llm.types import (
     AttemptInfo,
     ChatMessage,
+    EmbeddingResponse,
     LLMResponse,
     StreamChunk,
     Usage,
@@ -165,6 +166,8 @@ class _NoReservation:
 
 
 _NO_RESERVATION = _NoReservation()
+#: What one attempt through the chain answers: a chat response or an embedding one.
+_Answer = TypeVar("_Answer", bound=LLMResponse)
 
 
 class _ReserveArguments(TypedDict):
@@ -196,8 +199,10 @@ class _ChainRun:
         reason: str | None,
         max_tokens: int | None,
         tools_bound: int = 0,
+        operation: str = "chat",
     ) -> None:
         self.client = client
+        self.operation = operation
         self.queue = deque(candidates)
         self.messages = messages
         self.streamed = streamed
@@ -267,6 +272,8 @@ class _ChainRun:
         return False
 
     def output_limit(self, candidate: _Candidate) -> int:
+        if self.operation == "embeddings":
+            return 0  # an embedding bills its input only
         return self.max_tokens or candidate.adapter.max_tokens
 
     def reservation(self, candidate: _Candidate) -> _ReserveArguments:
@@ -292,6 +299,7 @@ class _ChainRun:
             fallback_reason=self.current.fallback_reason,
             retry_after=retry_after,
             will_retry=will_retry,
+            operation=self.operation,
         )
 
     def _note(self, error: NetrunException) -> None:
@@ -312,6 +320,7 @@ class _ChainRun:
                 and enforcer is not None
                 and getattr(enforcer, "fallback_to_local", False)
                 and current is not local
+                and (self.operation != "embeddings" or local.embedding_model is not None)
             ):
                 logger.info(
                     "llm_budget_fallback",
@@ -401,7 +410,7 @@ class _ChainRun:
         )
         return True
 
-    def succeeded(self, response: LLMResponse) -> LLMResponse:
+    def succeeded(self, response: _Answer) -> _Answer:
         breaker = self.client.breaker
         if breaker is not None and self.current is not None and self.admission is not None:
             breaker.record_success(
@@ -702,31 +711,15 @@ class LLMClient(_ExecuteAPI):
         """The first answer the chain gives. ``provider`` pins one provider; ``model``
         applies to the first (or pinned) provider; ``reason`` goes to the policy."""
         run = self._run(messages, provider, model, max_tokens, reason, options, streamed=False)
-        while (candidate := run.next()) is not None:
-            try:
-                reservation = self._reserve(run, candidate)
-            except NetrunException as error:
-                run.refused(error)
-                continue
-            try:
-                response = candidate.adapter.chat(
-                    run.messages,
-                    model=candidate.model,
-                    max_tokens=run.output_limit(candidate),
-                    **options,
-                )
-            except NetrunException as error:
-                self._settle(reservation, None)
-                wait = run.failed(error)
-                if wait is not None:
-                    self._sleep(wait)
-                continue
-            except BaseException:
-                self._settle(reservation, None)
-                raise
-            self._settle(reservation, response.usage)
-            return run.succeeded(response)
-        raise run.exhausted()
+        return self._through_chain(
+            run,
+            lambda candidate: candidate.adapter.chat(
+                run.messages,
+                model=candidate.model,
+                max_tokens=run.output_limit(candidate),
+                **options,
+            ),
+        )
 
     async def achat(
         self,
@@ -740,6 +733,106 @@ class LLMClient(_ExecuteAPI):
     ) -> LLMResponse:
         """The async twin of :meth:`chat`; cancellation releases the reservation."""
         run = self._run(messages, provider, model, max_tokens, reason, options, streamed=False)
+        return await self._athrough_chain(
+            run,
+            lambda candidate: candidate.adapter.achat(
+                run.messages,
+                model=candidate.model,
+                max_tokens=run.output_limit(candidate),
+                **options,
+            ),
+        )
+
+    def embed(
+        self,
+        texts: Sequence[str],
+        *,
+        model: str | None = None,
+        provider: str | None = None,
+        reason: str | None = None,
+    ) -> EmbeddingResponse:
+        """One vector per text, from the first provider of the chain with an embeddings API
+        that answers, under the same policy, budget, retries and telemetry as ``chat``.
+
+        ``model`` names the first (or pinned) provider's embedding model; the others use
+        their ``embedding_model``. The hold is the texts' byte bound at the input price."""
+        run = self._embedding_run(texts, model, provider, reason)
+        return self._through_chain(
+            run, lambda candidate: candidate.adapter.embed(texts, model=candidate.model)
+        )
+
+    async def aembed(
+        self,
+        texts: Sequence[str],
+        *,
+        model: str | None = None,
+        provider: str | None = None,
+        reason: str | None = None,
+    ) -> EmbeddingResponse:
+        """The async twin of :meth:`embed`."""
+        run = self._embedding_run(texts, model, provider, reason)
+        return await self._athrough_chain(
+            run, lambda candidate: candidate.adapter.aembed(texts, model=candidate.model)
+        )
+
+    def _embedding_run(
+        self,
+        texts: Sequence[str],
+        model: str | None,
+        provider: str | None,
+        reason: str | None,
+    ) -> _ChainRun:
+        if isinstance(texts, str) or not texts or not all(isinstance(t, str) for t in texts):
+            raise ValueError("texts must be a non-empty list of strings")
+        candidates = [
+            candidate
+            for candidate in self._candidates(provider, None)
+            if candidate.adapter.embedding_model is not None
+        ]
+        if provider is not None and not candidates:
+            raise ValueError(f"provider {provider!r} has no embeddings API")
+        for position, candidate in enumerate(candidates):
+            embedding_model = candidate.adapter.embedding_model
+            candidate.model = model if model and position == 0 else str(embedding_model)
+            candidate.position = position
+        return _ChainRun(
+            self,
+            candidates,
+            [ChatMessage("user", text) for text in texts],
+            streamed=False,
+            reason=reason,
+            max_tokens=None,
+            operation="embeddings",
+        )
+
+    def _through_chain(self, run: _ChainRun, attempt: Callable[[_Candidate], _Answer]) -> _Answer:
+        """Each candidate in turn: reserve, call, settle (release on failure), retry or fall
+        back as ``run`` decides; the first answer, or the chain's error."""
+        while (candidate := run.next()) is not None:
+            try:
+                reservation = self._reserve(run, candidate)
+            except NetrunException as error:
+                run.refused(error)
+                continue
+            try:
+                response = attempt(candidate)
+            except NetrunException as error:
+                self._settle(reservation, None)
+                wait = run.failed(error)
+                if wait is not None:
+                    self._sleep(wait)
+                continue
+            except BaseException:
+                self._settle(reservation, None)
+                raise
+            self._settle(reservation, response.usage)
+            return run.succeeded(response)
+        raise run.exhausted()
+
+    async def _athrough_chain(
+        self, run: _ChainRun, attempt: Callable[[_Candidate], Awaitable[_Answer]]
+    ) -> _Answer:
+        """The async twin of :meth:`_through_chain`; cancellation releases the hold."""
         while (candidate := run.next()) is not None:
             try:
                 reservation = await self._areserve(run, candidate)
@@ -747,12 +840,7 @@ class LLMClient(_ExecuteAPI):
                 run.refused(error)
                 continue
             try:
-                response = await candidate.adapter.achat(
-                    run.messages,
-                    model=candidate.model,
-                    max_tokens=run.output_limit(candidate),
-                    **options,
-                )
+                response = await attempt(candidate)
             except NetrunException as error:
                 await self._asettle(reservation, None)
                 wait = run.failed(error)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 from netrun.errors import BadGatewayError
 from netrun.llm.tools import ToolCall
@@ -35,6 +35,7 @@ from netrun.llm.tools import ToolCall
 __all__ = [
     "AttemptInfo",
     "ChatMessage",
+    "EmbeddingResponse",
     "LLMResponse",
     "Role",
     "StreamChunk",
@@ -495,6 +496,9 @@ FINISH_INTERRUPTED = "interrupted"
 FINISH_CANCELLED = "cancelled"
 
 
+_Self = TypeVar("_Self", bound="LLMResponse")
+
+
 @dataclass(frozen=True)
 class LLMResponse:
     """One answer, whatever the provider.
@@ -525,8 +529,16 @@ class LLMResponse:
     def tokens_used(self) -> int:
         return self.usage.total_tokens
 
-    def with_fallback_from(self, provider: str | None) -> LLMResponse:
+    def with_fallback_from(self: _Self, provider: str | None) -> _Self:
         return replace(self, fallback_from=provider)
+
+
+@dataclass(frozen=True)
+class EmbeddingResponse(LLMResponse):
+    """The vectors of one ``embed`` call, one per input text, in order (``text`` is empty);
+    ``usage.input_tokens`` is what the provider billed."""
+
+    embeddings: tuple[tuple[float, ...], ...] = ()
 
 
 @dataclass(frozen=True)

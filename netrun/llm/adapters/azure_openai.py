@@ -41,6 +41,7 @@ class AzureOpenAIAdapter(OpenAIAdapter):
         max_tokens: int = 1024,
         timeout: float = 60.0,
         default_headers: Mapping[str, str] | None = None,
+        embedding_deployment: str | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -48,6 +49,8 @@ class AzureOpenAIAdapter(OpenAIAdapter):
             max_tokens=max_tokens,
             timeout=timeout,
             default_headers=default_headers,
+            # Embeddings need a deployment of an embedding model: none unless one is named.
+            embedding_model=embedding_deployment,
         )
         self.endpoint = endpoint
         self.api_version = api_version

@@ -51,6 +51,7 @@ from netrun.llm.types import (
     FINISH_CANCELLED,
     FINISH_INTERRUPTED,
     ChatMessage,
+    EmbeddingResponse,
     LLMResponse,
     StreamChunk,
     Usage,
@@ -202,6 +203,7 @@ def _cut_short(provider: str) -> BadGatewayError:
     )
 
 
+_Response = TypeVar("_Response", bound=LLMResponse)
 _Deltas = TypeVar("_Deltas", Generator[str, None, None], AsyncGenerator[str, None])
 
 
@@ -368,6 +370,9 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
     #: ``netrun[extra]`` that brings it; a chain skips the adapter when it is missing.
     sdk_module: ClassVar[str | None] = None
     sdk_extra: ClassVar[str | None] = None
+    #: The model ``embed`` uses when none is named; ``None``: the provider has no embeddings
+    #: API (the chain skips it for ``embed``).
+    embedding_model: str | None = None
 
     @classmethod
     def missing_sdk(cls) -> str | None:
@@ -523,6 +528,44 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
         account = self._open_stream(call, on_complete)
         return AsyncChatStream(account, self._astream_deltas(call, account.state))
 
+    def embed(self, texts: Sequence[str], *, model: str | None = None) -> EmbeddingResponse:
+        """One vector per text, in order, from the provider's embeddings API."""
+        call = self._prepare_embedding(texts, model)
+        started = self._log_request(call, streamed=False)
+        try:
+            response = self._embed(call.messages, call.model)
+        except Exception as exc:
+            raise self._failed(exc, call.model, started) from None
+        return self._succeeded(response, started)
+
+    async def aembed(self, texts: Sequence[str], *, model: str | None = None) -> EmbeddingResponse:
+        """The async twin of :meth:`embed`."""
+        call = self._prepare_embedding(texts, model)
+        started = self._log_request(call, streamed=False)
+        try:
+            response = await self._aembed(call.messages, call.model)
+        except Exception as exc:
+            raise self._failed(exc, call.model, started) from None
+        return self._succeeded(response, started)
+
+    def _embed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
+        """The embeddings of ``texts`` (their ``content``), for providers that have an API."""
+        raise NotImplementedError
+
+    async def _aembed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
+        raise NotImplementedError
+
+    def _prepare_embedding(self, texts: Sequence[str], model: str | None) -> ProviderCall:
+        chosen = model or self.embedding_model
+        if chosen is None:
+            raise ValueError(f"the {self.provider!r} provider has no embeddings API")
+        if isinstance(texts, str) or not texts:
+            raise ValueError("texts must be a non-empty list of strings")
+        if not all(isinstance(text, str) for text in texts):
+            raise ValueError("every text to embed must be a string")
+        messages = [ChatMessage("user", text) for text in texts]
+        return ProviderCall(messages, chosen, 1, {})
+
     # ------------------------------------------------------------------ shared machinery
 
     def _prepare(
@@ -563,7 +606,7 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
         self._log_error(mapped, model, started, streamed=False)
         return mapped
 
-    def _succeeded(self, response: LLMResponse, started: float) -> LLMResponse:
+    def _succeeded(self, response: _Response, started: float) -> _Response:
         response = replace(response, latency_ms=(time.perf_counter() - started) * 1000)
         logger.info(
             "llm_response",

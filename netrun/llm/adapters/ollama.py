@@ -8,7 +8,7 @@ counts (``prompt_eval_count``, ``eval_count``). Ollama has no prompt cache and n
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Generator, Mapping
+from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.errors import BadGatewayError, NetrunException
@@ -16,7 +16,7 @@ from netrun.llm.adapters._formats import ollama_messages
 from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
 from netrun.llm.adapters.errors import error_for_status, map_transport_error, parse_retry_after
 from netrun.llm.tools import ToolCall
-from netrun.llm.types import LLMResponse, Usage
+from netrun.llm.types import ChatMessage, EmbeddingResponse, LLMResponse, Usage
 
 if TYPE_CHECKING:
     import httpx
@@ -26,6 +26,7 @@ __all__ = ["DEFAULT_BASE_URL", "OllamaAdapter"]
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
 DEFAULT_MODEL = "llama3.2"
+DEFAULT_EMBEDDING_MODEL = "nomic-embed-text"
 
 
 class OllamaAdapter(BaseLLMAdapter):
@@ -43,8 +44,10 @@ class OllamaAdapter(BaseLLMAdapter):
         api_key: str | SecretStr | None = None,
         max_tokens: int = 1024,
         timeout: float = 60.0,
+        embedding_model: str | None = DEFAULT_EMBEDDING_MODEL,
     ) -> None:
         super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
+        self.embedding_model = embedding_model
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key_value(api_key)
         self._sync: httpx.Client | None = None
@@ -120,6 +123,33 @@ class OllamaAdapter(BaseLLMAdapter):
         response = await self.async_client.post("/api/chat", json=request)
         self._check(response)
         return self._response(self._json(response.content), call.model)
+
+    def _embeddings(self, data: Mapping[str, Any], model: str) -> EmbeddingResponse:
+        vectors = data.get("embeddings")
+        if not isinstance(vectors, list):
+            raise BadGatewayError(
+                f"The LLM provider {self.provider!r} sent no embeddings.",
+                {"provider": self.provider},
+            )
+        return EmbeddingResponse(
+            text="",
+            provider=self.provider,
+            model=str(data.get("model") or model),
+            usage=Usage(input_tokens=int(data.get("prompt_eval_count") or 0)),
+            embeddings=tuple(tuple(float(x) for x in vector) for vector in vectors),
+        )
+
+    def _embed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
+        body = {"model": model, "input": [text.content for text in texts]}
+        response = self.client.post("/api/embed", json=body)
+        self._check(response)
+        return self._embeddings(self._json(response.content), model)
+
+    async def _aembed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
+        body = {"model": model, "input": [text.content for text in texts]}
+        response = await self.async_client.post("/api/embed", json=body)
+        self._check(response)
+        return self._embeddings(self._json(response.content), model)
 
     def _json(self, line: bytes | str) -> dict[str, Any]:
         try:

@@ -13,17 +13,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from netrun.llm.adapters._formats import openai_messages, openai_tool_request
 from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState, api_key_value
 from netrun.llm.tools import ToolCall
-from netrun.llm.types import LLMResponse, Usage
+from netrun.llm.types import ChatMessage, EmbeddingResponse, LLMResponse, Usage, usage_from
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import openai
-    from openai.types import CompletionUsage
+    from openai.types import CompletionUsage, CreateEmbeddingResponse
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
     from pydantic import SecretStr
 
-__all__ = ["OpenAIAdapter", "openai_usage"]
+__all__ = ["DEFAULT_EMBEDDING_MODEL", "OpenAIAdapter", "openai_usage"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
 
 
 def openai_usage(usage: CompletionUsage | None) -> Usage | None:
@@ -58,8 +61,10 @@ class OpenAIAdapter(SDKAdapter):
         max_tokens: int = 1024,
         timeout: float = 60.0,
         default_headers: Mapping[str, str] | None = None,
+        embedding_model: str | None = DEFAULT_EMBEDDING_MODEL,
     ) -> None:
         super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
+        self.embedding_model = embedding_model
         self._api_key = api_key_value(api_key)
         self.base_url = base_url
         self.organization = organization
@@ -119,6 +124,35 @@ class OpenAIAdapter(SDKAdapter):
                 if call.type == "function"
             ),
         )
+
+    # -------------------------------------------------------------- embeddings
+
+    def _embedding_request(self, texts: Sequence[ChatMessage], model: str) -> dict[str, Any]:
+        return {
+            "model": self._model_name(model),
+            "input": [text.content for text in texts],
+            "encoding_format": "float",
+        }
+
+    def _embeddings(self, answer: CreateEmbeddingResponse, model: str) -> EmbeddingResponse:
+        ordered = sorted(answer.data, key=lambda item: item.index)
+        return EmbeddingResponse(
+            text="",
+            provider=self.provider,
+            model=answer.model or model,
+            usage=usage_from(answer.usage),
+            request_id=answer._request_id,
+            embeddings=tuple(tuple(item.embedding) for item in ordered),
+        )
+
+    def _embed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
+        answer = self.client.embeddings.create(**self._embedding_request(texts, model))
+        return self._embeddings(answer, model)
+
+    async def _aembed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
+        request = self._embedding_request(texts, model)
+        answer = await self.async_client.embeddings.create(**request)
+        return self._embeddings(answer, model)
 
     def _read_event(self, chunk: ChatCompletionChunk, state: StreamState) -> str:
         if chunk.model:

@@ -25,6 +25,7 @@ __all__ = [
     "anthropic_stream",
     "embeddings",
     "ollama_chat",
+    "ollama_embed",
     "ollama_stream",
     "openai_chat",
     "openai_stream",
@@ -281,6 +282,12 @@ def embeddings(body: Mapping[str, Any], model: str, usage: StubUsage) -> dict[st
         "model": model,
         "usage": {"prompt_tokens": usage.input_tokens, "total_tokens": usage.input_tokens},
     }
+
+
+def ollama_embed(body: Mapping[str, Any], model: str, usage: StubUsage) -> dict[str, Any]:
+    """Ollama's ``/api/embed``: the same vectors as :func:`embeddings`, its own shape."""
+    vectors = [item["embedding"] for item in embeddings(body, model, usage)["data"]]
+    return {"model": model, "embeddings": vectors, "prompt_eval_count": usage.input_tokens}
 
 
 # ---------------------------------------------------------------------- Anthropic

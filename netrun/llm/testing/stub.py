@@ -7,8 +7,9 @@ OpenAI             ``POST /v1/chat/completions``                    ``server.ope
 OpenAI Responses   ``POST /v1/responses``                           ``server.openai_base_url``
 OpenAI embeddings  ``POST /v1/embeddings``                          ``server.openai_base_url``
 Azure OpenAI       ``POST /openai/deployments/<d>/chat/completions``  ``server.azure_endpoint``
+Azure embeddings   ``POST /openai/deployments/<d>/embeddings``        ``server.azure_endpoint``
 Anthropic          ``POST /v1/messages``                            ``server.anthropic_base_url``
-Ollama             ``POST /api/chat``                               ``server.ollama_base_url``
+Ollama             ``POST /api/chat``, ``POST /api/embed``          ``server.ollama_base_url``
 =================  ===============================================  ==========================
 
 Replies are scripted in order (:meth:`StubLLMServer.script`), whatever the protocol; when the
@@ -82,7 +83,9 @@ _MODELS = {
     "last_id": "stub-model",
 }
 
-_AZURE_PATH = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
+_AZURE_PATH = re.compile(
+    r"^/openai/deployments/(?P<deployment>[^/]+)/(?P<endpoint>chat/completions|embeddings)$"
+)
 
 
 class _Cut(Exception):
@@ -167,7 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
             return "azure_openai", match["deployment"]
         if path == "/v1/messages":
             return "anthropic", None
-        if path == "/api/chat":
+        if path in ("/api/chat", "/api/embed"):
             return "ollama", None
         return None, None
 
@@ -251,8 +254,10 @@ class _Handler(BaseHTTPRequestHandler):
         headers = self._request_headers(protocol, reply)
         model = self._model(reply, body, None)
         endpoint = urlsplit(self.path).path
-        if endpoint == "/v1/embeddings":
+        if endpoint == "/v1/embeddings" or endpoint.endswith("/embeddings"):
             payload = wire.embeddings(body, model, reply.usage)
+        elif endpoint == "/api/embed":
+            payload = wire.ollama_embed(body, model, reply.usage)
         elif endpoint == "/v1/responses":
             payload = wire.response(reply, model, "completed")
         elif protocol == "anthropic":
