@@ -34,6 +34,9 @@ def audit_success(
     claims: Mapping[str, Any], *, method: str = "jwt", tenant_claim: str = "tenant_id"
 ) -> None:
     """Log ``auth_succeeded`` for a verified token."""
+    # Every request, at INFO, never sampled or deduplicated: it is the only line that ties a
+    # request (its correlation ID) to the token that made it (jti, issuer). When a token
+    # leaks, that is how the requests it made are found; request_finished has the user only.
     audit_logger.info(
         "auth_succeeded",
         method=method,

@@ -38,7 +38,9 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models.base import ModelState
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -118,8 +120,6 @@ def _copied(value: Any) -> Any:
     state = getattr(value, "_state", None)
     if state is None:
         return value
-    from django.db.models.base import ModelState
-
     clone = value.__class__.__new__(value.__class__)
     clone.__dict__.update(value.__dict__)
     clone._state = ModelState()
@@ -128,27 +128,29 @@ def _copied(value: Any) -> Any:
     return clone
 
 
-def _shared_store(alias: str | None) -> Callable[[], Any]:
-    """The Django cache of the generation, or ``None`` when it would live in this process.
+def _shared_store(alias: str | None) -> Callable[[], Any] | None:
+    """What returns the Django cache of the generation; ``None`` when it would be per process.
 
     A ``LocMemCache`` generation tells nothing the in-process receivers did not, so it is
-    not read (a ``DummyCache`` is: it keeps nothing, so nothing is answered from memory).
-    Looked up per call: ``override_settings(CACHES=...)`` takes effect at once.
+    not read at all (a ``DummyCache`` is: it keeps nothing, so nothing is answered from
+    memory). A missing alias is netrun.rbac.E012: looking it up fails, and the database
+    decides.
     """
+    if alias is None:
+        return None
+    backend = str((getattr(settings, "CACHES", None) or {}).get(alias, {}).get("BACKEND", ""))
+    if backend.endswith("LocMemCache"):
+        return None
 
     def store() -> Any:
-        if alias is None:
-            return None
         from django.core.cache import caches
-        from django.core.cache.backends.locmem import LocMemCache
 
-        found = caches[alias]
-        return None if isinstance(found, LocMemCache) else found
+        return caches[alias]
 
     return store
 
 
-_cache: tuple[RBACConfig, TenantCache | None] | None = None
+_cache: tuple[RBACConfig, Any, TenantCache | None] | None = None
 _cache_lock = threading.Lock()
 
 
@@ -156,11 +158,13 @@ def tenant_cache() -> TenantCache | None:
     """The process's tenant cache, built from settings (again when they change); ``None``: off."""
     global _cache
     config = get_settings(RBACConfig)
+    # CACHES too: override_settings(CACHES=...) replaces the object.
+    caches_setting = getattr(settings, "CACHES", None)
     current = _cache
-    if current is not None and current[0] is config:
-        return current[1]
+    if current is not None and current[0] is config and current[1] is caches_setting:
+        return current[2]
     with _cache_lock:
-        if _cache is None or _cache[0] is not config:
+        if _cache is None or _cache[0] is not config or _cache[1] is not caches_setting:
             built = None
             # A bad size or TTL is netrun.rbac.E010/E011; meanwhile the database decides.
             if config.tenant_cache_usable():
@@ -170,8 +174,8 @@ def tenant_cache() -> TenantCache | None:
                     shared_store=_shared_store(config.tenant_cache_alias),
                     copy=_copied,
                 )
-            _cache = (config, built)
-        return _cache[1]
+            _cache = (config, caches_setting, built)
+        return _cache[2]
 
 
 def clear_tenant_cache() -> None:
@@ -272,9 +276,13 @@ def resolve_tenant(request: HttpRequest) -> Any:
     Raises ``TenantAccessDeniedError`` (unknown to a non-member, not a member, two strategies
     disagree, inactive) or ``ResourceNotFoundError`` (a token naming an unknown tenant).
     """
+    return _resolve(request, get_settings(RBACConfig))
+
+
+def _resolve(request: HttpRequest, config: RBACConfig) -> Any:
     named = [
         (name, value)
-        for name in conf.tenant_strategies
+        for name in config.tenant_strategies
         if name in STRATEGY_FUNCTIONS and (value := STRATEGY_FUNCTIONS[name](request))
     ]
     if not named:
@@ -307,14 +315,16 @@ def resolve_tenant(request: HttpRequest) -> Any:
 class TenantMiddleware(HybridMiddleware):
     """Resolve and bind the request's tenant (sync and async capable)."""
 
-    def _exempt(self, request: HttpRequest) -> bool:
-        return any(re.match(pattern, request.path_info) for pattern in conf.exempt_paths)
+    def _exempt(self, request: HttpRequest, config: RBACConfig) -> bool:
+        paths = config.exempt_paths
+        return bool(paths) and any(re.match(pattern, request.path_info) for pattern in paths)
 
     def handle(self, request: HttpRequest, get_response: GetResponse) -> HttpResponseBase:
-        if self._exempt(request):
+        config = get_settings(RBACConfig)
+        if self._exempt(request, config):
             return get_response(request)
         try:
-            tenant = resolve_tenant(request)
+            tenant = _resolve(request, config)
         except NetrunException as error:
             return error_response(request, error)
         if tenant is None:
@@ -327,10 +337,11 @@ class TenantMiddleware(HybridMiddleware):
     async def ahandle(
         self, request: HttpRequest, get_response: AsyncGetResponse
     ) -> HttpResponseBase:
-        if self._exempt(request):
+        config = get_settings(RBACConfig)
+        if self._exempt(request, config):
             return await get_response(request)
         try:
-            tenant = await sync_to_async(resolve_tenant)(request)
+            tenant = await sync_to_async(_resolve)(request, config)
         except NetrunException as error:
             return error_response(request, error)
         if tenant is None:
