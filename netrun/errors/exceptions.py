@@ -8,7 +8,8 @@ raised them::
     NetrunException                      500  NETRUN_ERROR
     ├── ValidationError                  400  VALIDATION_ERROR
     │   ├── CORSValidationError          400  CORS_VALIDATION_ERROR
-    │   └── MalformedRequestError        400  MALFORMED_REQUEST
+    │   ├── MalformedRequestError        400  MALFORMED_REQUEST
+    │   └── TenantRequiredError          400  TENANT_REQUIRED
     ├── AuthenticationError              401  AUTHENTICATION_ERROR
     │   ├── TokenExpiredError            401  TOKEN_EXPIRED
     │   └── TokenInvalidError            401  TOKEN_INVALID
@@ -233,6 +234,17 @@ class MalformedRequestError(ValidationError):
 
     error_code = "MALFORMED_REQUEST"
     default_message = "Malformed request."
+
+
+class TenantRequiredError(ValidationError):
+    """The request names no tenant, and what it asks for needs one.
+
+    A 400, not a 403: nothing was refused to the caller; the request lacks the tenant it is
+    for, and the client fixes it by naming one (``X-Tenant-ID``, a token's ``tenant_id``).
+    """
+
+    error_code = "TENANT_REQUIRED"
+    default_message = "This request names no tenant."
 
 
 class AuthenticationError(NetrunException):

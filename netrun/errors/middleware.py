@@ -21,6 +21,10 @@ so the envelope's correlation ID is the request's)::
   ``DEBUG`` is off; it is still sent to ``got_request_exception`` and logged with its
   traceback. With ``DEBUG`` on, or for HTML clients, Django handles it (technical 500 page
   or ``handler500``).
+* A path no URL pattern matches, with ``DEBUG`` on: Django answers its technical 404 page
+  and never calls ``handler404``; for a client that wants JSON (an API path, or Accept) the
+  middleware answers the 404 ``RESOURCE_NOT_FOUND`` envelope instead, as ``handler404`` does
+  with ``DEBUG`` off.
 
 DRF views handle their exceptions before middleware sees them: use
 ``netrun.errors.drf.exception_handler`` there.
@@ -32,7 +36,7 @@ from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from netrun.core.middleware import HybridMiddleware
+from netrun.core.middleware import AsyncGetResponse, GetResponse, HybridMiddleware
 from netrun.errors._django import (
     client_wants_json,
     debug_enabled,
@@ -40,7 +44,11 @@ from netrun.errors._django import (
     error_response,
     report_server_error,
 )
-from netrun.errors.exceptions import MalformedRequestError, NetrunException
+from netrun.errors.exceptions import (
+    MalformedRequestError,
+    NetrunException,
+    ResourceNotFoundError,
+)
 from netrun.errors.rendering import is_parse_recursion
 
 __all__ = ["ErrorEnvelopeMiddleware"]
@@ -48,6 +56,14 @@ __all__ = ["ErrorEnvelopeMiddleware"]
 
 class ErrorEnvelopeMiddleware(HybridMiddleware):
     """Render exceptions from views as the Netrun error envelope (sync and async capable)."""
+
+    def handle(self, request: HttpRequest, get_response: GetResponse) -> HttpResponseBase:
+        return _unrouted_page(request, get_response(request))
+
+    async def ahandle(
+        self, request: HttpRequest, get_response: AsyncGetResponse
+    ) -> HttpResponseBase:
+        return _unrouted_page(request, await get_response(request))
 
     def process_exception(
         self, request: HttpRequest, exception: Exception
@@ -73,3 +89,19 @@ class ErrorEnvelopeMiddleware(HybridMiddleware):
         if response.status_code >= 500:
             report_server_error(request, exception, response)
         return response
+
+
+def _unrouted_page(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """Django's technical 404 page (``DEBUG``, no URL pattern matched) as the envelope for
+    a client that wants JSON; any other response as it is."""
+    if (
+        response.status_code == 404
+        # A view ran when resolution succeeded: its Http404 reached process_exception, and
+        # a 404 it returned itself is its own answer.
+        and getattr(request, "resolver_match", None) is None
+        and str(response.get("Content-Type", "")).startswith("text/html")
+        and debug_enabled()
+        and client_wants_json(request)
+    ):
+        return error_response(request, ResourceNotFoundError())
+    return response

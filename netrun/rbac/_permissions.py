@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from netrun.errors import PermissionDeniedError
+from netrun.errors import PermissionDeniedError, TenantAccessDeniedError, TenantRequiredError
 from netrun.logging import get_logger
 
 __all__ = [
@@ -27,8 +27,11 @@ __all__ = [
     "RoleBackend",
     "Subject",
     "TokenPermissionsBackend",
+    "configured_tenant_naming",
     "permission_matches",
     "permissions_for_roles",
+    "require_member",
+    "tenant_naming",
 ]
 
 logger = get_logger("netrun.rbac")
@@ -161,3 +164,41 @@ def _describe(obj: Any) -> str | None:
     meta = getattr(obj, "_meta", None)
     label = getattr(meta, "label", type(obj).__name__)
     return f"{label}:{getattr(obj, 'pk', '?')}"
+
+
+def tenant_naming(
+    strategies: Sequence[str], *, header: str = "X-Tenant-ID", subdomain_base: str | None = None
+) -> list[str]:
+    """How a client names its tenant under ``strategies`` (``NETRUN_RBAC_TENANT_STRATEGIES``)."""
+    ways = {
+        "header": f"the {header} header (the tenant's ID or slug)",
+        "jwt": "a token with a tenant_id claim",
+        "session": "a session in which a tenant was chosen",
+        "subdomain": f"a subdomain of {subdomain_base}" if subdomain_base else None,
+    }
+    return [way for way in (ways.get(strategy) for strategy in strategies) if way]
+
+
+def configured_tenant_naming() -> list[str]:
+    """:func:`tenant_naming` under the ``NETRUN_RBAC_TENANT_*`` settings (read at call time)."""
+    from netrun.rbac.conf import conf
+
+    return tenant_naming(
+        conf.tenant_strategies, header=conf.tenant_header, subdomain_base=conf.subdomain_base
+    )
+
+
+def require_member(subject: Subject, *, naming: Sequence[str] = ()) -> None:
+    """Let an active member of the subject's tenant (or a superuser) through.
+
+    No tenant at all is :class:`TenantRequiredError` (400 ``TENANT_REQUIRED``), saying how to
+    name one (``naming``, from :func:`tenant_naming`); a tenant the subject is not a member of
+    is :class:`TenantAccessDeniedError` (403 ``TENANT_ACCESS_DENIED``).
+    """
+    if subject.tenant_id is None:
+        message = "This request names no tenant."
+        if naming:
+            message += " Name one with " + " or ".join(naming) + "."
+        raise TenantRequiredError(message, ways=list(naming))
+    if not (subject.is_member or subject.is_superuser):
+        raise TenantAccessDeniedError("You are not a member of this tenant.")

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
 
-from netrun.errors import PermissionDeniedError, TenantAccessDeniedError
+from netrun.errors import PermissionDeniedError
+from netrun.rbac._permissions import configured_tenant_naming, require_member
 from netrun.rbac.access import require_permission, subject_for
 
 __all__ = ["permission_required", "role_required", "tenant_member_required"]
@@ -46,9 +47,7 @@ def _decorate(check: Callable[[Any], None]) -> Callable[[_F], _F]:
 
 
 def _member(request: Any) -> None:
-    subject = subject_for(request)
-    if subject.tenant_id is None or not (subject.is_member or subject.is_superuser):
-        raise TenantAccessDeniedError("You are not a member of this tenant.")
+    require_member(subject_for(request), naming=configured_tenant_naming())
 
 
 def tenant_member_required(view: _F) -> _F:

@@ -7,9 +7,10 @@
         permission_classes = [IsTenantMember, HasRole("agent", "admin"),
                               HasPermission("helpdesk.summarize_ticket")]
 
-Denials raise netrun errors (403 in the envelope with netrun's exception handler):
-``TenantAccessDeniedError`` when the user is no member of the current tenant,
-``PermissionDeniedError`` for a missing role or permission. ``HasObjectPermission`` also
+Denials raise netrun errors (in the envelope with netrun's exception handler):
+``TenantRequiredError`` (400) when the request names no tenant, ``TenantAccessDeniedError``
+(403) when the user is no member of the current tenant, ``PermissionDeniedError`` (403) for
+a missing role or permission. ``HasObjectPermission`` also
 checks objects (django-guardian, and never an object of another tenant).
 """
 
@@ -21,6 +22,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from netrun.errors import PermissionDeniedError, TenantAccessDeniedError
+from netrun.rbac._permissions import configured_tenant_naming, require_member
 from netrun.rbac.access import require_permission, subject_for
 from netrun.rbac.models import same_tenant
 
@@ -28,9 +30,7 @@ __all__ = ["HasObjectPermission", "HasPermission", "HasRole", "IsTenantMember"]
 
 
 def _require_member(request: Request) -> None:
-    subject = subject_for(request)
-    if subject.tenant_id is None or not (subject.is_member or subject.is_superuser):
-        raise TenantAccessDeniedError("You are not a member of this tenant.")
+    require_member(subject_for(request), naming=configured_tenant_naming())
 
 
 class IsTenantMember(BasePermission):

@@ -126,14 +126,16 @@ def test_jwt_claims_are_trusted_and_checked_for_conflicts(world: World) -> None:
 
 
 def test_no_tenant_named_runs_with_none_and_scoped_views_fail_closed(world: World) -> None:
-    assert client_for(world.bob).get("/whoami/").status_code == 403
-    assert client_for(world.bob).get("/api/tickets/").status_code == 403
+    # Refused as naming no tenant (400 TENANT_REQUIRED), not as "not a member" (403).
+    assert client_for(world.bob).get("/whoami/").status_code == 400
+    assert client_for(world.bob).get("/api/tickets/").status_code == 400
 
 
 @override_settings(NETRUN_RBAC_EXEMPT_PATHS=[r"^/whoami/"])
 def test_exempt_paths_skip_resolution(world: World) -> None:
     response = client_for(world.bob).get("/whoami/", HTTP_X_TENANT_ID="nope")
-    assert response.status_code == 403  # not 404: resolution skipped, decorator refuses
+    # Not 404: resolution skipped, so no tenant is named and the decorator refuses that.
+    assert response.status_code == 400
 
 
 def test_api_id_guessing_never_reaches_another_tenant(world: World) -> None:

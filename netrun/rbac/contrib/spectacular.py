@@ -15,7 +15,8 @@ With ``TenantMiddleware`` installed and the ``header`` strategy on, every operat
 ``X-Tenant-ID``) and may answer 403 ``TENANT_ACCESS_DENIED``. An operation whose view has a
 netrun.rbac permission (:mod:`netrun.rbac.drf`) says so: ``x-netrun-tenant-scoped: true``,
 the roles and permissions it needs in ``x-netrun-roles`` / ``x-netrun-permissions``, a
-paragraph of its description, and the 403 (``TENANT_ACCESS_DENIED``, ``PERMISSION_DENIED``).
+paragraph of its description, the 403 (``TENANT_ACCESS_DENIED``, ``PERMISSION_DENIED``) and
+the 400 ``TENANT_REQUIRED`` of a request that names no tenant.
 """
 
 from __future__ import annotations
@@ -104,5 +105,8 @@ def postprocess_tenancy(
         paragraph = _paragraph(roles, perms)
         description = operation.get("description", "")
         operation["description"] = f"{description}\n\n{paragraph}" if description else paragraph
-        add_error_response(result, operation, 403)
+        forbidden = add_error_response(result, operation, 403)
+        # TENANT_REQUIRED: no tenant named. With the headers earlier hooks gave the 403
+        # (X-Correlation-ID, the RateLimit-* fields), which every response has.
+        add_error_response(result, operation, 400, headers=dict(forbidden.get("headers", {})))
     return result
