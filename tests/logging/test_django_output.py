@@ -35,7 +35,20 @@ URLS = """
 from django.http import HttpResponse
 from django.urls import path
 
-urlpatterns = [path("ok/", lambda request: HttpResponse("ok"))]
+from netrun.llm.adapters.offline import OfflineAdapter
+from netrun.logging import get_logger
+
+
+def llm(request):
+    OfflineAdapter().chat("hello")  # netrun's own llm_request / llm_response events
+    get_logger("probe").info(
+        "signed_in", access_token="at-s3cr3t", refresh_token="rt-s3cr3t", id_token="it-s3cr3t", token="t-s3cr3t",
+        cache_read_tokens=3,
+    )
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("ok/", lambda request: HttpResponse("ok")), path("llm/", llm)]
 """
 
 SERVE = """
@@ -47,7 +60,7 @@ from django.core.wsgi import get_wsgi_application
 
 server = ThreadedWSGIServer(("127.0.0.1", 0), WSGIRequestHandler)
 server.set_app(get_wsgi_application())
-requests = [("/ok/", sys.argv[1]), ("/nope/", sys.argv[2]), ("/ok/", None)]
+requests = [("/ok/", sys.argv[1]), ("/nope/", sys.argv[2]), ("/ok/", None), ("/llm/", None)]
 serving = threading.Thread(target=lambda: [server.handle_request() for _ in requests])
 serving.start()
 for path, correlation_id in requests:
@@ -105,7 +118,7 @@ def test_runserver_access_lines_carry_their_request_correlation_id(
 ) -> None:
     ok_id, nope_id, stdout, _ = served
     access = [e for e in _events(stdout) if e.get("logger") == "django.server"]
-    assert len(access) == 3, access
+    assert len(access) == 4, access
     by_path = {}
     for event in access:
         assert isinstance(event["event"], str)
@@ -116,7 +129,22 @@ def test_runserver_access_lines_carry_their_request_correlation_id(
     assert ok_ids[0] == ok_id
     assert ok_ids[1] not in {ok_id, nope_id}
     finished = [e for e in _events(stdout) if e.get("event") == "request_finished"]
-    assert ok_ids[1] == finished[-1]["correlation_id"]
+    assert ok_ids[1] == finished[2]["correlation_id"]
+
+
+def test_token_counts_are_logged_and_tokens_are_not(
+    served: tuple[str, str, list[str], list[str]],
+) -> None:
+    events = _events(served[2])
+    [response] = [e for e in events if e.get("event") == "llm_response"]
+    assert response["cache_read_tokens"] == 0
+    assert response["cache_write_tokens"] == 0
+    assert isinstance(response["input_tokens"], int)
+    [signed_in] = [e for e in events if e.get("event") == "signed_in"]
+    assert signed_in["cache_read_tokens"] == 3
+    for key in ("access_token", "refresh_token", "id_token", "token"):
+        assert signed_in[key] == "[REDACTED]", key
+    assert not any(secret in line for line in served[2] for secret in ("s3cr3t",))
 
 
 def test_an_access_line_of_a_request_without_the_middleware_has_no_correlation_id() -> None:
