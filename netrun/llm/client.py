@@ -61,6 +61,7 @@ from netrun.llm.resilience.breaker import Admission, CircuitBreaker, LLMCircuitO
 from netrun.llm.resilience.config import breaker_from_config
 from netrun.llm.resilience.context import is_context_window_error, split_target
 from netrun.llm.resilience.routing import AliasTable, route
+from netrun.llm.structured import response_schema
 from netrun.llm.tools import normalize_tool_choice, normalize_tools, tools_token_bound
 from netrun.llm.types import (
     AttemptInfo,
@@ -648,6 +649,9 @@ class LLMClient(_ExecuteAPI):
         if tools:
             options["tools"] = tools
         normalize_tool_choice(options.get("tool_choice"), tools)
+        schema = response_schema(options.get("response_schema"))
+        if schema is not None:
+            options["response_schema"] = schema
         return _ChainRun(
             self,
             self._candidates(provider, model),
@@ -655,7 +659,7 @@ class LLMClient(_ExecuteAPI):
             streamed=streamed,
             reason=reason,
             max_tokens=max_tokens,
-            tools_bound=tools_token_bound(tools),
+            tools_bound=tools_token_bound(tools) + (schema.bound() if schema else 0),
         )
 
     def _reserve(self, run: _ChainRun, candidate: _Candidate) -> ReservationProtocol:

@@ -519,6 +519,10 @@ class LLMResponse:
     fallback_from: str | None = None
     #: The tools the model called (``finish_reason`` is then ``tool_calls`` or ``tool_use``).
     tool_calls: tuple[ToolCall, ...] = ()
+    #: With ``response_schema``: the answer as an object (a model instance when a pydantic
+    #: model was given), or ``None`` and the reason in ``parse_error``.
+    parsed: Any = None
+    parse_error: str | None = None
 
     @property
     def content(self) -> str:

@@ -48,6 +48,7 @@ class AnthropicAdapter(SDKAdapter):
     sdk_module: ClassVar[str | None] = "anthropic"
     sdk_extra: ClassVar[str | None] = "anthropic"
     request_id_headers: ClassVar[tuple[str, ...]] = ("request-id",)
+    schema_via_tool: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -85,6 +86,19 @@ class AnthropicAdapter(SDKAdapter):
             **anthropic_tool_request(call.tools, call.tool_choice),
             **call.options,
         }
+        if call.response_schema is not None:
+            # Claude answers a schema by calling a tool of that schema: forced when it is the
+            # only tool, else "some tool" (the model may still use the caller's first).
+            schema = call.response_schema
+            answer = {
+                "name": schema.name,
+                "description": "Give the answer with this tool, in this exact shape.",
+                "input_schema": dict(schema.schema),
+            }
+            request["tools"] = [*request.get("tools", ()), answer]
+            if call.tool_choice is None:
+                forced = {"type": "tool", "name": schema.name}
+                request["tool_choice"] = {"type": "any"} if call.tools else forced
         if system:
             request["system"] = system
         if stream:

@@ -45,6 +45,7 @@ from netrun.llm.adapters.errors import (
     parse_retry_after,
     timeout_error,
 )
+from netrun.llm.structured import ResponseSchema, apply_schema, response_schema
 from netrun.llm.tools import ToolCallBuffer, ToolSpec, normalize_tool_choice, normalize_tools
 from netrun.llm.types import (
     CHARS_PER_TOKEN,
@@ -96,6 +97,8 @@ class ProviderCall:
     tools: tuple[ToolSpec, ...] = ()
     #: ``"auto"``, ``"none"``, ``"required"`` or a tool's name; ``None``: the provider's default.
     tool_choice: str | None = None
+    #: The JSON schema the answer must fit (``response_schema=``), else ``None``.
+    response_schema: ResponseSchema | None = None
 
 
 @dataclass
@@ -129,6 +132,7 @@ class _StreamAccount:
         self.parts: list[str] = []
         self.started = time.perf_counter()
         self.response: LLMResponse | None = None
+        self.schema: ResponseSchema | None = None
 
     def chunk(self, delta: str) -> StreamChunk:
         index = len(self.parts)
@@ -151,6 +155,10 @@ class _StreamAccount:
         return Usage(input_tokens=self.estimated_input, output_tokens=output, estimated=True)
 
     def build(self, *, complete: bool, finish_reason: str | None) -> LLMResponse:
+        response = self._build(complete=complete, finish_reason=finish_reason)
+        return apply_schema(self.schema, response, via_tool=self.adapter.schema_via_tool)
+
+    def _build(self, *, complete: bool, finish_reason: str | None) -> LLMResponse:
         return LLMResponse(
             text="".join(self.parts),
             provider=self.adapter.provider,
@@ -481,7 +489,7 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
             response = self._complete(call)
         except Exception as exc:
             raise self._failed(exc, call.model, started) from None
-        return self._succeeded(response, started)
+        return self._succeeded(self._structured(call, response), started)
 
     async def achat(
         self,
@@ -498,7 +506,7 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
             response = await self._acomplete(call)
         except Exception as exc:
             raise self._failed(exc, call.model, started) from None
-        return self._succeeded(response, started)
+        return self._succeeded(self._structured(call, response), started)
 
     def stream(
         self,
@@ -586,11 +594,20 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
             rest,
             tools=tools,
             tool_choice=normalize_tool_choice(rest.pop("tool_choice", None), tools),
+            response_schema=response_schema(rest.pop("response_schema", None)),
         )
 
     def _open_stream(self, call: ProviderCall, on_complete: OnComplete | None) -> _StreamAccount:
         self._log_request(call, streamed=True)
-        return _StreamAccount(self, call.messages, call.model, on_complete)
+        account = _StreamAccount(self, call.messages, call.model, on_complete)
+        account.schema = call.response_schema
+        return account
+
+    #: Whether the provider answers a schema through a tool call (Anthropic) rather than text.
+    schema_via_tool: ClassVar[bool] = False
+
+    def _structured(self, call: ProviderCall, response: LLMResponse) -> LLMResponse:
+        return apply_schema(call.response_schema, response, via_tool=self.schema_via_tool)
 
     def _map(self, error: Exception) -> NetrunException:
         if isinstance(error, NetrunException):

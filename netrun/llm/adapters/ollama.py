@@ -75,6 +75,8 @@ class OllamaAdapter(BaseLLMAdapter):
         }
         if call.tools:  # Ollama takes OpenAI's definitions; it has no tool_choice
             request["tools"] = [spec.openai() for spec in call.tools]
+        if call.response_schema is not None:  # Ollama constrains the output to the schema
+            request["format"] = dict(call.response_schema.schema)
         return request
 
     @staticmethod

@@ -97,6 +97,16 @@ class OpenAIAdapter(SDKAdapter):
             **openai_tool_request(call.tools, call.tool_choice),
             **call.options,
         }
+        if call.response_schema is not None:
+            schema = call.response_schema
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": schema.name,
+                    "schema": dict(schema.schema),
+                    "strict": schema.strict,
+                },
+            }
         if stream:
             request["stream"] = True
             request["stream_options"] = {"include_usage": True}
