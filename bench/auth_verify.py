@@ -10,6 +10,11 @@ For RS256 and ES256, access tokens are issued by netrun's ``JWTManager`` (with `
 * simplejwt ``AccessToken(token)``: the backend plus simplejwt's own ``exp``/``jti``/type checks,
   which is what its ``JWTAuthentication`` runs per request.
 
+simplejwt verifies with PyJWT's ``jwt.decode``; netrun makes the same checks with
+``netrun.auth._jws`` (``tests/auth/test_jws.py`` shows both give the same verdicts), which
+skips PyJWT's character-by-character base64url check in Python: that loop, not the
+signature, is most of ``jwt.decode``'s RS256 time.
+
 Two workloads:
 
 * **first seen**: ``--tokens`` distinct tokens, each verified once per round; netrun's
