@@ -39,6 +39,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db.models.base import ModelState
 from django.http import HttpRequest
@@ -143,8 +144,6 @@ def _shared_store(alias: str | None) -> Callable[[], Any] | None:
         return None
 
     def store() -> Any:
-        from django.core.cache import caches
-
         return caches[alias]
 
     return store
