@@ -56,6 +56,7 @@ INTEGRATION_MATRIX: tuple[SoftDependency, ...] = (
     SoftDependency("netrun.llm", "netrun-logging", "netrun.logging", "LLM request/response logging"),
     SoftDependency("netrun.llm", "openai", "openai", "OpenAI provider support", "openai"),
     SoftDependency("netrun.llm", "anthropic", "anthropic", "Anthropic provider support", "anthropic"),
+    SoftDependency("netrun.llm", "google-genai", "google.genai", "Gemini provider support", "gemini"),
     SoftDependency("netrun.rbac", "netrun-logging", "netrun.logging", "RBAC decision logging"),
     SoftDependency("netrun.rbac", "casbin", "casbin", "Policy-based access control", "casbin", "pycasbin"),
     SoftDependency("netrun.db_pool", "netrun-logging", "netrun.logging", "Connection pool metrics"),

@@ -95,6 +95,7 @@ def missing_settings(provider: str, config: LLMConfig) -> list[str]:
     needs: dict[str, list[tuple[object, str]]] = {
         "anthropic": [(config.anthropic_api_key, "ANTHROPIC_API_KEY")],
         "openai": [(config.openai_api_key, "OPENAI_API_KEY")],
+        "gemini": [(config.gemini_api_key, "GEMINI_API_KEY")],
         "azure_openai": [
             (config.azure_openai_endpoint, "AZURE_OPENAI_ENDPOINT"),
             (config.azure_openai_key, "AZURE_OPENAI_API_KEY"),
@@ -155,8 +156,8 @@ def check_chain(
             messages.append(
                 Error(
                     f"{CHAIN_SETTING} names an unknown LLM provider {name!r}.",
-                    hint="Known: claude (anthropic), openai, azure_openai (azure), ollama, "
-                    "offline.",
+                    hint="Known: claude (anthropic), openai, azure_openai (azure), gemini "
+                    "(google), ollama, offline.",
                     id="netrun.llm.E002",
                 )
             )

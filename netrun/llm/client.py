@@ -46,6 +46,7 @@ from netrun.llm.adapters import (
     AnthropicAdapter,
     AzureOpenAIAdapter,
     BaseLLMAdapter,
+    GeminiAdapter,
     LLMProviderAuthenticationError,
     LLMStreamInterruptedError,
     OfflineAdapter,
@@ -117,6 +118,14 @@ def build_adapter(name: str, config: LLMConfig) -> BaseLLMAdapter:
             deployment=str(config.azure_openai_deployment),
             api_version=config.azure_openai_api_version,
             deployments=config.azure_openai_deployments,
+            **common,
+        )
+    if provider == "gemini":
+        _need(config.gemini_api_key, "GEMINI_API_KEY", name)
+        return GeminiAdapter(
+            api_key=config.gemini_api_key,
+            base_url=config.gemini_base_url,
+            model=config.gemini_model,
             **common,
         )
     if provider == "ollama":

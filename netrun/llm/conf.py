@@ -22,6 +22,9 @@ Field                       Environment (Django: ``NETRUN_LLM_``  Default
 ``azure_openai_api_version`` ``LLM_AZURE_OPENAI_API_VERSION``    ``"2024-10-21"``
 ``azure_openai_deployment``  ``LLM_AZURE_OPENAI_DEPLOYMENT``     unset (required for Azure)
 ``azure_openai_deployments`` ``LLM_AZURE_OPENAI_DEPLOYMENTS``    ``{}`` (model -> deployment)
+``gemini_api_key``          ``GEMINI_API_KEY``                   unset (secret)
+``gemini_base_url``         ``LLM_GEMINI_BASE_URL``              unset: the SDK's
+``gemini_model``            ``LLM_GEMINI_MODEL``                 ``"gemini-2.5-flash"``
 ``ollama_base_url``         ``LLM_OLLAMA_BASE_URL``              ``"http://127.0.0.1:11434"``
 ``ollama_model``            ``LLM_OLLAMA_MODEL``                 ``"llama3.2"``
 ``max_output_tokens``       ``LLM_MAX_OUTPUT_TOKENS``            ``1024``
@@ -114,6 +117,11 @@ class LLMConfig(BaseConfig):
     azure_openai_deployments: dict[str, str] = Field(
         default_factory=dict, description="Model name -> Azure deployment name (JSON)."
     )
+    gemini_api_key: SecretStr | None = Field(
+        None, env="GEMINI_API_KEY", description="Gemini Developer API key."
+    )
+    gemini_base_url: str | None = Field(None, description="Gemini API base URL.")
+    gemini_model: str = Field("gemini-2.5-flash", description="Default Gemini model.")
     ollama_base_url: str = Field("http://127.0.0.1:11434", description="Ollama server URL.")
     ollama_model: str = Field("llama3.2", description="Default Ollama model.")
     max_output_tokens: int = Field(1024, ge=1, description="Default max_tokens of a call.")

@@ -8,6 +8,7 @@ Chain name         Class                           Transport
 ``openai``         :class:`OpenAIAdapter`          official ``openai`` SDK
 ``azure_openai``   :class:`AzureOpenAIAdapter`     ``openai`` SDK, ``AzureOpenAI``
 (``azure``)
+``gemini``         :class:`GeminiAdapter`          official ``google-genai`` SDK
 ``ollama``         :class:`OllamaAdapter`          Ollama's HTTP API with ``httpx``
 ``offline``        :class:`OfflineAdapter`         none: canned development answers
 =================  ==============================  ==========================================
@@ -22,6 +23,7 @@ from netrun.llm.adapters.anthropic import AnthropicAdapter
 from netrun.llm.adapters.azure_openai import AzureOpenAIAdapter
 from netrun.llm.adapters.base import AsyncChatStream, BaseLLMAdapter, ChatStream, StreamState
 from netrun.llm.adapters.errors import LLMProviderAuthenticationError, LLMStreamInterruptedError
+from netrun.llm.adapters.gemini import GeminiAdapter
 from netrun.llm.adapters.offline import OFFLINE_PREFIX, OfflineAdapter
 from netrun.llm.adapters.ollama import OllamaAdapter
 from netrun.llm.adapters.openai import OpenAIAdapter
@@ -36,6 +38,7 @@ __all__ = [
     "AzureOpenAIAdapter",
     "BaseLLMAdapter",
     "ChatStream",
+    "GeminiAdapter",
     "LLMProviderAuthenticationError",
     "LLMStreamInterruptedError",
     "OfflineAdapter",
@@ -50,6 +53,7 @@ ADAPTER_CLASSES: dict[str, type[BaseLLMAdapter]] = {
     "anthropic": AnthropicAdapter,
     "openai": OpenAIAdapter,
     "azure_openai": AzureOpenAIAdapter,
+    "gemini": GeminiAdapter,
     "ollama": OllamaAdapter,
     "offline": OfflineAdapter,
 }
@@ -59,6 +63,7 @@ PROVIDER_ALIASES: dict[str, str] = {
     "claude": "anthropic",
     "azure": "azure_openai",
     "azure-openai": "azure_openai",
+    "google": "gemini",
 }
 
 #: Providers that cost nothing per token: where budget refusals fall back to.

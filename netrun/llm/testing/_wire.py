@@ -24,6 +24,8 @@ __all__ = [
     "anthropic_message",
     "anthropic_stream",
     "embeddings",
+    "gemini_content",
+    "gemini_stream",
     "ollama_chat",
     "ollama_embed",
     "ollama_stream",
@@ -400,3 +402,66 @@ def ollama_stream(reply: StubReply, model: str) -> Stream:
             **_ollama_usage(reply.usage),
         },
     )
+
+
+# ---------------------------------------------------------------------- Gemini
+
+
+def _gemini_usage(usage: StubUsage) -> dict[str, Any]:
+    # promptTokenCount includes the cached tokens; thoughts are billed besides the candidates.
+    prompt = usage.input_tokens + usage.cache_read_tokens
+    visible = usage.output_tokens - usage.reasoning_tokens
+    rendered = {
+        "promptTokenCount": prompt,
+        "candidatesTokenCount": visible,
+        "totalTokenCount": prompt + usage.output_tokens,
+    }
+    if usage.cache_read_tokens:
+        rendered["cachedContentTokenCount"] = usage.cache_read_tokens
+    if usage.reasoning_tokens:
+        rendered["thoughtsTokenCount"] = usage.reasoning_tokens
+    return rendered
+
+
+def _gemini_calls(reply: StubReply) -> list[dict[str, Any]]:
+    return [
+        {"functionCall": {"id": _call_id(c, i, "call"), "name": c.name, "args": dict(c.arguments)}}
+        for i, c in enumerate(reply.tool_calls)
+    ]
+
+
+def _gemini_candidate(parts: list[dict[str, Any]], finish: str | None) -> dict[str, Any]:
+    candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
+    if finish:
+        candidate["finishReason"] = finish
+    return candidate
+
+
+def gemini_content(reply: StubReply, model: str, response_id: str) -> dict[str, Any]:
+    parts = ([{"text": reply.text}] if reply.text else []) + _gemini_calls(reply)
+    return {
+        "candidates": [_gemini_candidate(parts, reply.finish_reason or "STOP")],
+        "usageMetadata": _gemini_usage(reply.usage),
+        "modelVersion": model,
+        "responseId": response_id,
+    }
+
+
+def gemini_stream(reply: StubReply, model: str, response_id: str) -> Stream:
+    text = pieces(reply.text)
+    for sent, piece in enumerate(text):
+        yield Pace(sent)
+        chunk = {
+            "candidates": [_gemini_candidate([{"text": piece}], None)],
+            "modelVersion": model,
+            "responseId": response_id,
+        }
+        yield None, chunk
+    yield Pace(len(text))
+    last = {
+        "candidates": [_gemini_candidate(_gemini_calls(reply), reply.finish_reason or "STOP")],
+        "usageMetadata": _gemini_usage(reply.usage),
+        "modelVersion": model,
+        "responseId": response_id,
+    }
+    yield None, last

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 __all__ = ["RecordedRequest", "StubReply", "StubToolCall", "StubUsage", "WireProtocol"]
 
-WireProtocol = Literal["openai", "azure_openai", "anthropic", "ollama"]
+WireProtocol = Literal["openai", "azure_openai", "anthropic", "ollama", "gemini"]
 
 
 @dataclass(frozen=True)

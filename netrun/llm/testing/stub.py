@@ -10,6 +10,8 @@ Azure OpenAI       ``POST /openai/deployments/<d>/chat/completions``  ``server.a
 Azure embeddings   ``POST /openai/deployments/<d>/embeddings``        ``server.azure_endpoint``
 Anthropic          ``POST /v1/messages``                            ``server.anthropic_base_url``
 Ollama             ``POST /api/chat``, ``POST /api/embed``          ``server.ollama_base_url``
+Gemini             ``POST /v1beta/models/<m>:generateContent``      ``server.gemini_base_url``
+                   (``:streamGenerateContent?alt=sse``)
 =================  ===============================================  ==========================
 
 Replies are scripted in order (:meth:`StubLLMServer.script`), whatever the protocol; when the
@@ -83,6 +85,10 @@ _MODELS = {
     "last_id": "stub-model",
 }
 
+#: Gemini's REST paths; the model is in the path, streaming is a method of its own.
+_GEMINI_PATH = re.compile(
+    r"^/v1(beta|alpha)?/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$"
+)
 _AZURE_PATH = re.compile(
     r"^/openai/deployments/(?P<deployment>[^/]+)/(?P<endpoint>chat/completions|embeddings)$"
 )
@@ -154,6 +160,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if reply.status >= 400:
                 self._error(protocol, reply)
+            elif protocol == "gemini" and parts.path.endswith(":streamGenerateContent"):
+                self._stream(protocol, reply, {**body, "model": deployment})
+            elif protocol == "gemini":
+                self._whole(protocol, reply, {**body, "model": deployment})
             elif body.get("stream") if isinstance(body, dict) else False:
                 self._stream(protocol, reply, body)
             else:
@@ -172,6 +182,9 @@ class _Handler(BaseHTTPRequestHandler):
             return "anthropic", None
         if path in ("/api/chat", "/api/embed"):
             return "ollama", None
+        match = _GEMINI_PATH.match(path)
+        if match:  # the model, in the path, rides in the deployment's place
+            return "gemini", match["model"]
         return None, None
 
     def _json(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> None:
@@ -241,6 +254,15 @@ class _Handler(BaseHTTPRequestHandler):
             payload: Any = {"type": "error", "error": {"type": kind, "message": message}}
         elif protocol == "ollama":
             payload = {"error": message}
+        elif protocol == "gemini":
+            status = reply.error_type or {
+                429: "RESOURCE_EXHAUSTED",
+                401: "UNAUTHENTICATED",
+                403: "PERMISSION_DENIED",
+                400: "INVALID_ARGUMENT",
+                503: "UNAVAILABLE",
+            }.get(reply.status, "INTERNAL")
+            payload = {"error": {"code": reply.status, "message": message, "status": status}}
         else:
             kind = reply.error_type or ("rate_limit_exceeded" if reply.status == 429 else "error")
             error = {"message": message, "type": kind, "param": None, "code": reply.error_code}
@@ -264,6 +286,9 @@ class _Handler(BaseHTTPRequestHandler):
             payload = wire.anthropic_message(reply, model)
         elif protocol == "ollama":
             payload = wire.ollama_chat(reply, model)
+        elif protocol == "gemini":
+            # Gemini's request id is the response's responseId.
+            payload = wire.gemini_content(reply, model, headers.get("x-request-id", ""))
         else:
             payload = wire.openai_chat(reply, model)
         self._json(200, payload, headers)
@@ -278,6 +303,8 @@ class _Handler(BaseHTTPRequestHandler):
             events = wire.anthropic_stream(reply, model)
         elif protocol == "ollama":
             events, content_type = wire.ollama_stream(reply, model), "application/x-ndjson"
+        elif protocol == "gemini":
+            events = wire.gemini_stream(reply, model, headers.get("x-request-id", ""))
         else:
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             events = wire.openai_stream(reply, model, include_usage)
@@ -402,6 +429,10 @@ class StubLLMServer:
 
     @property
     def ollama_base_url(self) -> str:
+        return self.url
+
+    @property
+    def gemini_base_url(self) -> str:
         return self.url
 
     # ------------------------------------------------------------------ script

@@ -11,17 +11,19 @@ from netrun.llm.adapters import (
     AnthropicAdapter,
     AzureOpenAIAdapter,
     BaseLLMAdapter,
+    GeminiAdapter,
     OllamaAdapter,
     OpenAIAdapter,
 )
 from netrun.llm.testing import StubLLMServer
 
-PROVIDERS = ["openai", "azure_openai", "anthropic", "ollama"]
+PROVIDERS = ["openai", "azure_openai", "anthropic", "gemini", "ollama"]
 #: What each protocol calls a normal end of answer.
 NORMAL_FINISH = {
     "openai": "stop",
     "azure_openai": "stop",
     "anthropic": "end_turn",
+    "gemini": "STOP",
     "ollama": "stop",
 }
 API_KEY = "sk-test-0123456789abcdefghij"
@@ -44,6 +46,8 @@ def build(provider: str, server: StubLLMServer, **kwargs: Any) -> BaseLLMAdapter
         return AzureOpenAIAdapter(endpoint=server.azure_endpoint, api_key=API_KEY, **kwargs)
     if provider == "anthropic":
         return AnthropicAdapter(api_key=API_KEY, base_url=server.anthropic_base_url, **kwargs)
+    if provider == "gemini":
+        return GeminiAdapter(api_key=API_KEY, base_url=server.gemini_base_url, **kwargs)
     if provider == "ollama":
         return OllamaAdapter(base_url=server.ollama_base_url, **kwargs)
     raise AssertionError(provider)

@@ -33,7 +33,7 @@ def test_e001_the_offline_provider_is_fine_in_development() -> None:
     assert check_offline_provider() == []
 
 
-@override_settings(NETRUN_LLM_PROVIDER_CHAIN="claude,gemini")
+@override_settings(NETRUN_LLM_PROVIDER_CHAIN="claude,mistral")
 def test_e002_an_unknown_provider() -> None:
     assert "netrun.llm.E002" in ids(check_chain())
 

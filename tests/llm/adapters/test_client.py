@@ -628,7 +628,7 @@ def test_from_config_builds_every_provider(stub: StubLLMServer) -> None:
 
 
 def test_from_config_refuses_an_unknown_provider() -> None:
-    config = LLMConfig(llm_provider_chain="openai,gemini", _env_file=None)
+    config = LLMConfig(llm_provider_chain="openai,mistral", _env_file=None)
     with pytest.raises(ConfigurationError, match="NETRUN_LLM_PROVIDER_CHAIN"):
         LLMClient.from_config(config)
 
@@ -639,3 +639,17 @@ def test_from_config_reads_the_settings_by_default(settings: Any) -> None:
     client = LLMClient.from_config()
     assert [adapter.provider for adapter in client.adapters] == ["offline"]
     assert client.local_adapter is None
+
+
+def test_from_config_builds_gemini_from_its_settings() -> None:
+    config = LLMConfig(
+        llm_provider_chain="google,offline",
+        gemini_api_key="gm-test-key",
+        gemini_model="gemini-2.5-pro",
+        _env_file=None,
+    )
+    client = LLMClient.from_config(config)
+    assert [adapter.provider for adapter in client.adapters] == ["gemini", "offline"]
+    assert client.adapters[0].model == "gemini-2.5-pro"
+    keyless = LLMConfig(llm_provider_chain="gemini,offline", _env_file=None)
+    assert [a.provider for a in LLMClient.from_config(keyless).adapters] == ["offline"]

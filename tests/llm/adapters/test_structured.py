@@ -36,7 +36,7 @@ def reply_for(provider: str, answer: Any = ANSWER) -> StubReply:
     return StubReply(text=json.dumps(answer))
 
 
-@pytest.mark.parametrize("provider", ["openai", "anthropic", "ollama"])
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini", "ollama"])
 def test_each_provider_is_asked_its_way_and_the_answer_is_the_model(
     stub: StubLLMServer, provider: str
 ) -> None:
@@ -53,11 +53,15 @@ def test_each_provider_is_asked_its_way_and_the_answer_is_the_model(
     elif provider == "anthropic":
         assert body["tools"][-1]["input_schema"] == Triage.model_json_schema()
         assert body["tool_choice"] == {"type": "tool", "name": "Triage"}
+    elif provider == "gemini":
+        config = body["generationConfig"]
+        assert config["responseMimeType"] == "application/json"
+        assert config["responseJsonSchema"] == Triage.model_json_schema()
     else:
         assert body["format"] == Triage.model_json_schema()
 
 
-@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini"])
 def test_a_streamed_answer_is_parsed_when_it_ends(stub: StubLLMServer, provider: str) -> None:
     stub.script(reply_for(provider))
     with build(provider, stub).stream(QUESTION, response_schema=Triage) as stream:

@@ -72,7 +72,9 @@ def test_the_models_calls_come_back_whole(stub: StubLLMServer, provider: str) ->
     ]
     assert all(call.id for call in response.tool_calls)
     assert all(call.parse_error is None for call in response.tool_calls)
-    expected = {"anthropic": "tool_use", "ollama": "stop"}.get(provider, "tool_calls")
+    expected = {"anthropic": "tool_use", "ollama": "stop", "gemini": "STOP"}.get(
+        provider, "tool_calls"
+    )
     assert response.finish_reason == expected
 
 
@@ -257,3 +259,30 @@ def test_normalize_tools_accepts_the_responses_apis_flat_format() -> None:
     flat = {"type": "function", "name": "list_tickets", "description": "d", "parameters": SCHEMA}
     assert normalize_tools([flat]) == (ToolSpec("list_tickets", "d", SCHEMA),)
     assert json.loads(json.dumps(SPEC.openai())) == OPENAI_FORMAT
+
+
+def test_gemini_gets_calls_and_results_as_function_parts(stub: StubLLMServer) -> None:
+    conversation = [
+        {"role": "system", "content": "You are the helpdesk."},
+        *QUESTION,
+        ChatMessage("assistant", "", tool_calls=(ToolCall.of("call_7", "list_tickets", {"status": "open"}),)),
+        {"role": "tool", "tool_call_id": "call_7", "content": "[]"},
+    ]  # fmt: skip
+    build("gemini", stub).chat(conversation, tools=[OPENAI_FORMAT], tool_choice="list_tickets")
+    body = stub.requests[-1].body
+    assert body["systemInstruction"]["parts"] == [{"text": "You are the helpdesk."}]
+    assert [c["role"] for c in body["contents"]] == ["user", "model", "user"]
+    assert body["contents"][1]["parts"] == [
+        {"functionCall": {"id": "call_7", "name": "list_tickets", "args": {"status": "open"}}}
+    ]
+    assert body["contents"][2]["parts"] == [
+        {"functionResponse": {"id": "call_7", "name": "list_tickets", "response": {"result": "[]"}}}
+    ]
+    (declaration,) = body["tools"][0]["functionDeclarations"]
+    assert declaration["name"] == "list_tickets"
+    # The SDK sends this one field snake_cased; the API's JSON parser takes both spellings.
+    assert declaration["parameters_json_schema"] == SCHEMA
+    assert body["toolConfig"]["functionCallingConfig"] == {
+        "mode": "ANY",
+        "allowedFunctionNames": ["list_tickets"],
+    }
