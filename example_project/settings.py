@@ -266,6 +266,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
             DATABASES[_alias].setdefault("OPTIONS", {})["prepare_threshold"] = None
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://netrun-example")}
+# TenantMiddleware's tenant cache tells every process of a deactivation through a cache they
+# all share; with the per-process default, production runs without it (netrun.rbac.W008).
+if not LOCAL and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    NETRUN_RBAC_TENANT_CACHE_SIZE = 0
 # Mail goes to the console locally; elsewhere to an SMTP server (Django's own default,
 # localhost:25) unless EMAIL_URL names one: Django 6.1's deploy check refuses the console.
 vars().update(

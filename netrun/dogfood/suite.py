@@ -62,6 +62,12 @@ SANCTIONED_EXCEPTIONS: dict[str, str] = {
     "netrun.llm.budgets.base.ReservationRefused": (
         "ledger control flow; netrun.llm's budget policy turns it into a NetrunException (429)"
     ),
+    "netrun.rbac.db.retrofit.RetrofitError": (
+        "a ValueError of planning a retrofit; netrun_rbac_retrofit turns it into a CommandError"
+    ),
+    "netrun.rbac.db.retrofit.TenantBackfillError": (
+        "stops a migration (manage.py migrate), never raised while serving a request"
+    ),
     "netrun.ratelimit._rate.InvalidRateError": (
         "a ValueError of rate parsing; netrun.ratelimit's system checks report it"
     ),
@@ -82,6 +88,17 @@ SANCTIONED_ESCAPES: dict[tuple[str, str, str], str] = {
     ),
     ("rbac/checks.py", "NR008", "model._base_manager"): (
         "netrun.rbac's system check inspects _base_manager to prove it is tenant-scoped"
+    ),
+    # The retrofit backfill runs in a migration on historical models, which have only plain
+    # managers, and must see every row to give each one its tenant.
+    ("rbac/db/retrofit.py", "NR008", "model._base_manager.using(using).filter(pk=OuterRef("): (
+        "the retrofit backfill reads each row's tenant by the user's rule, in a migration"
+    ),
+    ("rbac/db/retrofit.py", "NR008", "tenant_model._base_manager.using(rows.db)"): (
+        "the retrofit backfill checks every tenant the rule names exists, in a migration"
+    ),
+    ("rbac/db/retrofit.py", "NR008", "model._base_manager.using(using).filter(**{f"): (
+        "the retrofit backfill counts the rows still without a tenant, in a migration"
     ),
 }
 
