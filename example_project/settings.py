@@ -326,7 +326,6 @@ if DEBUG and "LLM_PROVIDER_CHAIN" not in env:
 # netrun.logging owns the output: console lines locally, JSON lines everywhere else, with the
 # correlation, tenant and user IDs on every line and secrets redacted.
 NETRUN_LOGGING_CONFIGURE = True
-LOGGING_CONFIG = None  # Django's default handlers would print a second, plain copy of its lines
 NETRUN_LOGGING_APP_NAME = "helpdesk"
 NETRUN_LOGGING_ENVIRONMENT = APP_ENVIRONMENT
 NETRUN_LOGGING_JSON = env.bool("LOG_JSON", default=not LOCAL)

@@ -243,11 +243,9 @@ def settings_block(apps: Sequence[str] = DEFAULT_APPS) -> str:
     if "logging" in chosen:
         lines += [
             "",
-            "# netrun.logging owns the output: console lines here, JSON lines with",
-            "# NETRUN_LOGGING_JSON = True; LOGGING_CONFIG = None keeps Django from printing",
-            "# a second, plain copy of its own lines.",
+            "# netrun.logging owns the output (Django's lines too, printed once): console",
+            "# lines here, JSON lines with NETRUN_LOGGING_JSON = True.",
             "NETRUN_LOGGING_CONFIGURE = True",
-            "LOGGING_CONFIG = None",
             "NETRUN_LOGGING_JSON = False",
         ]
     lines.append(BLOCK_END)

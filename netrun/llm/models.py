@@ -50,6 +50,19 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
 
 
+def _tenant_label(tenant_id: str) -> str:
+    """The tenant's name where the admin shows a row (delete pages, history, messages); its
+    ID when it has no tenant row or the database cannot say."""
+    from django.db import DatabaseError
+
+    from netrun.llm.admin_dashboard import tenant_labels
+
+    try:
+        return tenant_labels([tenant_id]).get(tenant_id, tenant_id)
+    except DatabaseError:
+        return tenant_id
+
+
 class TenantPolicyRecord(models.Model):
     """A tenant's LLM policy as edited in the admin; :meth:`to_policy` builds the core object."""
 
@@ -72,7 +85,7 @@ class TenantPolicyRecord(models.Model):
         db_table = "netrun_llm_tenant_policy"
 
     def __str__(self) -> str:
-        return f"LLM policy of {self.tenant_id}"
+        return f"LLM policy of {_tenant_label(self.tenant_id)}"
 
     def to_policy(self) -> TenantPolicy:
         rules = {rule.provider: rule.to_policy() for rule in self.provider_rules.all()}
@@ -146,7 +159,7 @@ class BudgetAccount(models.Model):
         db_table = "netrun_llm_budget_account"
 
     def __str__(self) -> str:
-        return self.tenant_id
+        return _tenant_label(self.tenant_id)
 
 
 class BudgetSpend(models.Model):
@@ -171,7 +184,7 @@ class BudgetSpend(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.tenant_id} {self.period} {self.period_start}"
+        return f"{_tenant_label(self.tenant_id)} {self.period} {self.period_start}"
 
     @property
     def spent_usd(self) -> Decimal:

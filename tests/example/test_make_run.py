@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _dry_run(*args: str) -> list[str]:
+def _dry_run(*args: str, word: str = "runserver") -> list[str]:
     make = shutil.which("make")
     if make is None:
         pytest.fail("make is not installed")
@@ -24,7 +24,7 @@ def _dry_run(*args: str) -> list[str]:
         [make, "-n", "run", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
-    return [line for line in result.stdout.splitlines() if "runserver" in line]
+    return [line for line in result.stdout.splitlines() if word in line]
 
 
 def test_make_run_takes_the_port() -> None:
@@ -33,3 +33,9 @@ def test_make_run_takes_the_port() -> None:
 
 def test_make_run_keeps_port_8000_by_default() -> None:
     assert _dry_run() == [".venv/bin/python manage.py runserver 127.0.0.1:8000"]
+
+
+def test_the_seeded_logins_name_the_port_served() -> None:
+    assert _dry_run("PORT=8123", word="seed_demo") == [
+        ".venv/bin/python manage.py seed_demo --port 8123"
+    ]

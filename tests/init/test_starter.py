@@ -55,7 +55,8 @@ def test_default_is_the_common_stack_with_dogfood() -> None:
     assert '"netrun.dogfood",' in block
     assert '"rest_framework",' in block
     assert "REST_FRAMEWORK = {" in block
-    assert "LOGGING_CONFIG = None" in block
+    assert "NETRUN_LOGGING_CONFIGURE = True" in block
+    assert "LOGGING_CONFIG = None" not in block  # netrun.logging prints Django's lines once
 
 
 @pytest.mark.parametrize("apps", ["default", "all", "core", "auth,rbac,llm", "openapi,ratelimit"])

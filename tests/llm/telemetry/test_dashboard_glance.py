@@ -349,6 +349,16 @@ def test_the_policy_and_spend_admin_pages_name_the_tenant(tiny: Any, root: Clien
     assert str(tiny.pk) not in spend
 
 
+def test_the_policy_delete_and_history_pages_name_the_tenant(tiny: Any, root: Client) -> None:
+    record = TenantPolicyRecord.objects.get()
+    base = f"/admin/netrun_llm/tenantpolicyrecord/{record.pk}"
+    for page in (f"{base}/delete/", f"{base}/history/"):
+        html = root.get(page).content.decode()
+        assert "LLM policy of Acme Corp" in html
+        assert str(tiny.pk) not in html
+    assert str(record) == "LLM policy of Acme Corp"
+
+
 def test_the_llm_admin_lists_find_a_tenant_by_name_or_slug(tiny: Any, root: Client) -> None:
     other = Tenant.objects.create(slug="globex", name="Globex Corporation")
     TenantPolicyRecord.objects.create(tenant_id=str(other.pk), daily_budget_usd=Decimal("1"))

@@ -32,6 +32,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--username", default="admin")
         parser.add_argument(
+            "--port", type=int, default=8000, help="The port `make run` serves on (for the URL)."
+        )
+        parser.add_argument(
             "--password",
             help="Admin password (default: a new random one each run, printed once).",
         )
@@ -87,7 +90,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(line))
         self.stdout.write(
             self.style.SUCCESS(
-                f"admin login at http://127.0.0.1:8000/admin/ : "
+                f"admin login at http://127.0.0.1:{options['port']}/admin/ : "
                 f"username={user.get_username()} password={password}"
             )
         )
