@@ -8,11 +8,10 @@ are off (``max_retries=0``); a 529 ("overloaded") becomes ``ServiceUnavailableEr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.llm.adapters._formats import anthropic_messages, anthropic_tool_request
-from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState, api_key_value
+from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState
 from netrun.llm.tools import ToolCall
 from netrun.llm.types import LLMResponse, Usage
 
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
     import anthropic
     from anthropic.types import Message, MessageDeltaUsage, RawMessageStreamEvent
     from anthropic.types import Usage as AnthropicUsage
-    from pydantic import SecretStr
 
 __all__ = ["AnthropicAdapter", "anthropic_usage"]
 
@@ -49,23 +47,7 @@ class AnthropicAdapter(SDKAdapter):
     sdk_extra: ClassVar[str | None] = "anthropic"
     request_id_headers: ClassVar[tuple[str, ...]] = ("request-id",)
     schema_via_tool: ClassVar[bool] = True
-
-    def __init__(
-        self,
-        *,
-        api_key: str | SecretStr | None,
-        model: str = DEFAULT_MODEL,
-        base_url: str | None = None,
-        max_tokens: int = 1024,
-        timeout: float = 60.0,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
-        self._api_key = api_key_value(api_key)
-        self.base_url = base_url
-        self.default_headers = dict(default_headers or {})
-        self._sync: anthropic.Anthropic | None = None
-        self._async: anthropic.AsyncAnthropic | None = None
+    default_model: ClassVar[str] = DEFAULT_MODEL
 
     def _client_kwargs(self) -> dict[str, Any]:
         return {**super()._client_kwargs(), "base_url": self.base_url}

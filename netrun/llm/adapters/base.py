@@ -68,6 +68,7 @@ __all__ = [
     "AsyncChatStream",
     "BaseLLMAdapter",
     "ChatStream",
+    "HostedAdapter",
     "MessagesInput",
     "OnComplete",
     "ProviderCall",
@@ -685,7 +686,31 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
         )
 
 
-class SDKAdapter(BaseLLMAdapter):
+class HostedAdapter(BaseLLMAdapter):
+    """A provider reached over the network with an API key: the key (never in ``repr``), the
+    base URL (a proxy, a stub; ``None``: the SDK's) and extra headers, kept for the lazy
+    clients the subclass builds."""
+
+    #: The model a call uses when none is named.
+    default_model: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | SecretStr | None,
+        model: str | None = None,
+        base_url: str | None = None,
+        max_tokens: int = 1024,
+        timeout: float = 60.0,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(model=model or self.default_model, max_tokens=max_tokens, timeout=timeout)
+        self._api_key = api_key_value(api_key)
+        self.base_url = base_url
+        self.default_headers = dict(default_headers or {})
+
+
+class SDKAdapter(HostedAdapter):
     """An adapter over a provider's official SDK (``openai``, ``anthropic``).
 
     Both SDKs are generated alike (Stainless): one ``create(**request)`` for whole answers and
@@ -699,9 +724,6 @@ class SDKAdapter(BaseLLMAdapter):
 
     #: Response headers that carry the provider's request id, first found wins.
     request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
-
-    _api_key: str | None
-    default_headers: dict[str, str]
 
     def _client_kwargs(self) -> dict[str, Any]:
         return {

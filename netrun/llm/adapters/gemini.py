@@ -10,11 +10,11 @@ The SDK's own retries stay off: :class:`~netrun.llm.client.LLMClient` retries.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
+from netrun.llm.adapters.base import HostedAdapter, ProviderCall, StreamState
 from netrun.llm.adapters.errors import (
     connection_error,
     error_for_status,
@@ -27,7 +27,6 @@ from netrun.llm.types import ChatMessage, LLMResponse, Usage, usage_from
 if TYPE_CHECKING:
     import httpx
     from google import genai
-    from pydantic import SecretStr
 
 __all__ = ["GeminiAdapter"]
 
@@ -68,7 +67,7 @@ def gemini_contents(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     return contents
 
 
-class GeminiAdapter(BaseLLMAdapter):
+class GeminiAdapter(HostedAdapter):
     """Gemini models through the Gemini Developer API; ``base_url`` points it at a proxy or
     a stub."""
 
@@ -76,24 +75,9 @@ class GeminiAdapter(BaseLLMAdapter):
     sdk_module: ClassVar[str | None] = "google.genai"
     sdk_extra: ClassVar[str | None] = "gemini"
 
-    def __init__(
-        self,
-        *,
-        api_key: str | SecretStr | None,
-        model: str = DEFAULT_MODEL,
-        base_url: str | None = None,
-        max_tokens: int = 1024,
-        timeout: float = 60.0,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
-        self._api_key = api_key_value(api_key)
-        self.base_url = base_url
-        self.default_headers = dict(default_headers or {})
-        self._sync: genai.Client | None = None
-        self._async: genai.Client | None = None
-        self._http_sync: httpx.Client | None = None
-        self._http_async: httpx.AsyncClient | None = None
+    default_model: ClassVar[str] = DEFAULT_MODEL
+    _http_sync: httpx.Client | None = None
+    _http_async: httpx.AsyncClient | None = None
 
     # -------------------------------------------------------------- the SDK clients
 
@@ -127,15 +111,15 @@ class GeminiAdapter(BaseLLMAdapter):
 
     @property
     def client(self) -> genai.Client:
-        if self._sync is None:
-            self._sync = self._sdk_client(asynchronous=False)
-        return self._sync
+        client: genai.Client = self._sync or self._sdk_client(asynchronous=False)
+        self._sync = client
+        return client
 
     @property
     def async_client(self) -> genai.Client:
-        if self._async is None:
-            self._async = self._sdk_client(asynchronous=True)
-        return self._async
+        client: genai.Client = self._async or self._sdk_client(asynchronous=True)
+        self._async = client
+        return client
 
     def close(self) -> None:
         """Close the sync HTTP client, if one was opened."""

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.llm.adapters._formats import openai_messages, openai_tool_request
-from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState, api_key_value
+from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState
 from netrun.llm.tools import ToolCall
 from netrun.llm.types import ChatMessage, EmbeddingResponse, LLMResponse, Usage, usage_from
 
@@ -63,14 +63,16 @@ class OpenAIAdapter(SDKAdapter):
         default_headers: Mapping[str, str] | None = None,
         embedding_model: str | None = DEFAULT_EMBEDDING_MODEL,
     ) -> None:
-        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
+        super().__init__(
+            api_key=api_key,
+            model=model,
+            base_url=base_url,
+            max_tokens=max_tokens,
+            timeout=timeout,
+            default_headers=default_headers,
+        )
         self.embedding_model = embedding_model
-        self._api_key = api_key_value(api_key)
-        self.base_url = base_url
         self.organization = organization
-        self.default_headers = dict(default_headers or {})
-        self._sync: openai.OpenAI | None = None
-        self._async: openai.AsyncOpenAI | None = None
 
     # -------------------------------------------------------------- SDK clients
 
