@@ -9,11 +9,18 @@ database (the admin dashboard) and Prometheus (``/metrics``).
 
 The view and the Celery task both call :func:`summarise_ticket`; the tenant comes from
 ``netrun.core.context`` (the request's, or the one the task carried).
+
+:func:`answer_question` is the helpdesk assistant: an agent loop that offers the model one
+tool, ``list_tickets``, which reads the current tenant's tickets through the tenant-scoped
+manager (never another tenant's rows), feeds the result back, and returns the final answer.
+:class:`AgentLoop` holds its decisions; ``stream.py`` drives the same loop asynchronously and
+streams the answer over server-sent events.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from decimal import Decimal
 from typing import Any
@@ -31,9 +38,20 @@ from netrun.llm.policies import PolicyEnforcer
 from netrun.llm.pricing import ModelPrice, PriceTable, cost_for, default_price_table
 from netrun.llm.telemetry import TelemetryCollector
 from netrun.llm.telemetry.sinks.database import DatabaseSink
+from netrun.llm.types import ChatMessage
 from netrun.ratelimit.conf import get_backend
 
-__all__ = ["PRICES", "SUMMARY_MAX_TOKENS", "get_telemetry", "summarise_ticket"]
+__all__ = [
+    "ASSISTANT_TOOLS",
+    "PRICES",
+    "SUMMARY_MAX_TOKENS",
+    "AgentLoop",
+    "answer_question",
+    "assistant_client",
+    "get_telemetry",
+    "list_tickets",
+    "summarise_ticket",
+]
 
 SUMMARY_MAX_TOKENS = 200
 
@@ -120,3 +138,119 @@ def summarise_ticket(ticket: Ticket, *, reason: str | None) -> tuple[Comment, LL
     )
     comment = Comment.objects.create(ticket=ticket, kind=Comment.Kind.SUMMARY, body=response.text)
     return comment, response
+
+
+# --------------------------------------------------------------------------- the assistant
+
+ASSISTANT_MAX_TOKENS = 400
+#: Rounds of tool calls before the model must answer with what it has.
+MAX_TOOL_ROUNDS = 3
+#: What the tenant's policy is told the calls are for (the demo policy requires a reason).
+ASSISTANT_REASON = "helpdesk assistant question"
+ASSISTANT_SYSTEM = (
+    "You are the helpdesk assistant of one support team. Use list_tickets to look at the "
+    "team's tickets; answer briefly."
+)
+ASSISTANT_TOOLS: list[dict[str, Any]] = [
+    {
+        "type": "function",
+        "function": {
+            "name": "list_tickets",
+            "description": "The support team's tickets (id, title, status), newest first.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "status": {
+                        "type": "string",
+                        "description": "Only tickets with this status (open, closed, ...); "
+                        "all when omitted.",
+                    }
+                },
+            },
+        },
+    }
+]
+TICKETS_LIMIT = 50
+
+
+def list_tickets(status: str | None = None) -> list[dict[str, Any]]:
+    """The current tenant's tickets, through the tenant-scoped manager: never another's."""
+    if current_tenant_id() is None:
+        raise TenantContextMissingError("Listing tickets needs a tenant.")
+    tickets = Ticket.objects.all()
+    if status:
+        tickets = tickets.filter(status=status)
+    return [
+        {"id": ticket.pk, "title": ticket.title, "status": ticket.status}
+        for ticket in tickets[:TICKETS_LIMIT]
+    ]
+
+
+def _run_tool(name: str, arguments: Any) -> str:
+    # What goes back to the model is data, never a traceback: a bad call is named so that
+    # the model can correct it.
+    if name != "list_tickets":
+        return json.dumps({"error": f"unknown tool {name!r}"})
+    status = arguments.get("status") if isinstance(arguments, dict) else None
+    if status is not None and not isinstance(status, str):
+        return json.dumps({"error": "status must be a string"})
+    return json.dumps(list_tickets(status))
+
+
+class AgentLoop:
+    """The assistant's decisions, shared by the sync and async drivers.
+
+    Each round the driver sends :attr:`messages` with :meth:`options`; :meth:`absorb` takes
+    the answer, runs the tools it called (on the database: call it from sync code) and says
+    whether another round is needed. An answer without tool calls (the offline provider's,
+    always) is the final one.
+    """
+
+    def __init__(self, question: str) -> None:
+        self.messages: list[ChatMessage] = [
+            ChatMessage("system", ASSISTANT_SYSTEM),
+            ChatMessage("user", question),
+        ]
+        self.rounds = 0
+
+    def options(self) -> dict[str, Any]:
+        # The last round offers no tools: the model has to answer with what it was given.
+        tools = self.rounds < MAX_TOOL_ROUNDS
+        return {
+            "max_tokens": ASSISTANT_MAX_TOKENS,
+            "reason": ASSISTANT_REASON,
+            **({"tools": ASSISTANT_TOOLS} if tools else {}),
+        }
+
+    def absorb(self, response: LLMResponse) -> bool:
+        """Run the calls in ``response``; True when the model must be asked again."""
+        self.rounds += 1
+        # Past the last round (offered no tools) a call is not run: the text is the answer.
+        if not response.tool_calls or self.rounds > MAX_TOOL_ROUNDS:
+            return False
+        self.messages.append(
+            ChatMessage("assistant", response.text, tool_calls=response.tool_calls)
+        )
+        for call in response.tool_calls:
+            self.messages.append(
+                ChatMessage("tool", _run_tool(call.name, call.arguments), tool_call_id=call.id)
+            )
+        return True
+
+
+def assistant_client() -> LLMClient:
+    """The chain under the current tenant's policy and budget."""
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        raise TenantContextMissingError("The assistant needs a tenant.")
+    return _client_for(str(tenant_id))
+
+
+def answer_question(question: str) -> LLMResponse:
+    """The assistant's final answer to ``question``, after up to MAX_TOOL_ROUNDS tool rounds."""
+    client = assistant_client()
+    loop = AgentLoop(question)
+    while True:
+        response = client.chat(loop.messages, **loop.options())
+        if not loop.absorb(response):
+            return response

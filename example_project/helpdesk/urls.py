@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from example_project.helpdesk import api
+from example_project.helpdesk import api, stream
 
 app_name = "helpdesk_api"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("tickets/<int:pk>/", api.TicketDetailView.as_view(), name="ticket"),
     path("tickets/<int:pk>/comments/", api.CommentListView.as_view(), name="comments"),
     path("tickets/<int:pk>/summarise/", api.SummariseView.as_view(), name="summarise"),
+    path("assistant/stream/", stream.assistant_stream, name="assistant_stream"),
 ]
