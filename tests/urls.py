@@ -17,5 +17,7 @@ urlpatterns = [
     path("api/tickets/<int:pk>/", rbac_views.TicketDetail.as_view()),
     path("whoami/", rbac_views.whoami),
     path("async-whoami/", rbac_views.async_whoami),
+    path("stream-whoami/", rbac_views.stream_whoami),
+    path("async-stream-whoami/", rbac_views.async_stream_whoami),
     path("agents-only/", rbac_views.agents_only),
 ]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
@@ -46,6 +46,7 @@ __all__ = [
     "current_trace_context",
     "current_user_id",
     "get_or_create_correlation_id",
+    "iterate_in_context",
     "new_correlation_id",
     "parse_traceparent",
     "restore",
@@ -301,3 +302,60 @@ def restore(carried: Mapping[str, object] | None) -> Iterator[None]:
         trace=parse_traceparent(text("traceparent")),
     ):
         yield
+
+
+_Item = TypeVar("_Item")
+
+
+def iterate_in_context(
+    content: Iterable[_Item] | AsyncIterable[_Item], carried: Mapping[str, object] | None
+) -> Iterator[_Item] | AsyncIterator[_Item]:
+    """``content`` (sync or async), each step run under the context :func:`capture` took.
+
+    For what is iterated after the code that bound the context has returned: a streamed
+    response's body runs once the middleware is done, and would otherwise log without the
+    request's correlation ID and query without its tenant. The context is bound around each
+    step, never across a ``yield``, so the consumer's own context is left as it was; closing
+    the iterator (a client that went away) closes ``content`` in the same context.
+    """
+    if isinstance(content, AsyncIterable):
+        return _aiterate_in_context(content, carried)
+    return _iterate_in_context(content, carried)
+
+
+def _iterate_in_context(
+    content: Iterable[_Item], carried: Mapping[str, object] | None
+) -> Iterator[_Item]:
+    iterator = iter(content)
+    try:
+        while True:
+            with restore(carried):
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    return
+            yield item
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            with restore(carried):
+                close()
+
+
+async def _aiterate_in_context(
+    content: AsyncIterable[_Item], carried: Mapping[str, object] | None
+) -> AsyncIterator[_Item]:
+    iterator = aiter(content)
+    try:
+        while True:
+            with restore(carried):
+                try:
+                    item = await anext(iterator)
+                except StopAsyncIteration:
+                    return
+            yield item
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            with restore(carried):
+                await aclose()

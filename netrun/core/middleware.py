@@ -23,10 +23,12 @@ from collections.abc import Awaitable, Callable
 from typing import cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
-__all__ = ["AsyncGetResponse", "GetResponse", "HybridMiddleware"]
+from netrun.core.context import capture, iterate_in_context
+
+__all__ = ["AsyncGetResponse", "GetResponse", "HybridMiddleware", "stream_in_context"]
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
@@ -63,3 +65,25 @@ class HybridMiddleware:
     ) -> HttpResponseBase:
         """The request path under ASGI: the async twin of :meth:`handle`."""
         return await get_response(request)
+
+
+def stream_in_context(response: HttpResponseBase) -> HttpResponseBase:
+    """``response`` with its streamed body, if any, iterated under the current context.
+
+    A middleware that binds a context calls it on the response it returns: the body of a
+    ``StreamingHttpResponse`` (an LLM answer over server-sent events) runs after every
+    middleware has returned, and would otherwise log without the request's correlation ID
+    and query without its tenant. A ``FileResponse`` is left alone (its bytes need none).
+    """
+    if not isinstance(response, StreamingHttpResponse) or isinstance(response, FileResponse):
+        return response
+    # The view's own iterator, not the make_bytes() wrapper streaming_content returns: the
+    # wrapper cannot close it. Django keeps the view's close() among the closers it calls when
+    # the response ends: ours replaces it, so the view's clean-up runs in the context too.
+    inner = getattr(response, "_iterator", None) or response.streaming_content
+    own_close = getattr(inner, "close", None)
+    response.streaming_content = iterate_in_context(inner, capture())
+    closers = getattr(response, "_resource_closers", None)
+    if own_close is not None and isinstance(closers, list):
+        closers[:] = [closer for closer in closers if closer != own_close]
+    return response

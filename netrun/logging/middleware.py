@@ -21,7 +21,12 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import empty
 
 from netrun.core.context import bind, current_tenant_id, current_user_id
-from netrun.core.middleware import AsyncGetResponse, GetResponse, HybridMiddleware
+from netrun.core.middleware import (
+    AsyncGetResponse,
+    GetResponse,
+    HybridMiddleware,
+    stream_in_context,
+)
 from netrun.logging._config import get_logger
 from netrun.logging._http import RESPONSE_HEADER, IncomingIds, elapsed_ms, read_incoming_ids
 from netrun.logging.access import note_served_correlation_id
@@ -93,7 +98,7 @@ class CorrelationIdMiddleware(HybridMiddleware):
             with bind(correlation_id=ids.correlation_id, trace=ids.trace):
                 self._log_started(request)
                 response = get_response(request)
-                response = self._finish(request, response, ids)
+                response = stream_in_context(self._finish(request, response, ids))
             # runserver logs its access line in this thread once the context is restored.
             note_served_correlation_id(ids.correlation_id)
             return response
@@ -109,7 +114,7 @@ class CorrelationIdMiddleware(HybridMiddleware):
             async with bind(correlation_id=ids.correlation_id, trace=ids.trace):
                 self._log_started(request)
                 response = await get_response(request)
-                return self._finish(request, response, ids)
+                return stream_in_context(self._finish(request, response, ids))
         finally:
             _restore_bound_context(saved)
 

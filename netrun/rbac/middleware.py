@@ -47,7 +47,12 @@ from django.http.response import HttpResponseBase
 
 from netrun.config import get_settings
 from netrun.core.context import tenant_context
-from netrun.core.middleware import AsyncGetResponse, GetResponse, HybridMiddleware
+from netrun.core.middleware import (
+    AsyncGetResponse,
+    GetResponse,
+    HybridMiddleware,
+    stream_in_context,
+)
 from netrun.errors import NetrunException, ResourceNotFoundError, TenantAccessDeniedError
 from netrun.errors.django import error_response
 from netrun.logging import get_logger
@@ -331,7 +336,7 @@ class TenantMiddleware(HybridMiddleware):
         request.tenant = tenant  # type: ignore[attr-defined]
         with tenant_context(str(tenant.pk)):
             tenant_resolved.send(sender=TenantMiddleware, request=request, tenant=tenant)
-            return get_response(request)
+            return stream_in_context(get_response(request))
 
     async def ahandle(
         self, request: HttpRequest, get_response: AsyncGetResponse
@@ -348,4 +353,4 @@ class TenantMiddleware(HybridMiddleware):
         request.tenant = tenant  # type: ignore[attr-defined]
         async with tenant_context(str(tenant.pk)):
             await tenant_resolved.asend(sender=TenantMiddleware, request=request, tenant=tenant)
-            return await get_response(request)
+            return stream_in_context(await get_response(request))
