@@ -64,9 +64,13 @@ def setup_from_settings() -> None:
 
 def reconfigure_on_change(setting: str, **kwargs: object) -> None:
     """``setting_changed`` receiver (connected in ``ready()``): a ``NETRUN_LOGGING_*`` change
-    configures logging again."""
+    configures logging again. Django 6.1 configures logging again when ``LOGGING`` or
+    ``LOGGING_CONFIG`` changes (its own receiver, connected before this one), which gives
+    its console handlers back: netrun takes them over again."""
     if setting.startswith("NETRUN_LOGGING_"):
         setup_from_settings()
+    elif setting in ("LOGGING", "LOGGING_CONFIG"):
+        take_over_django_loggers()
 
 
 # What _take_over_django_loggers() changed, so turning NETRUN_LOGGING_CONFIGURE off (as
