@@ -59,16 +59,16 @@ def cost(kind: str) -> Decimal:
 def one_call(kind: str, chat: openai.OpenAI, claude: anthropic.Anthropic) -> None:
     if kind == "chat_tools":
         completion = chat.chat.completions.create(
-            model="gpt-4o-mini", messages=MESSAGES, tools=[OPENAI_TOOL], max_tokens=1000
+            model="gpt-4o-mini", messages=MESSAGES, tools=[OPENAI_TOOL], max_tokens=200
         )
         assert completion.choices[0].message.tool_calls
     elif kind == "anthropic_tools":
         message = claude.messages.create(
-            model="claude-haiku-4-5", max_tokens=1000, messages=MESSAGES, tools=[TOOL]
+            model="claude-haiku-4-5", max_tokens=200, messages=MESSAGES, tools=[TOOL]
         )
         assert message.stop_reason == "tool_use"
     elif kind == "responses":
-        response = chat.responses.create(model="gpt-4o-mini", input=PROMPT, max_output_tokens=1000)
+        response = chat.responses.create(model="gpt-4o-mini", input=PROMPT, max_output_tokens=200)
         assert response.output[0].type == "function_call"
     else:
         vectors = chat.embeddings.create(model="text-embedding-3-small", input=PROMPT)
@@ -136,8 +136,8 @@ def race_governed(ledger: BudgetLedger, thread_done: Callable[[], None] | None =
     assert errors == []
     assert sum(answered.values()) + sum(refused.values()) == CALLERS
     assert sum(refused.values()) > 0, "the budget never refused: the race proves nothing"
-    assert answered["anthropic_tools"] > 0
-    assert answered["embeddings"] > 0
+    # Which kinds won the race depends on the scheduling (a Claude hold is ten times a
+    # chat's): the invariants below hold for any mix.
     assert sent == sum(answered.values())  # a refused call never reached the network
     day = PolicyEnforcer(policy, ledger=ledger, prices=default_price_table()).budget_status()[0]
     expected = sum((cost(kind) * count for kind, count in answered.items()), Decimal(0))
