@@ -1,0 +1,42 @@
+"""The ``netrun_llm`` app's models, one module per feature; Django discovers them here.
+
+- :mod:`~netrun.llm.models.policy`: tenant policies and provider rules, and
+  :func:`get_tenant_policy`, which reads them through Django's cache;
+- :mod:`~netrun.llm.models.budgets`: the budget ledger's tables;
+- :mod:`~netrun.llm.models.pricing`: price overrides edited in the admin;
+- :mod:`~netrun.llm.models.telemetry`: one usage record per request, and the dashboard's
+  admin entry;
+- :mod:`~netrun.llm.models.rollups`: hourly totals and latency histograms of the records.
+
+Import them from here (``from netrun.llm.models import TenantPolicyRecord``), as before 2.1;
+``netrun.llm.telemetry_models`` still names the telemetry models too.
+"""
+
+from __future__ import annotations
+
+from netrun.llm.models.budgets import BudgetAccount, BudgetReservation, BudgetSpend, current_spend
+from netrun.llm.models.policy import (
+    ProviderRule,
+    TenantPolicyRecord,
+    get_tenant_policy,
+    invalidate_tenant_policy,
+)
+from netrun.llm.models.pricing import LLMPriceOverride
+from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly
+from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord
+
+__all__ = [
+    "BudgetAccount",
+    "BudgetReservation",
+    "BudgetSpend",
+    "Dashboard",
+    "LLMLatencyHistogram",
+    "LLMPriceOverride",
+    "LLMUsageHourly",
+    "LLMUsageRecord",
+    "ProviderRule",
+    "TenantPolicyRecord",
+    "current_spend",
+    "get_tenant_policy",
+    "invalidate_tenant_policy",
+]
