@@ -11,6 +11,7 @@ from __future__ import annotations
 from netrun.llm.resilience.backoff import Backoff, RetryPlan
 from netrun.llm.resilience.breaker import (
     Admission,
+    AsyncBreakerStore,
     BreakerState,
     BreakerStore,
     CircuitBreaker,
@@ -18,10 +19,12 @@ from netrun.llm.resilience.breaker import (
     MemoryBreakerStore,
     Transition,
 )
-from netrun.llm.resilience.redis_store import RedisBreakerStore
+from netrun.llm.resilience.redis_store import AsyncRedisBreakerStore, RedisBreakerStore
 
 __all__ = [
     "Admission",
+    "AsyncBreakerStore",
+    "AsyncRedisBreakerStore",
     "Backoff",
     "BreakerState",
     "BreakerStore",

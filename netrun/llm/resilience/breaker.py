@@ -15,7 +15,13 @@ the chain skips that provider and model, as LiteLLM's router skips a deployment 
 
 The store keeps the state: :class:`MemoryBreakerStore` for one process,
 :class:`~netrun.llm.resilience.redis_store.RedisBreakerStore` for every process that shares a
-Redis. Both run the same state machine (one under a lock, one as one Lua script). Times are
+Redis. Both run the same state machine (one under a lock, one as one Lua script). The async
+methods (``aallow``, ``arecord_success``, ``arecord_failure``, ``acool_down``, ``astate``) use
+the breaker's ``async_store`` (:class:`~netrun.llm.resilience.redis_store.AsyncRedisBreakerStore`:
+the same keys and script, so it shares the sync store's state) and, without one, call the sync
+store directly (right for the memory store, which does no I/O). Each operation is written
+once, as a generator that yields the store call it needs; :meth:`CircuitBreaker._run` and
+:meth:`CircuitBreaker._arun` drive it (as httpx's ``Auth.auth_flow``). Times are
 wall-clock seconds from the breaker's ``clock`` (injectable; shared across hosts, so a clock
 skew between hosts shifts a cooldown by that skew). When the store fails, the breaker lets the
 call through (fails open) and logs ``llm_breaker_store_failed``: a breaker that cannot read
@@ -29,19 +35,27 @@ Framework-neutral: no Django import.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from netrun.errors import NetrunException, ServiceUnavailableError
 from netrun.llm.adapters.errors import is_retryable
+from netrun.llm.resilience.store import (
+    Admission,
+    AsyncBreakerStore,
+    BreakerState,
+    BreakerStore,
+    MemoryBreakerStore,
+    Transition,
+)
 from netrun.logging import get_logger
 
+# The store's names are imported from here too (their home before 2.1).
 __all__ = [
     "Admission",
+    "AsyncBreakerStore",
     "BreakerState",
     "BreakerStore",
     "CircuitBreaker",
@@ -52,8 +66,6 @@ __all__ = [
 
 logger = get_logger(__name__)
 
-BreakerState = Literal["closed", "open", "half_open"]
-
 
 class LLMCircuitOpenError(ServiceUnavailableError):
     """Every provider that could answer is behind an open circuit breaker."""
@@ -62,130 +74,25 @@ class LLMCircuitOpenError(ServiceUnavailableError):
     default_message = "The LLM provider is failing; calls to it are paused for a while."
 
 
-@dataclass(frozen=True)
-class Admission:
-    """Whether a call may go to a provider and model now.
-
-    ``probe`` is true for the one call a half-open breaker lets through; ``retry_in`` is how
-    long a refused caller should wait before the breaker lets a probe through.
-    """
-
-    allowed: bool
-    state: BreakerState
-    probe: bool = False
-    retry_in: float = 0.0
-
-
-@dataclass(frozen=True)
-class Transition:
-    """A store's answer to a success, failure or cooldown: the state before and after."""
-
-    previous: BreakerState
-    state: BreakerState
-    failures: int = 0
-
-
-class BreakerStore(Protocol):
-    """Where breakers keep their state; each method is atomic for one key."""
-
-    def acquire(self, key: str, *, now: float, probe_timeout: float) -> Admission: ...
-
-    def success(self, key: str, *, now: float) -> Transition: ...
-
-    def failure(
-        self, key: str, *, now: float, threshold: int, window: float, cooldown: float
-    ) -> Transition: ...
-
-    def cool_down(self, key: str, *, now: float, seconds: float) -> Transition: ...
-
-    def state(self, key: str, *, now: float) -> BreakerState: ...
-
-    def reset(self) -> None: ...
-
-
-@dataclass
-class _Entry:
-    state: BreakerState = "closed"
-    until: float = 0.0
-    lease: float = 0.0
-    failures: deque[float] = field(default_factory=deque)
-
-
-class MemoryBreakerStore:
-    """The state of this process's breakers, under one lock."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, _Entry] = {}
-        self._lock = threading.Lock()
-
-    def acquire(self, key: str, *, now: float, probe_timeout: float) -> Admission:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry.state == "closed":
-                return Admission(True, "closed")
-            if entry.state == "open":
-                if now < entry.until:
-                    return Admission(False, "open", retry_in=entry.until - now)
-                entry.state = "half_open"
-            elif now < entry.lease:
-                return Admission(False, "half_open", retry_in=entry.lease - now)
-            entry.lease = now + probe_timeout
-            return Admission(True, "half_open", probe=True)
-
-    def success(self, key: str, *, now: float) -> Transition:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry.state == "closed":
-                return Transition("closed", "closed", len(entry.failures) if entry else 0)
-            previous = entry.state
-            del self._entries[key]
-            return Transition(previous, "closed")
-
-    def failure(
-        self, key: str, *, now: float, threshold: int, window: float, cooldown: float
-    ) -> Transition:
-        with self._lock:
-            entry = self._entries.setdefault(key, _Entry())
-            if entry.state == "open":
-                return Transition("open", "open")  # a late failure of a call made before
-            if entry.state == "half_open":
-                self._open(entry, now + cooldown)
-                return Transition("half_open", "open")
-            entry.failures.append(now)
-            while entry.failures and entry.failures[0] <= now - window:
-                entry.failures.popleft()
-            count = len(entry.failures)
-            if count >= threshold:
-                self._open(entry, now + cooldown)
-                return Transition("closed", "open", count)
-            return Transition("closed", "closed", count)
-
-    def cool_down(self, key: str, *, now: float, seconds: float) -> Transition:
-        with self._lock:
-            entry = self._entries.setdefault(key, _Entry())
-            previous = entry.state
-            self._open(entry, max(now + seconds, entry.until if previous == "open" else 0.0))
-            return Transition(previous, "open")
-
-    def state(self, key: str, *, now: float) -> BreakerState:
-        with self._lock:
-            entry = self._entries.get(key)
-            return "closed" if entry is None else entry.state
-
-    def reset(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    @staticmethod
-    def _open(entry: _Entry, until: float) -> None:
-        entry.state = "open"
-        entry.until = until
-        entry.lease = 0.0
-        entry.failures.clear()
-
-
 def breaker_key(provider: str, model: str) -> str:
     return f"{provider}:{model}"
+
+
+@dataclass(frozen=True)
+class _StoreCall:
+    """The one store operation a breaker's flow asks its driver to run, and what the flow
+    returns if the store fails (``_RAISE``: the error propagates)."""
+
+    operation: str
+    key: str
+    arguments: dict[str, Any]
+    fail_open: Any
+
+
+_RAISE = object()
+_T = TypeVar("_T")
+_Flow = Generator[_StoreCall, Any, _T]
+_UNCOUNTED = Transition("closed", "closed")
 
 
 class CircuitBreaker:
@@ -194,12 +101,16 @@ class CircuitBreaker:
     ``failures`` counted failures within ``window`` seconds open a breaker for ``cooldown``
     seconds; then one probe call is let through (another after ``probe_timeout`` seconds if
     it never reports back). ``clock`` returns wall-clock seconds (injectable for tests).
+    ``async_store`` serves the ``a``-prefixed methods; it must keep the very state ``store``
+    keeps (the Redis stores of one url and prefix do), and without it those methods call
+    ``store`` directly.
     """
 
     def __init__(
         self,
         store: BreakerStore | None = None,
         *,
+        async_store: AsyncBreakerStore | None = None,
         failures: int = 5,
         window: float = 60.0,
         cooldown: float = 30.0,
@@ -210,7 +121,10 @@ class CircuitBreaker:
             raise ValueError("failures must be >= 1")
         if window <= 0 or cooldown <= 0 or probe_timeout <= 0:
             raise ValueError("window, cooldown and probe_timeout must be > 0")
+        if async_store is not None and store is None:
+            raise ValueError("async_store needs the store whose state it shares")
         self.store: BreakerStore = store if store is not None else MemoryBreakerStore()
+        self.async_store = async_store
         self.failures = failures
         self.window = window
         self.cooldown = cooldown
@@ -228,64 +142,129 @@ class CircuitBreaker:
         """Whether ``error`` says the provider is unhealthy (a transient failure)."""
         return is_retryable(error)
 
+    # ------------------------------------------------------------------ sync and async API
+
     def allow(self, provider: str, model: str) -> Admission:
         """Whether a call may go to ``provider`` / ``model`` now (logs a probe and a refusal)."""
-        try:
-            admission = self.store.acquire(
-                breaker_key(provider, model), now=self.clock(), probe_timeout=self.probe_timeout
-            )
-        except Exception as error:
-            self._store_failed(error, "acquire")
-            return Admission(True, "closed")
+        return self._run(self._allow(provider, model))
+
+    async def aallow(self, provider: str, model: str) -> Admission:
+        """:meth:`allow` on the async store."""
+        return await self._arun(self._allow(provider, model))
+
+    def record_success(self, provider: str, model: str, admission: Admission) -> None:
+        """Close a half-open breaker after its probe answered (closed breakers: no I/O)."""
+        self._run(self._success(provider, model, admission))
+
+    async def arecord_success(self, provider: str, model: str, admission: Admission) -> None:
+        """:meth:`record_success` on the async store."""
+        await self._arun(self._success(provider, model, admission))
+
+    def record_failure(self, provider: str, model: str, error: NetrunException) -> Transition:
+        """Count a transient failure; the transition says whether the breaker opened."""
+        return self._run(self._failure(provider, model, error))
+
+    async def arecord_failure(
+        self, provider: str, model: str, error: NetrunException
+    ) -> Transition:
+        """:meth:`record_failure` on the async store."""
+        return await self._arun(self._failure(provider, model, error))
+
+    def cool_down(self, provider: str, model: str, seconds: float) -> None:
+        """Pause ``provider`` / ``model`` for ``seconds`` (a provider's long ``Retry-After``)."""
+        self._run(self._cool_down(provider, model, seconds))
+
+    async def acool_down(self, provider: str, model: str, seconds: float) -> None:
+        """:meth:`cool_down` on the async store."""
+        await self._arun(self._cool_down(provider, model, seconds))
+
+    def state(self, provider: str, model: str) -> BreakerState:
+        return self._run(self._state(provider, model))
+
+    async def astate(self, provider: str, model: str) -> BreakerState:
+        return await self._arun(self._state(provider, model))
+
+    # ------------------------------------------------------------------ the flows, written once
+
+    def _call(
+        self, operation: str, provider: str, model: str, fail_open: Any, **arguments: Any
+    ) -> _StoreCall:
+        arguments["now"] = self.clock()
+        return _StoreCall(operation, breaker_key(provider, model), arguments, fail_open)
+
+    def _allow(self, provider: str, model: str) -> _Flow[Admission]:
+        admission: Admission = yield self._call(
+            "acquire", provider, model, Admission(True, "closed"), probe_timeout=self.probe_timeout
+        )
         if admission.probe:
             logger.info(
                 "llm_breaker", provider=provider, model=model, state="half_open", reason="probe"
             )
         return admission
 
-    def record_success(self, provider: str, model: str, admission: Admission) -> None:
-        """Close a half-open breaker after its probe answered (closed breakers: no I/O)."""
+    def _success(self, provider: str, model: str, admission: Admission) -> _Flow[None]:
         if admission.state == "closed":
             return
-        try:
-            transition = self.store.success(breaker_key(provider, model), now=self.clock())
-        except Exception as error:
-            self._store_failed(error, "success")
-            return
+        transition: Transition = yield self._call("success", provider, model, None)
         self._log(provider, model, transition, "probe_succeeded")
 
-    def record_failure(self, provider: str, model: str, error: NetrunException) -> Transition:
-        """Count a transient failure; the transition says whether the breaker opened."""
+    def _failure(self, provider: str, model: str, error: NetrunException) -> _Flow[Transition]:
         if not self.counts(error):
-            return Transition("closed", "closed")
-        try:
-            transition = self.store.failure(
-                breaker_key(provider, model),
-                now=self.clock(),
-                threshold=self.failures,
-                window=self.window,
-                cooldown=self.cooldown,
-            )
-        except Exception as failure:
-            self._store_failed(failure, "failure")
-            return Transition("closed", "closed")
+            return _UNCOUNTED
+        transition: Transition = yield self._call(
+            "failure",
+            provider,
+            model,
+            _UNCOUNTED,
+            threshold=self.failures,
+            window=self.window,
+            cooldown=self.cooldown,
+        )
         reason = "probe_failed" if transition.previous == "half_open" else "failures"
         self._log(provider, model, transition, reason, error_code=error.error_code)
         return transition
 
-    def cool_down(self, provider: str, model: str, seconds: float) -> None:
-        """Pause ``provider`` / ``model`` for ``seconds`` (a provider's long ``Retry-After``)."""
-        try:
-            transition = self.store.cool_down(
-                breaker_key(provider, model), now=self.clock(), seconds=seconds
-            )
-        except Exception as error:
-            self._store_failed(error, "cool_down")
-            return
+    def _cool_down(self, provider: str, model: str, seconds: float) -> _Flow[None]:
+        transition: Transition = yield self._call(
+            "cool_down", provider, model, None, seconds=seconds
+        )
         self._log(provider, model, transition, "retry_after", cooldown_s=round(seconds, 3))
 
-    def state(self, provider: str, model: str) -> BreakerState:
-        return self.store.state(breaker_key(provider, model), now=self.clock())
+    def _state(self, provider: str, model: str) -> _Flow[BreakerState]:
+        state: BreakerState = yield self._call("state", provider, model, _RAISE)
+        return state
+
+    # ------------------------------------------------------------------ the two drivers
+
+    def _run(self, flow: _Flow[_T]) -> _T:
+        """Drive ``flow`` on the sync store."""
+        try:
+            call = next(flow)
+            try:
+                result = getattr(self.store, call.operation)(call.key, **call.arguments)
+            except Exception as error:
+                return self._store_failed(call, error, self.store)  # type: ignore[no-any-return]
+            flow.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        raise RuntimeError("a breaker flow makes one store call")
+
+    async def _arun(self, flow: _Flow[_T]) -> _T:
+        """Drive ``flow`` on the async store, or on the sync one when there is none (the
+        memory store: no I/O to wait for)."""
+        store: Any = self.store if self.async_store is None else self.async_store
+        try:
+            call = next(flow)
+            try:
+                result = getattr(store, call.operation)(call.key, **call.arguments)
+                if self.async_store is not None:
+                    result = await result
+            except Exception as error:
+                return self._store_failed(call, error, store)  # type: ignore[no-any-return]
+            flow.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        raise RuntimeError("a breaker flow makes one store call")
 
     def _log(
         self, provider: str, model: str, transition: Transition, reason: str, **extra: object
@@ -304,11 +283,15 @@ class CircuitBreaker:
             **extra,
         )
 
-    def _store_failed(self, error: Exception, operation: str) -> None:
+    def _store_failed(self, call: _StoreCall, error: Exception, store: object) -> Any:
+        """Fail open: the value the flow gives when its store is down (or raise ``error``)."""
+        if call.fail_open is _RAISE:
+            raise error
         logger.warning(
             "llm_breaker_store_failed",
-            operation=operation,
-            store=type(self.store).__name__,
+            operation=call.operation,
+            store=type(store).__name__,
             error_type=type(error).__name__,
             result="fail_open",
         )
+        return call.fail_open

@@ -3,7 +3,9 @@
 ``NETRUN_LLM_BREAKER_STORE``: ``memory`` (one store per process), a ``redis://`` /
 ``rediss://`` / ``redis+cluster://`` URL (one store per URL, shared by every process that uses
 that Redis), or ``off``. Clients built per request by ``LLMClient.from_config`` share the
-store, so what one learns about a provider the next one knows. Framework-neutral.
+store, so what one learns about a provider the next one knows. A Redis URL also gives the
+breaker an :class:`~netrun.llm.resilience.redis_store.AsyncRedisBreakerStore` on the same keys,
+for the async chain; the memory store serves both. Framework-neutral.
 """
 
 from __future__ import annotations
@@ -11,16 +13,24 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from netrun.llm.resilience.breaker import BreakerStore, CircuitBreaker, MemoryBreakerStore
+from netrun.llm.resilience.breaker import CircuitBreaker
+from netrun.llm.resilience.store import AsyncBreakerStore, BreakerStore, MemoryBreakerStore
 
 if TYPE_CHECKING:
     from netrun.llm.conf import LLMConfig
 
-__all__ = ["breaker_from_config", "breaker_store_problem", "reset_breaker_stores", "shared_store"]
+__all__ = [
+    "breaker_from_config",
+    "breaker_store_problem",
+    "reset_breaker_stores",
+    "shared_async_store",
+    "shared_store",
+]
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")
 _OFF = frozenset({"off", "none", ""})
 _stores: dict[str, BreakerStore] = {}
+_async_stores: dict[str, AsyncBreakerStore] = {}
 _lock = threading.Lock()
 
 
@@ -58,12 +68,29 @@ def shared_store(setting: str) -> BreakerStore | None:
         return store
 
 
+def shared_async_store(setting: str) -> AsyncBreakerStore | None:
+    """The process's async store for ``setting``: for a Redis URL, an
+    ``AsyncRedisBreakerStore`` on the keys of :func:`shared_store`'s; ``None`` otherwise (the
+    memory store serves async callers directly, and ``off`` has no store)."""
+    value = setting.strip()
+    if shared_store(value) is None or value.lower() == "memory":
+        return None
+    with _lock:
+        store = _async_stores.get(value)
+        if store is None:
+            from netrun.llm.resilience.redis_store import AsyncRedisBreakerStore
+
+            store = _async_stores[value] = AsyncRedisBreakerStore(value)
+        return store
+
+
 def breaker_from_config(config: LLMConfig) -> CircuitBreaker | None:
     store = shared_store(config.breaker_store)
     if store is None:
         return None
     return CircuitBreaker(
         store,
+        async_store=shared_async_store(config.breaker_store),
         failures=config.breaker_failures,
         window=config.breaker_window,
         cooldown=config.breaker_cooldown,
@@ -74,8 +101,9 @@ def breaker_from_config(config: LLMConfig) -> CircuitBreaker | None:
 def reset_breaker_stores() -> None:
     """Forget the process's stores (tests: no breaker state leaks from one test to the next)."""
     with _lock:
-        for store in _stores.values():
+        for store in [*_stores.values(), *_async_stores.values()]:
             close = getattr(store, "close", None)
             if close is not None:
                 close()
         _stores.clear()
+        _async_stores.clear()

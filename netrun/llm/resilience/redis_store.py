@@ -5,23 +5,28 @@ half-open breaker, and a failure counted by one is seen by all. A breaker is two
 one hash tag (``netrun:llm:cb:{openai:gpt-4.1}`` and ``...:f``), so the script works on Redis
 Cluster (``redis+cluster://`` urls). Times come from the breaker's clock (ARGV), not Redis's
 ``TIME``, so tests can drive them; keys expire on their own once nothing refreshes them.
+:class:`AsyncRedisBreakerStore` runs the same script on the same keys from an event loop
+(``redis.asyncio``), so sync and async processes share every breaker.
 
 Needs ``redis-py`` (``pip install "netrun[redis]"``). Framework-neutral: no Django import.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from typing import TYPE_CHECKING, Any, cast
 
 from netrun.core.redis_url import redis_client
-from netrun.llm.resilience.breaker import Admission, BreakerState, Transition
+from netrun.llm.resilience.store import Admission, BreakerState, Transition
 
 if TYPE_CHECKING:
     import redis
+    import redis.asyncio
     import redis.cluster
 
-__all__ = ["BREAKER_SCRIPT", "RedisBreakerStore"]
+__all__ = ["BREAKER_SCRIPT", "AsyncRedisBreakerStore", "RedisBreakerStore"]
 
 # KEYS[1]: hash {state, until, lease}; KEYS[2]: sorted set of failure times (member: a token).
 # ARGV[1]: operation (acquire, success, failure, cool_down, state); ARGV[2]: now (seconds);
@@ -86,12 +91,45 @@ return redis.error_reply('unknown breaker operation ' .. op)
 """
 
 
-class RedisBreakerStore:
+class _RedisBreakerStoreBase:
+    """What the sync and async stores share: their settings, keys and script arguments."""
+
+    def __init__(
+        self,
+        url: str | None,
+        client: object | None,
+        *,
+        prefix: str,
+        ttl: float,
+        socket_timeout: float,
+    ) -> None:
+        from netrun.core.deps import require
+
+        require("redis", feature="Circuit breakers shared through Redis", extra="redis")
+        if url is None and client is None:
+            raise ValueError(f"{type(self).__name__} needs a url or a client")
+        self.url = url
+        self.prefix = prefix
+        self.ttl_ms = int(ttl * 1000)
+        self._socket_timeout = socket_timeout
+
+    def _keys(self, key: str) -> list[str]:
+        # One hash tag for both keys: Redis Cluster keeps them in the slot the script needs.
+        base = f"{self.prefix}{{{key}}}"
+        return [base, f"{base}:f"]
+
+    def _args(self, op: str, now: float, *args: object) -> list[object]:
+        return [op, repr(now), self.ttl_ms, *args]
+
+
+class RedisBreakerStore(_RedisBreakerStoreBase):
     """Breaker state in Redis; pass a ``url`` (``redis+cluster://`` for a cluster) or a client.
 
     ``ttl`` bounds how long an idle breaker's keys live (refreshed by every write); it must
     exceed the longest cooldown, window and probe timeout, and does by default (one hour).
-    Timeouts are short: a breaker waiting on Redis would slow every call it guards.
+    Timeouts are short: a breaker waiting on Redis would slow every call it guards. Its
+    calls block: an event loop uses :class:`AsyncRedisBreakerStore` (the same keys and
+    script, so both see one state).
     """
 
     def __init__(
@@ -103,15 +141,7 @@ class RedisBreakerStore:
         ttl: float = 3600.0,
         socket_timeout: float = 0.25,
     ) -> None:
-        from netrun.core.deps import require
-
-        require("redis", feature="Circuit breakers shared through Redis", extra="redis")
-        if url is None and client is None:
-            raise ValueError("RedisBreakerStore needs a url or a client")
-        self.url = url
-        self.prefix = prefix
-        self.ttl_ms = int(ttl * 1000)
-        self._socket_timeout = socket_timeout
+        super().__init__(url, client, prefix=prefix, ttl=ttl, socket_timeout=socket_timeout)
         self._client = client
         self._script: Any = None
 
@@ -119,9 +149,7 @@ class RedisBreakerStore:
         if self._script is None:
             client: Any = self._client or self._connect()
             self._script = client.register_script(BREAKER_SCRIPT)
-        # One hash tag for both keys: Redis Cluster keeps them in the slot the script needs.
-        base = f"{self.prefix}{{{key}}}"
-        return self._script(keys=[base, f"{base}:f"], args=[op, repr(now), self.ttl_ms, *args])
+        return self._script(keys=self._keys(key), args=self._args(op, now, *args))
 
     def _connect(self) -> redis.Redis | redis.cluster.RedisCluster:
         assert self.url is not None
@@ -129,8 +157,7 @@ class RedisBreakerStore:
         return self._client
 
     def acquire(self, key: str, *, now: float, probe_timeout: float) -> Admission:
-        allowed, state, probe, retry_in = self._call(key, "acquire", now, repr(probe_timeout))
-        return Admission(bool(allowed), _state(state), bool(probe), float(retry_in))
+        return _admission(self._call(key, "acquire", now, repr(probe_timeout)))
 
     def success(self, key: str, *, now: float) -> Transition:
         return _transition(self._call(key, "success", now))
@@ -138,9 +165,7 @@ class RedisBreakerStore:
     def failure(
         self, key: str, *, now: float, threshold: int, window: float, cooldown: float
     ) -> Transition:
-        token = uuid.uuid4().hex
-        reply = self._call(key, "failure", now, threshold, repr(window), repr(cooldown), token)
-        return _transition(reply)
+        return _transition(self._call(key, "failure", now, *_failure(threshold, window, cooldown)))
 
     def cool_down(self, key: str, *, now: float, seconds: float) -> Transition:
         return _transition(self._call(key, "cool_down", now, repr(seconds)))
@@ -161,11 +186,109 @@ class RedisBreakerStore:
             self._script = None
 
 
+class AsyncRedisBreakerStore(_RedisBreakerStoreBase):
+    """:class:`RedisBreakerStore` for an event loop, on ``redis.asyncio``: the same script on
+    the same keys, so sync and async processes (or a sync and an async client of one process)
+    share every breaker.
+
+    With a ``url`` each event loop gets a client of its own (a ``redis.asyncio`` connection
+    belongs to the loop that opened it, and ``async_to_sync`` or one test per loop make
+    several); a ``client`` given is used as is, from its own loop only.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None,
+        prefix: str = "netrun:llm:cb:",
+        ttl: float = 3600.0,
+        socket_timeout: float = 0.25,
+    ) -> None:
+        super().__init__(url, client, prefix=prefix, ttl=ttl, socket_timeout=socket_timeout)
+        self._fixed_client = client
+        self._fixed_script: Any = None
+        self._clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop,
+            tuple[redis.asyncio.Redis | redis.asyncio.RedisCluster, Any],
+        ] = weakref.WeakKeyDictionary()
+
+    def _client_and_script(self) -> tuple[Any, Any]:
+        """This event loop's client and its script object (a Script is bound to its client)."""
+        if self._fixed_client is not None:
+            if self._fixed_script is None:
+                fixed: Any = self._fixed_client  # stubs bind register_script to Redis
+                self._fixed_script = fixed.register_script(BREAKER_SCRIPT)
+            return self._fixed_client, self._fixed_script
+        assert self.url is not None
+        loop = asyncio.get_running_loop()
+        entry = self._clients.get(loop)
+        if entry is None:
+            client: Any = redis_client(
+                self.url, socket_timeout=self._socket_timeout, asynchronous=True
+            )
+            entry = (client, client.register_script(BREAKER_SCRIPT))
+            self._clients[loop] = entry
+        return entry
+
+    async def _call(self, key: str, op: str, now: float, *args: object) -> Any:
+        _, script = self._client_and_script()
+        return await script(keys=self._keys(key), args=self._args(op, now, *args))
+
+    async def acquire(self, key: str, *, now: float, probe_timeout: float) -> Admission:
+        return _admission(await self._call(key, "acquire", now, repr(probe_timeout)))
+
+    async def success(self, key: str, *, now: float) -> Transition:
+        return _transition(await self._call(key, "success", now))
+
+    async def failure(
+        self, key: str, *, now: float, threshold: int, window: float, cooldown: float
+    ) -> Transition:
+        args = _failure(threshold, window, cooldown)
+        return _transition(await self._call(key, "failure", now, *args))
+
+    async def cool_down(self, key: str, *, now: float, seconds: float) -> Transition:
+        return _transition(await self._call(key, "cool_down", now, repr(seconds)))
+
+    async def state(self, key: str, *, now: float) -> BreakerState:
+        return _state(await self._call(key, "state", now))
+
+    async def reset(self) -> None:
+        """Forget every breaker under ``prefix`` (tests, or after fixing a provider)."""
+        client, _ = self._client_and_script()
+        async for name in client.scan_iter(match=f"{self.prefix}*"):
+            await client.delete(name)
+
+    async def aclose(self) -> None:
+        """Close this event loop's client (another loop's closes with that loop)."""
+        if self._fixed_client is not None:
+            return  # the caller's client: the caller closes it
+        loop = asyncio.get_running_loop()
+        entry = self._clients.pop(loop, None)
+        if entry is not None:
+            await entry[0].aclose()
+
+    def close(self) -> None:
+        """Forget the clients; their connections close with their event loops."""
+        self._clients.clear()
+        self._fixed_script = None
+
+
+def _failure(threshold: int, window: float, cooldown: float) -> tuple[object, ...]:
+    # A unique member per failure: two failures at the same instant are two failures.
+    return (threshold, repr(window), repr(cooldown), uuid.uuid4().hex)
+
+
 def _state(raw: bytes | str) -> BreakerState:
     text = raw.decode() if isinstance(raw, bytes) else raw
     if text not in ("closed", "open", "half_open"):
         raise ValueError(f"unknown breaker state {text!r}")
     return cast("BreakerState", text)
+
+
+def _admission(reply: list[Any]) -> Admission:
+    allowed, state, probe, retry_in = reply
+    return Admission(bool(allowed), _state(state), bool(probe), float(retry_in))
 
 
 def _transition(reply: list[Any]) -> Transition:
