@@ -31,7 +31,7 @@ from netrun.llm.adapters import (
     OllamaAdapter,
     OpenAIAdapter,
 )
-from netrun.llm.client import AsyncClientStream, ClientStream, LLMClient, build_adapter
+from netrun.llm.chain import AsyncClientStream, ClientStream, LLMClient, build_adapter
 from netrun.llm.conf import LLMConfig
 from netrun.llm.govern import govern
 

@@ -1,0 +1,306 @@
+"""The attempts through the chain, written once and driven from sync or async code.
+
+A flow is a generator that yields an :class:`Effect` for each piece of I/O it needs
+(reserve, ask the provider, read a chunk, settle, sleep ...) and gets the result sent back,
+or the exception thrown in. The decisions around the I/O (:class:`~._run._ChainRun`) and
+the settling of every hold are therefore written once; :func:`drive` performs the effects
+with plain calls and :func:`adrive` awaits their async twins, the way httpx drives one
+``auth_flow`` generator from ``sync_auth_flow`` and ``async_auth_flow``. A stream's flow
+also yields its chunks (:mod:`netrun.llm.chain.streams`). Framework-neutral.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from netrun.errors import NetrunException
+from netrun.llm.chain._run import _NO_RESERVATION, _Candidate, _ChainRun, logger
+from netrun.llm.types import AttemptInfo, LLMResponse, Usage
+
+if TYPE_CHECKING:
+    from netrun.llm.adapters import AsyncChatStream, BaseLLMAdapter, ChatStream
+    from netrun.llm.protocols import LLMTelemetry, ReservationProtocol
+
+__all__ = [
+    "Ask",
+    "Close",
+    "Effect",
+    "Flow",
+    "Open",
+    "Read",
+    "Settle",
+    "adrive",
+    "asettle",
+    "attempts",
+    "drive",
+    "record_attempt",
+    "reserved",
+    "retried",
+    "settle",
+]
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+def settle(reservation: ReservationProtocol, usage: Any) -> None:
+    """Settle ``reservation`` at ``usage``, or release it when there is none; a failure is
+    logged, not raised: the answer exists and was paid for, and an unsettled hold expires."""
+    try:
+        if usage is None:
+            reservation.release()
+        else:
+            reservation.settle(usage)
+    except Exception as error:
+        logger.error("llm_settle_failed", error_type=type(error).__name__)
+
+
+async def asettle(reservation: ReservationProtocol, usage: Any) -> None:
+    """The async twin of :func:`settle`, for a reservation with ``asettle``/``arelease``."""
+    method = getattr(reservation, "arelease" if usage is None else "asettle", None)
+    if method is None:
+        settle(reservation, usage)
+        return
+    try:
+        await (method() if usage is None else method(usage))
+    except Exception as error:
+        logger.error("llm_settle_failed", error_type=type(error).__name__)
+
+
+def record_attempt(
+    telemetry: LLMTelemetry | None, outcome: LLMResponse | BaseException, info: AttemptInfo
+) -> None:
+    """Tell ``telemetry`` how one attempt went; a failing sink is logged, not raised."""
+    if telemetry is None:
+        return
+    try:
+        telemetry.record(outcome, info)
+    except Exception as error:
+        # Telemetry must never turn an answer into a failure.
+        logger.warning("llm_telemetry_failed", error_type=type(error).__name__)
+
+
+# --------------------------------------------------------------------------- the effects
+
+
+class Effect:
+    """One piece of I/O a flow asks for: ``perform()`` in sync code, ``aperform()`` in async."""
+
+    __slots__ = ()
+
+    def perform(self) -> Any:
+        raise NotImplementedError
+
+    async def aperform(self) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class _Reserve(Effect):
+    """The enforcer's hold for an attempt (``reserve``, else ``areserve`` when it has one)."""
+
+    run: _ChainRun
+    candidate: _Candidate
+
+    def perform(self) -> ReservationProtocol:
+        enforcer = self.run.client.enforcer
+        if enforcer is None:
+            return _NO_RESERVATION
+        return enforcer.reserve(**self.run.reservation(self.candidate))
+
+    async def aperform(self) -> ReservationProtocol:
+        areserve = getattr(self.run.client.enforcer, "areserve", None)
+        if areserve is None:
+            return self.perform()
+        reservation: ReservationProtocol = await areserve(**self.run.reservation(self.candidate))
+        return reservation
+
+
+@dataclass(frozen=True)
+class Settle(Effect):
+    """Settle a hold at what was used, or release it (``usage`` ``None``)."""
+
+    reservation: ReservationProtocol
+    usage: Usage | None
+
+    def perform(self) -> None:
+        settle(self.reservation, self.usage)
+
+    async def aperform(self) -> None:
+        await asettle(self.reservation, self.usage)
+
+
+@dataclass(frozen=True)
+class _Sleep(Effect):
+    """Wait before a retry, with the client's injectable sleeps."""
+
+    run: _ChainRun
+    seconds: float
+
+    def perform(self) -> None:
+        self.run.client._sleep(self.seconds)
+
+    async def aperform(self) -> None:
+        await self.run.client._async_sleep(self.seconds)
+
+
+@dataclass(frozen=True)
+class Ask(Effect):
+    """A whole answer from an adapter: ``adapter.<method>(...)``, or ``a<method>`` awaited."""
+
+    adapter: BaseLLMAdapter
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def perform(self) -> Any:
+        return getattr(self.adapter, self.method)(*self.args, **self.kwargs)
+
+    async def aperform(self) -> Any:
+        return await getattr(self.adapter, "a" + self.method)(*self.args, **self.kwargs)
+
+
+@dataclass(frozen=True)
+class Open(Effect):
+    """An adapter's stream, not started: ``adapter.stream(...)`` or ``adapter.astream(...)``."""
+
+    adapter: BaseLLMAdapter
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+    def perform(self) -> ChatStream:
+        return self.adapter.stream(*self.args, **self.kwargs)
+
+    async def aperform(self) -> AsyncChatStream:
+        return self.adapter.astream(*self.args, **self.kwargs)
+
+
+@dataclass(frozen=True)
+class Read(Effect):
+    """The next chunk of an adapter's stream, ``None`` at its end."""
+
+    stream: Any
+
+    def perform(self) -> Any:
+        return next(self.stream, None)
+
+    async def aperform(self) -> Any:
+        return await anext(self.stream, None)
+
+
+@dataclass(frozen=True)
+class Close(Effect):
+    """Close an adapter's stream: it settles its account of what was consumed."""
+
+    stream: Any
+
+    def perform(self) -> None:
+        self.stream.close()
+
+    async def aperform(self) -> None:
+        await self.stream.aclose()
+
+
+# --------------------------------------------------------------------------- the drivers
+
+
+class Flow(Generic[_Item, _Result]):
+    """A flow stepped by a driver: each step sends the last effect's result in, or throws its
+    exception (the flow settles, then raises it or falls back)."""
+
+    result: _Result
+
+    def __init__(self, steps: Generator[_Item, Any, _Result]) -> None:
+        self._steps = steps
+        self._sent: Any = None
+        self._thrown: BaseException | None = None
+
+    def next(self) -> _Item | None:
+        """What the flow yields next (an effect, or a chunk); ``None`` once it returned."""
+        sent, thrown = self._sent, self._thrown
+        self._sent = self._thrown = None
+        try:
+            return self._steps.send(sent) if thrown is None else self._steps.throw(thrown)
+        except StopIteration as stop:
+            self.result = stop.value
+            return None
+
+    def throw(self, error: BaseException) -> None:
+        """Hand ``error`` to the flow at its next step (a consumer that closed the stream)."""
+        self._thrown = error
+
+    def perform(self, effect: Effect) -> None:
+        try:
+            self._sent = effect.perform()
+        except BaseException as error:
+            self._thrown = error
+
+    async def aperform(self, effect: Effect) -> None:
+        try:
+            self._sent = await effect.aperform()
+        except BaseException as error:
+            self._thrown = error
+
+
+def drive(steps: Generator[Effect, Any, _Result]) -> _Result:
+    """Run a flow to its end in sync code; what it returns."""
+    flow = Flow(steps)
+    while (effect := flow.next()) is not None:
+        flow.perform(effect)
+    return flow.result
+
+
+async def adrive(steps: Generator[Effect, Any, _Result]) -> _Result:
+    """Run a flow to its end in async code; cancellation is thrown in like any error."""
+    flow = Flow(steps)
+    while (effect := flow.next()) is not None:
+        await flow.aperform(effect)
+    return flow.result
+
+
+# --------------------------------------------------------------------------- the flows
+
+
+def reserved(
+    run: _ChainRun, candidate: _Candidate
+) -> Generator[Effect, Any, ReservationProtocol | None]:
+    """The hold for an attempt on ``candidate``; ``None`` when the enforcer refused it (and
+    ``run`` chose what follows: another provider, the local model, or raising)."""
+    try:
+        reservation: ReservationProtocol = yield _Reserve(run, candidate)
+    except NetrunException as error:
+        run.refused(error)
+        return None
+    return reservation
+
+
+def retried(run: _ChainRun, error: NetrunException) -> Generator[Effect, Any, None]:
+    """Tell ``run`` the attempt failed (it raises when nothing should follow) and wait what it
+    asks before a retry."""
+    wait = run.failed(error)
+    if wait is not None:
+        yield _Sleep(run, wait)
+
+
+def attempts(run: _ChainRun, ask: Callable[[_Candidate], Ask]) -> Generator[Effect, Any, Any]:
+    """Each candidate in turn: reserve, ask, settle (release on failure), retry or fall back
+    as ``run`` decides; the first answer, or the chain's error."""
+    while (candidate := run.next()) is not None:
+        reservation = yield from reserved(run, candidate)
+        if reservation is None:
+            continue
+        try:
+            response = yield ask(candidate)
+        except NetrunException as error:
+            yield Settle(reservation, None)
+            yield from retried(run, error)
+            continue
+        except BaseException:
+            # Cancelled, interrupted: the hold is released before the error goes on.
+            yield Settle(reservation, None)
+            raise
+        yield Settle(reservation, response.usage)
+        return run.succeeded(response)
+    raise run.exhausted()

@@ -1,0 +1,163 @@
+"""The client's streams: :class:`ClientStream` and its async twin :class:`AsyncClientStream`.
+
+One flow (:meth:`_ChainStream._steps`) holds what a stream through the chain does: reserve,
+open the provider's stream, fall back while nothing was delivered, hand each chunk on, and
+settle what was consumed however the stream ends. Each twin is a thin driver around it that
+performs the flow's I/O in its own way (:mod:`netrun.llm.chain._flow`). Framework-neutral.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from netrun.core.blocks import AsyncClosing, Closing
+from netrun.errors import NetrunException
+from netrun.llm.adapters import LLMStreamInterruptedError
+from netrun.llm.chain._flow import Close, Effect, Flow, Open, Read, Settle, reserved, retried
+from netrun.llm.types import LLMResponse, StreamChunk, Usage
+
+if TYPE_CHECKING:
+    from netrun.llm.chain._run import _ChainRun
+    from netrun.llm.chain.client import LLMClient
+
+__all__ = ["AsyncClientStream", "ClientStream"]
+
+
+def _usage_of(response: LLMResponse | None) -> Usage | None:
+    """What a (possibly unfinished) stream is billed: its usage, or nothing to release."""
+    return response.usage if response else None
+
+
+class _ChainStream:
+    """What the two client stream twins share: the run through the chain, its flow and its
+    response."""
+
+    def __init__(self, client: LLMClient, run: _ChainRun, options: Mapping[str, Any]) -> None:
+        self._client = client
+        self._run_state = run
+        self._options = options
+        self.response: LLMResponse | None = None
+        self._flow = Flow(self._steps())
+
+    def _steps(self) -> Generator[Effect | StreamChunk, Any, None]:
+        run = self._run_state
+        while (candidate := run.next()) is not None:
+            reservation = yield from reserved(run, candidate)
+            if reservation is None:
+                continue
+            limit = run.output_limit(candidate)
+            stream = yield Open(
+                candidate.adapter,
+                (run.messages,),
+                dict(model=candidate.model, max_tokens=limit, **self._options),
+            )
+            try:
+                chunk = yield Read(stream)
+            except NetrunException as error:
+                # Nothing was delivered: bill what the provider reported, then fall back.
+                yield Settle(reservation, _usage_of(stream.response))
+                yield from retried(run, error)
+                continue
+            except BaseException:
+                yield Close(stream)
+                yield Settle(reservation, None)
+                raise
+            try:
+                while chunk is not None:
+                    yield chunk
+                    chunk = yield Read(stream)
+            except LLMStreamInterruptedError as error:
+                self.response = error.response
+                yield Settle(reservation, _usage_of(error.response))
+                self._client._record(error, run.info())
+                raise
+            except BaseException:
+                # The consumer closed the stream (or dropped it), or was cancelled while
+                # waiting: bill what it consumed.
+                yield Close(stream)
+                yield Settle(reservation, _usage_of(stream.response))
+                self._succeeded(stream.response, run)
+                raise
+            # The answer is complete (it may have had no text at all).
+            yield Settle(reservation, _usage_of(stream.response))
+            self._succeeded(stream.response, run)
+            return
+        raise run.exhausted()
+
+    def _succeeded(self, response: LLMResponse | None, run: _ChainRun) -> None:
+        if response is not None:
+            self.response = run.succeeded(response)
+
+    @property
+    def text(self) -> str:
+        return self.response.text if self.response else ""
+
+
+class ClientStream(Closing, _ChainStream):
+    """A streamed answer through the chain: iterate for :class:`StreamChunk` deltas.
+
+    Nothing is sent until the first chunk is asked for. :attr:`response` is set when the
+    stream ends: complete, cut mid-answer (``LLMStreamInterruptedError`` is raised) or closed
+    early by the consumer (``close()``, ``with``, or dropping it), each billed what was
+    consumed.
+    """
+
+    def __init__(self, client: LLMClient, run: _ChainRun, options: Mapping[str, Any]) -> None:
+        super().__init__(client, run, options)
+        self._gen = self._chunks()
+
+    def _chunks(self) -> Generator[StreamChunk, None, None]:
+        flow = self._flow
+        while (item := flow.next()) is not None:
+            if isinstance(item, Effect):
+                flow.perform(item)
+                continue
+            try:
+                yield item
+            except GeneratorExit as closed:
+                flow.throw(closed)  # the flow bills what was consumed, then re-raises it
+
+    def __iter__(self) -> ClientStream:
+        return self
+
+    def __next__(self) -> StreamChunk:
+        return next(self._gen)
+
+    def close(self) -> None:
+        """Stop reading; the provider stream is closed and what was consumed is billed."""
+        self._gen.close()
+
+    def __del__(self) -> None:
+        gen = getattr(self, "_gen", None)
+        if gen is not None:
+            gen.close()
+
+
+class AsyncClientStream(AsyncClosing, _ChainStream):
+    """The async twin of :class:`ClientStream`: ``async for``, ``aclose()``, ``async with``."""
+
+    def __init__(self, client: LLMClient, run: _ChainRun, options: Mapping[str, Any]) -> None:
+        super().__init__(client, run, options)
+        self._gen = self._chunks()
+
+    async def _chunks(self) -> AsyncGenerator[StreamChunk, None]:
+        # An async generator: one dropped unread is closed by the event loop, and billed.
+        flow = self._flow
+        while (item := flow.next()) is not None:
+            if isinstance(item, Effect):
+                await flow.aperform(item)
+                continue
+            try:
+                yield item
+            except GeneratorExit as closed:
+                flow.throw(closed)
+
+    def __aiter__(self) -> AsyncClientStream:
+        return self
+
+    async def __anext__(self) -> StreamChunk:
+        return await self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        await self._gen.aclose()
