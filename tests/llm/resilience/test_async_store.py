@@ -55,7 +55,10 @@ async def breaker(request: pytest.FixtureRequest, clock: Clock) -> AsyncIterator
         yield CircuitBreaker(failures=3, window=60, cooldown=30, probe_timeout=10, clock=clock)
         return
     redis_url = request.getfixturevalue("redis_url")
-    sync_store, async_store = RedisBreakerStore(redis_url), AsyncRedisBreakerStore(redis_url)
+    # Timeouts far above the default 0.25 s: these tests are about the state machine, and a
+    # loaded machine must not turn a slow answer into a fail-open admission.
+    sync_store = RedisBreakerStore(redis_url, socket_timeout=5)
+    async_store = AsyncRedisBreakerStore(redis_url, socket_timeout=5)
     yield CircuitBreaker(
         sync_store,
         async_store=async_store,
@@ -95,7 +98,9 @@ async def test_a_half_open_breaker_admits_exactly_one_probe_among_concurrent_tas
 ) -> None:
     await breaker.acool_down(*MODEL, 30)
     clock.now += 30
-    admissions = await asyncio.gather(*(breaker.aallow(*MODEL) for _ in range(50)))
+    with capture_logs() as logs:
+        admissions = await asyncio.gather(*(breaker.aallow(*MODEL) for _ in range(50)))
+    assert [e for e in logs if e["event"] == "llm_breaker_store_failed"] == []
     assert sum(a.allowed for a in admissions) == 1
     assert sum(a.probe for a in admissions) == 1
     assert {a.state for a in admissions} == {"half_open"}
@@ -121,11 +126,15 @@ async def test_a_failed_async_probe_reopens_for_another_cooldown(
 async def test_sync_and_async_stores_share_one_breakers_state(redis_url: str, clock: Clock) -> None:
     """Two processes' worth of breakers, one sync and one async, on one Redis."""
     sync_breaker = CircuitBreaker(
-        RedisBreakerStore(redis_url), failures=2, cooldown=30, probe_timeout=10, clock=clock
+        RedisBreakerStore(redis_url, socket_timeout=5),
+        failures=2,
+        cooldown=30,
+        probe_timeout=10,
+        clock=clock,
     )
     async_breaker = CircuitBreaker(
-        RedisBreakerStore(redis_url),
-        async_store=AsyncRedisBreakerStore(redis_url),
+        RedisBreakerStore(redis_url, socket_timeout=5),
+        async_store=AsyncRedisBreakerStore(redis_url, socket_timeout=5),
         failures=2,
         cooldown=30,
         probe_timeout=10,
@@ -163,9 +172,9 @@ def test_an_async_store_serves_each_event_loop_with_a_client_of_its_own(
     redis_url: str, clock: Clock
 ) -> None:
     """Process-wide stores meet several loops (``async_to_sync``, one loop per test)."""
-    store = AsyncRedisBreakerStore(redis_url)
+    store = AsyncRedisBreakerStore(redis_url, socket_timeout=5)
     breaker = CircuitBreaker(
-        RedisBreakerStore(redis_url), async_store=store, failures=2, clock=clock
+        RedisBreakerStore(redis_url, socket_timeout=5), async_store=store, failures=2, clock=clock
     )
 
     async def fail() -> str:
