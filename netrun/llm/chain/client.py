@@ -19,6 +19,8 @@ For each provider in chain order, each attempt goes::
   what was consumed. A consumer that stops reading (``close()``) is billed what it consumed.
 
 When every provider failed, the last error is raised with ``details["providers_tried"]``.
+The decisions of a call live in ``_run``, its attempts (written once, driven sync or async)
+in ``_flow``, the streams in :mod:`netrun.llm.chain.streams`, embeddings in ``_embeddings``.
 Framework-neutral: no Django import; :meth:`LLMClient.from_config` reads ``LLMConfig``.
 """
 
@@ -40,6 +42,7 @@ from netrun.llm.adapters import (
 from netrun.llm.adapters.base import MessagesInput, _ExecuteAPI
 from netrun.llm.adapters.errors import is_retryable
 from netrun.llm.adapters.registry import build_adapter
+from netrun.llm.chain._embeddings import _EmbeddingsAPI
 from netrun.llm.chain._flow import (
     Ask,
     Effect,
@@ -61,8 +64,6 @@ from netrun.llm.structured import response_schema
 from netrun.llm.tools import normalize_tool_choice, normalize_tools, tools_token_bound
 from netrun.llm.types import (
     AttemptInfo,
-    ChatMessage,
-    EmbeddingResponse,
     LLMResponse,
     normalize_messages,
 )
@@ -73,7 +74,7 @@ if TYPE_CHECKING:
 __all__ = ["LLMClient"]
 
 
-class LLMClient(_ExecuteAPI):
+class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
     """Calls the first provider of a chain that answers, within the policy's limits.
 
     ``adapters`` is the chain, in order. ``local_adapter`` answers when a budget refuses and
@@ -349,62 +350,6 @@ class LLMClient(_ExecuteAPI):
                 (run.messages,),
                 dict(model=candidate.model, max_tokens=run.output_limit(candidate), **options),
             ),
-        )
-
-    def embed(
-        self,
-        texts: Sequence[str],
-        *,
-        model: str | None = None,
-        provider: str | None = None,
-        reason: str | None = None,
-    ) -> EmbeddingResponse:
-        """One vector per text, from the first provider of the chain with an embeddings API
-        that answers, under the same policy, budget, retries and telemetry as ``chat``.
-
-        ``model`` names the first (or pinned) provider's embedding model; the others use
-        their ``embedding_model``. The hold is the texts' byte bound at the input price."""
-        return drive(self._embed(texts, model, provider, reason))
-
-    async def aembed(
-        self,
-        texts: Sequence[str],
-        *,
-        model: str | None = None,
-        provider: str | None = None,
-        reason: str | None = None,
-    ) -> EmbeddingResponse:
-        """The async twin of :meth:`embed`."""
-        return await adrive(self._embed(texts, model, provider, reason))
-
-    def _embed(
-        self, texts: Sequence[str], model: str | None, provider: str | None, reason: str | None
-    ) -> Generator[Effect, Any, EmbeddingResponse]:
-        if isinstance(texts, str) or not texts or not all(isinstance(t, str) for t in texts):
-            raise ValueError("texts must be a non-empty list of strings")
-        candidates = [
-            candidate
-            for candidate in self._candidates(provider, None)
-            if candidate.adapter.embedding_model is not None
-        ]
-        if provider is not None and not candidates:
-            raise ValueError(f"provider {provider!r} has no embeddings API")
-        for position, candidate in enumerate(candidates):
-            embedding_model = candidate.adapter.embedding_model
-            candidate.model = model if model and position == 0 else str(embedding_model)
-            candidate.position = position
-        run = _ChainRun(
-            self,
-            candidates,
-            [ChatMessage("user", text) for text in texts],
-            streamed=False,
-            reason=reason,
-            max_tokens=None,
-            operation="embeddings",
-        )
-        return attempts(
-            run,
-            lambda candidate: Ask(candidate.adapter, "embed", (texts,), {"model": candidate.model}),
         )
 
     # ------------------------------------------------------------------ streams
