@@ -7,7 +7,7 @@ Anthropic's ``tool_use``/``tool_result`` blocks, or Ollama's ``tool_calls``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from netrun.llm.tools import ToolSpec
@@ -19,7 +19,26 @@ __all__ = [
     "ollama_messages",
     "openai_messages",
     "openai_tool_request",
+    "turns",
 ]
+
+
+def turns(messages: Sequence[ChatMessage]) -> Iterator[ChatMessage | tuple[ChatMessage, ...]]:
+    """Every message but the system ones, in order, with each run of tool results as one
+    tuple: Anthropic and Gemini want the results of a turn's calls in one user message."""
+    results: list[ChatMessage] = []
+    for message in messages:
+        if message.role == "system":
+            continue
+        if message.role == "tool":
+            results.append(message)
+            continue
+        if results:
+            yield tuple(results)
+            results = []
+        yield message
+    if results:
+        yield tuple(results)
 
 
 def openai_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
@@ -63,20 +82,17 @@ def anthropic_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     user message as ``tool_result`` blocks, consecutive ones in the same message, as the
     Messages API requires."""
     rendered: list[dict[str, Any]] = []
-    for message in messages:
-        if message.role == "system":
-            continue
-        if message.role == "tool":
-            block = {
-                "type": "tool_result",
-                "tool_use_id": message.tool_call_id,
-                "content": message.content,
-            }
-            last = rendered[-1] if rendered else None
-            if last is not None and last["role"] == "user" and isinstance(last["content"], list):
-                last["content"].append(block)
-            else:
-                rendered.append({"role": "user", "content": [block]})
+    for message in turns(messages):
+        if isinstance(message, tuple):
+            results = [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": result.tool_call_id,
+                    "content": result.content,
+                }
+                for result in message
+            ]
+            rendered.append({"role": "user", "content": results})
         elif message.tool_calls:
             blocks: list[dict[str, Any]] = []
             if message.content:

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from netrun.llm.adapters._call import ProviderCall
 from netrun.llm.adapters._formats import anthropic_messages, anthropic_tool_request
-from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState
+from netrun.llm.adapters._stream import StreamState
+from netrun.llm.adapters.sdk import SDKAdapter
 from netrun.llm.tools import ToolCall
 from netrun.llm.types import LLMResponse, Usage
 
 if TYPE_CHECKING:
-    import anthropic
     from anthropic.types import Message, MessageDeltaUsage, RawMessageStreamEvent
     from anthropic.types import Usage as AnthropicUsage
+    from pydantic import SecretStr
+
+    from netrun.llm.conf import LLMConfig
 
 __all__ = ["AnthropicAdapter", "anthropic_usage"]
 
@@ -46,16 +50,14 @@ class AnthropicAdapter(SDKAdapter):
     sdk_module: ClassVar[str | None] = "anthropic"
     sdk_extra: ClassVar[str | None] = "anthropic"
     request_id_headers: ClassVar[tuple[str, ...]] = ("request-id",)
+    client_class_names: ClassVar[tuple[str, str]] = ("Anthropic", "AsyncAnthropic")
     schema_via_tool: ClassVar[bool] = True
     default_model: ClassVar[str] = DEFAULT_MODEL
+    key_setting: ClassVar[str] = "ANTHROPIC_API_KEY"
 
-    def _client_kwargs(self) -> dict[str, Any]:
-        return {**super()._client_kwargs(), "base_url": self.base_url}
-
-    def _client_classes(self) -> tuple[type[anthropic.Anthropic], type[anthropic.AsyncAnthropic]]:
-        import anthropic
-
-        return anthropic.Anthropic, anthropic.AsyncAnthropic
+    @classmethod
+    def _settings(cls, config: LLMConfig) -> tuple[SecretStr | None, str | None, str]:
+        return config.anthropic_api_key, config.anthropic_base_url, config.anthropic_model
 
     # -------------------------------------------------------------- requests
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from netrun.llm.adapters.base import SDKAdapter
+from netrun.llm.adapters._call import config_limits, need_setting
 from netrun.llm.adapters.openai import OpenAIAdapter
 
 if TYPE_CHECKING:
-    import openai
-    from pydantic import SecretStr
+    from typing_extensions import Unpack
+
+    from netrun.llm.adapters._adapter import BaseLLMAdapter
+    from netrun.llm.adapters.sdk import KeyOptions
+    from netrun.llm.conf import LLMConfig
 
 __all__ = ["DEFAULT_API_VERSION", "AzureOpenAIAdapter"]
 
@@ -29,46 +32,43 @@ class AzureOpenAIAdapter(OpenAIAdapter):
 
     provider: ClassVar[str] = "azure_openai"
     request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id", "apim-request-id")
+    client_class_names: ClassVar[tuple[str, str]] = ("AzureOpenAI", "AsyncAzureOpenAI")
 
     def __init__(
         self,
         *,
         endpoint: str,
-        api_key: str | SecretStr | None,
         deployment: str,
         api_version: str = DEFAULT_API_VERSION,
         deployments: Mapping[str, str] | None = None,
-        max_tokens: int = 1024,
-        timeout: float = 60.0,
-        default_headers: Mapping[str, str] | None = None,
         embedding_deployment: str | None = None,
+        **options: Unpack[KeyOptions],
     ) -> None:
-        super().__init__(
-            api_key=api_key,
-            model=deployment,
-            max_tokens=max_tokens,
-            timeout=timeout,
-            default_headers=default_headers,
-            # Embeddings need a deployment of an embedding model: none unless one is named.
-            embedding_model=embedding_deployment,
-        )
+        """``options``: ``api_key`` (required), ``max_tokens``, ``timeout``,
+        ``default_headers``, as :class:`~netrun.llm.adapters.sdk.HostedAdapter` takes them."""
+        # Embeddings need a deployment of an embedding model: none unless one is named.
+        super().__init__(model=deployment, embedding_model=embedding_deployment, **options)
         self.endpoint = endpoint
         self.api_version = api_version
         self.deployments = dict(deployments or {})
 
-    def _client_kwargs(self) -> dict[str, Any]:
-        # The key, timeout, headers and retries of every SDK adapter; not OpenAI's base_url
-        # and organization.
-        return {
-            **SDKAdapter._client_kwargs(self),
-            "azure_endpoint": self.endpoint,
-            "api_version": self.api_version,
-        }
+    @classmethod
+    def from_config(cls, name: str, config: LLMConfig) -> BaseLLMAdapter:
+        need_setting(config.azure_openai_key, "AZURE_OPENAI_API_KEY", name)
+        need_setting(config.azure_openai_endpoint, "AZURE_OPENAI_ENDPOINT", name)
+        need_setting(config.azure_openai_deployment, "LLM_AZURE_OPENAI_DEPLOYMENT", name)
+        return cls(
+            endpoint=str(config.azure_openai_endpoint),
+            api_key=config.azure_openai_key,
+            deployment=str(config.azure_openai_deployment),
+            api_version=config.azure_openai_api_version,
+            deployments=config.azure_openai_deployments,
+            **config_limits(config),
+        )
 
-    def _client_classes(self) -> tuple[type[openai.OpenAI], type[openai.AsyncOpenAI]]:
-        import openai
-
-        return openai.AzureOpenAI, openai.AsyncAzureOpenAI
+    def _client_options(self) -> dict[str, Any]:
+        # Not OpenAI's base_url and organization.
+        return {"azure_endpoint": self.endpoint, "api_version": self.api_version}
 
     def _model_name(self, model: str) -> str:
         # On Azure a request names a deployment.

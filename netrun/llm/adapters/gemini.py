@@ -10,23 +10,31 @@ The SDK's own retries stay off: :class:`~netrun.llm.client.LLMClient` retries.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Sequence
+from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.errors import BadGatewayError, NetrunException
-from netrun.llm.adapters.base import HostedAdapter, ProviderCall, StreamState
+from netrun.llm.adapters._call import ProviderCall
+from netrun.llm.adapters._flow import Flow, emit_texts, wait
+from netrun.llm.adapters._formats import turns
+from netrun.llm.adapters._stream import StreamState
 from netrun.llm.adapters.errors import (
     connection_error,
     error_for_status,
     map_transport_error,
     parse_retry_after,
 )
+from netrun.llm.adapters.sdk import HostedAdapter
 from netrun.llm.tools import ToolCall
 from netrun.llm.types import ChatMessage, LLMResponse, Usage, usage_from
 
 if TYPE_CHECKING:
     import httpx
     from google import genai
+    from pydantic import SecretStr
+
+    from netrun.llm.conf import LLMConfig
 
 __all__ = ["GeminiAdapter"]
 
@@ -39,21 +47,19 @@ def gemini_contents(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     ``user`` turn, as the API wants them answered together."""
     names = {call.id: call.name for m in messages for call in m.tool_calls}
     contents: list[dict[str, Any]] = []
-    for message in messages:
-        if message.role == "system":
-            continue
-        if message.role == "tool":
-            response = {
-                "id": message.tool_call_id,
-                "name": names.get(message.tool_call_id or "", "tool"),
-                "response": {"result": message.content},
-            }
-            part = {"function_response": response}
-            last = contents[-1] if contents else None
-            if last is not None and last.get("tool_results"):
-                last["parts"].append(part)
-            else:
-                contents.append({"role": "user", "parts": [part], "tool_results": True})
+    for message in turns(messages):
+        if isinstance(message, tuple):
+            results = [
+                {
+                    "function_response": {
+                        "id": result.tool_call_id,
+                        "name": names.get(result.tool_call_id or "", "tool"),
+                        "response": {"result": result.content},
+                    }
+                }
+                for result in message
+            ]
+            contents.append({"role": "user", "parts": results})
             continue
         parts: list[dict[str, Any]] = [{"text": message.content}] if message.content else []
         parts += [
@@ -62,8 +68,6 @@ def gemini_contents(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
         ]
         role = "model" if message.role == "assistant" else "user"
         contents.append({"role": role, "parts": parts or [{"text": ""}]})
-    for content in contents:
-        content.pop("tool_results", None)
     return contents
 
 
@@ -76,12 +80,17 @@ class GeminiAdapter(HostedAdapter):
     sdk_extra: ClassVar[str | None] = "gemini"
 
     default_model: ClassVar[str] = DEFAULT_MODEL
+    key_setting: ClassVar[str] = "GEMINI_API_KEY"
     _http_sync: httpx.Client | None = None
     _http_async: httpx.AsyncClient | None = None
 
+    @classmethod
+    def _settings(cls, config: LLMConfig) -> tuple[SecretStr | None, str | None, str]:
+        return config.gemini_api_key, config.gemini_base_url, config.gemini_model
+
     # -------------------------------------------------------------- the SDK clients
 
-    def _sdk_client(self, *, asynchronous: bool) -> genai.Client:
+    def _open_client(self, *, asynchronous: bool) -> genai.Client:
         # The SDK talks through the httpx clients given here (not aiohttp, which it prefers
         # for async when installed): one transport, whose errors map_error knows.
         self._installed_client_classes()
@@ -108,18 +117,6 @@ class GeminiAdapter(HostedAdapter):
         from google import genai
 
         return genai.Client, genai.Client
-
-    @property
-    def client(self) -> genai.Client:
-        client: genai.Client = self._sync or self._sdk_client(asynchronous=False)
-        self._sync = client
-        return client
-
-    @property
-    def async_client(self) -> genai.Client:
-        client: genai.Client = self._async or self._sdk_client(asynchronous=True)
-        self._async = client
-        return client
 
     def close(self) -> None:
         """Close the sync HTTP client, if one was opened."""
@@ -203,15 +200,20 @@ class GeminiAdapter(HostedAdapter):
         finish = candidate.finish_reason
         return text, calls, (finish.value if hasattr(finish, "value") else finish)
 
-    # -------------------------------------------------------------- the hooks
+    # -------------------------------------------------------------- the flows
 
-    def _complete(self, call: ProviderCall) -> LLMResponse:
-        answer = self.client.models.generate_content(**self._request(call))
+    def _models(self, asynchronous: bool) -> Any:
+        client = self._client_for(asynchronous)
+        return client.aio.models if asynchronous else client.models
+
+    def _reply(self, call: ProviderCall, *, asynchronous: bool) -> Flow[LLMResponse]:
+        answer = yield wait(self._models(asynchronous).generate_content(**self._request(call)))
         return self._response(answer, call.model)
 
-    async def _acomplete(self, call: ProviderCall) -> LLMResponse:
-        answer = await self.async_client.aio.models.generate_content(**self._request(call))
-        return self._response(answer, call.model)
+    def _deltas(self, call: ProviderCall, state: StreamState, *, asynchronous: bool) -> Flow[None]:
+        models = self._models(asynchronous)
+        stream = yield wait(models.generate_content_stream(**self._request(call)))
+        yield from emit_texts(stream, partial(self._read_chunk, state=state))
 
     def _read_chunk(self, chunk: Any, state: StreamState) -> str:
         if chunk.model_version:
@@ -229,32 +231,6 @@ class GeminiAdapter(HostedAdapter):
             state.finish_reason = finish
             state.usage_final = state.usage is not None
         return text
-
-    def _stream_deltas(self, call: ProviderCall, state: StreamState) -> Generator[str, None, None]:
-        stream = self.client.models.generate_content_stream(**self._request(call))
-        try:
-            for chunk in stream:
-                text = self._read_chunk(chunk, state)
-                if text:
-                    yield text
-        finally:
-            close = getattr(stream, "close", None)  # a generator: closing it ends the request
-            if close is not None:
-                close()
-
-    async def _astream_deltas(
-        self, call: ProviderCall, state: StreamState
-    ) -> AsyncGenerator[str, None]:
-        stream = await self.async_client.aio.models.generate_content_stream(**self._request(call))
-        try:
-            async for chunk in stream:
-                text = self._read_chunk(chunk, state)
-                if text:
-                    yield text
-        finally:
-            aclose = getattr(stream, "aclose", None)
-            if aclose is not None:
-                await aclose()
 
     def map_error(self, error: Exception) -> NetrunException | None:
         from google.genai import errors

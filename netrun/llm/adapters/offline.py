@@ -15,11 +15,16 @@ import asyncio
 import hashlib
 import re
 from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from netrun.errors import NetrunException
-from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState
+from netrun.llm.adapters._adapter import BaseLLMAdapter
+from netrun.llm.adapters._call import ProviderCall, config_limits
+from netrun.llm.adapters._stream import StreamState
 from netrun.llm.types import CHARS_PER_TOKEN, ChatMessage, LLMResponse, Usage, estimate_tokens
+
+if TYPE_CHECKING:
+    from netrun.llm.conf import LLMConfig
 
 __all__ = ["OFFLINE_PREFIX", "OfflineAdapter"]
 
@@ -40,6 +45,10 @@ class OfflineAdapter(BaseLLMAdapter):
         self, *, model: str = DEFAULT_MODEL, max_tokens: int = 1024, timeout: float = 60.0
     ) -> None:
         super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
+
+    @classmethod
+    def from_config(cls, name: str, config: LLMConfig) -> BaseLLMAdapter:
+        return cls(**config_limits(config))
 
     def answer(self, messages: Sequence[ChatMessage], max_tokens: int) -> tuple[str, str]:
         """The canned text for ``messages`` and its finish reason (``length`` if cut)."""

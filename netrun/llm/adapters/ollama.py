@@ -8,19 +8,26 @@ counts (``prompt_eval_count``, ``eval_count``). Ollama has no prompt cache and n
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.errors import BadGatewayError, NetrunException
+from netrun.llm.adapters._call import ProviderCall, config_limits
+from netrun.llm.adapters._flow import Flow, arun, emit_texts, lines, read, run, wait
 from netrun.llm.adapters._formats import ollama_messages
-from netrun.llm.adapters.base import BaseLLMAdapter, ProviderCall, StreamState, api_key_value
+from netrun.llm.adapters._stream import StreamState
 from netrun.llm.adapters.errors import error_for_status, map_transport_error, parse_retry_after
+from netrun.llm.adapters.sdk import HostedAdapter
 from netrun.llm.tools import ToolCall
 from netrun.llm.types import ChatMessage, EmbeddingResponse, LLMResponse, Usage
 
 if TYPE_CHECKING:
     import httpx
     from pydantic import SecretStr
+
+    from netrun.llm.adapters._adapter import BaseLLMAdapter
+    from netrun.llm.conf import LLMConfig
 
 __all__ = ["DEFAULT_BASE_URL", "OllamaAdapter"]
 
@@ -29,7 +36,7 @@ DEFAULT_MODEL = "llama3.2"
 DEFAULT_EMBEDDING_MODEL = "nomic-embed-text"
 
 
-class OllamaAdapter(BaseLLMAdapter):
+class OllamaAdapter(HostedAdapter):
     """A model served by Ollama; ``api_key`` is only for a proxy that wants a bearer token."""
 
     provider: ClassVar[str] = "ollama"
@@ -46,12 +53,20 @@ class OllamaAdapter(BaseLLMAdapter):
         timeout: float = 60.0,
         embedding_model: str | None = DEFAULT_EMBEDDING_MODEL,
     ) -> None:
-        super().__init__(model=model, max_tokens=max_tokens, timeout=timeout)
+        super().__init__(
+            api_key=api_key,
+            model=model,
+            base_url=base_url.rstrip("/"),
+            max_tokens=max_tokens,
+            timeout=timeout,
+        )
         self.embedding_model = embedding_model
-        self.base_url = base_url.rstrip("/")
-        self._api_key = api_key_value(api_key)
-        self._sync: httpx.Client | None = None
-        self._async: httpx.AsyncClient | None = None
+
+    @classmethod
+    def from_config(cls, name: str, config: LLMConfig) -> BaseLLMAdapter:
+        return cls(
+            base_url=config.ollama_base_url, model=config.ollama_model, **config_limits(config)
+        )
 
     def _client_kwargs(self) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
@@ -114,17 +129,15 @@ class OllamaAdapter(BaseLLMAdapter):
             tool_calls=self._calls(message),
         )
 
-    def _complete(self, call: ProviderCall) -> LLMResponse:
-        request = self._request(call, stream=False)
-        response = self.client.post("/api/chat", json=request)
+    def _post(self, path: str, body: Mapping[str, Any], asynchronous: bool) -> Flow[dict[str, Any]]:
+        response = yield wait(self._client_for(asynchronous).post(path, json=body))
         self._check(response)
-        return self._response(self._json(response.content), call.model)
+        return self._json(response.content)
 
-    async def _acomplete(self, call: ProviderCall) -> LLMResponse:
+    def _reply(self, call: ProviderCall, *, asynchronous: bool) -> Flow[LLMResponse]:
         request = self._request(call, stream=False)
-        response = await self.async_client.post("/api/chat", json=request)
-        self._check(response)
-        return self._response(self._json(response.content), call.model)
+        data = yield from self._post("/api/chat", request, asynchronous)
+        return self._response(data, call.model)
 
     def _embeddings(self, data: Mapping[str, Any], model: str) -> EmbeddingResponse:
         vectors = data.get("embeddings")
@@ -141,17 +154,18 @@ class OllamaAdapter(BaseLLMAdapter):
             embeddings=tuple(tuple(float(x) for x in vector) for vector in vectors),
         )
 
-    def _embed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
+    def _embedding(
+        self, texts: Sequence[ChatMessage], model: str, asynchronous: bool
+    ) -> Flow[EmbeddingResponse]:
         body = {"model": model, "input": [text.content for text in texts]}
-        response = self.client.post("/api/embed", json=body)
-        self._check(response)
-        return self._embeddings(self._json(response.content), model)
+        data = yield from self._post("/api/embed", body, asynchronous)
+        return self._embeddings(data, model)
+
+    def _embed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
+        return run(self._embedding(texts, model, asynchronous=False))
 
     async def _aembed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
-        body = {"model": model, "input": [text.content for text in texts]}
-        response = await self.async_client.post("/api/embed", json=body)
-        self._check(response)
-        return self._embeddings(self._json(response.content), model)
+        return await arun(self._embedding(texts, model, asynchronous=True))
 
     def _json(self, line: bytes | str) -> dict[str, Any]:
         try:
@@ -172,6 +186,8 @@ class OllamaAdapter(BaseLLMAdapter):
         return data
 
     def _read_line(self, line: str, state: StreamState) -> str:
+        if not line.strip():
+            return ""
         data = self._json(line)
         if data.get("model"):
             state.model = str(data["model"])
@@ -187,31 +203,15 @@ class OllamaAdapter(BaseLLMAdapter):
                 state.tool_calls.add(known + offset, call.arguments_json())
         return str(message.get("content") or "")
 
-    def _stream_deltas(self, call: ProviderCall, state: StreamState) -> Generator[str, None, None]:
-        request = self._request(call, stream=True)
-        with self.client.stream("POST", "/api/chat", json=request) as response:
-            if response.status_code >= 400:
-                response.read()
-                self._check(response)
-            for line in response.iter_lines():
-                if line.strip():
-                    text = self._read_line(line, state)
-                    if text:
-                        yield text
-
-    async def _astream_deltas(
-        self, call: ProviderCall, state: StreamState
-    ) -> AsyncGenerator[str, None]:
-        request = self._request(call, stream=True)
-        async with self.async_client.stream("POST", "/api/chat", json=request) as response:
-            if response.status_code >= 400:
-                await response.aread()
-                self._check(response)
-            async for line in response.aiter_lines():
-                if line.strip():
-                    text = self._read_line(line, state)
-                    if text:
-                        yield text
+    def _deltas(self, call: ProviderCall, state: StreamState, *, asynchronous: bool) -> Flow[None]:
+        client = self._client_for(asynchronous)
+        request = client.build_request("POST", "/api/chat", json=self._request(call, stream=True))
+        response = yield wait(client.send(request, stream=True))
+        if response.status_code >= 400:
+            yield read(response)  # reading the whole body closes the response
+            self._check(response)
+        events = yield lines(response)
+        yield from emit_texts(events, partial(self._read_line, state=state), response)
 
     def map_error(self, error: Exception) -> NetrunException | None:
         return map_transport_error(self.provider, error)

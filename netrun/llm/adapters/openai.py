@@ -7,21 +7,25 @@ Streams always ask for usage (``stream_options={"include_usage": True}``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from netrun.llm.adapters._call import ProviderCall
 from netrun.llm.adapters._formats import openai_messages, openai_tool_request
-from netrun.llm.adapters.base import ProviderCall, SDKAdapter, StreamState
+from netrun.llm.adapters._stream import StreamState
+from netrun.llm.adapters.sdk import SDKAdapter
 from netrun.llm.tools import ToolCall
 from netrun.llm.types import ChatMessage, EmbeddingResponse, LLMResponse, Usage, usage_from
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import openai
     from openai.types import CompletionUsage, CreateEmbeddingResponse
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
     from pydantic import SecretStr
+    from typing_extensions import Unpack
+
+    from netrun.llm.adapters.sdk import HostedOptions
+    from netrun.llm.conf import LLMConfig
 
 __all__ = ["DEFAULT_EMBEDDING_MODEL", "OpenAIAdapter", "openai_usage"]
 
@@ -50,43 +54,31 @@ class OpenAIAdapter(SDKAdapter):
     provider: ClassVar[str] = "openai"
     sdk_module: ClassVar[str | None] = "openai"
     sdk_extra: ClassVar[str | None] = "openai"
+    client_class_names: ClassVar[tuple[str, str]] = ("OpenAI", "AsyncOpenAI")
+    key_setting: ClassVar[str] = "OPENAI_API_KEY"
+
+    @classmethod
+    def _settings(cls, config: LLMConfig) -> tuple[SecretStr | None, str | None, str]:
+        return config.openai_api_key, config.openai_base_url, config.openai_model
 
     def __init__(
         self,
         *,
-        api_key: str | SecretStr | None,
         model: str = DEFAULT_MODEL,
-        base_url: str | None = None,
         organization: str | None = None,
-        max_tokens: int = 1024,
-        timeout: float = 60.0,
-        default_headers: Mapping[str, str] | None = None,
         embedding_model: str | None = DEFAULT_EMBEDDING_MODEL,
+        **options: Unpack[HostedOptions],
     ) -> None:
-        super().__init__(
-            api_key=api_key,
-            model=model,
-            base_url=base_url,
-            max_tokens=max_tokens,
-            timeout=timeout,
-            default_headers=default_headers,
-        )
+        """``options``: ``api_key`` (required), ``base_url``, ``max_tokens``, ``timeout``,
+        ``default_headers``, as :class:`~netrun.llm.adapters.sdk.HostedAdapter` takes them."""
+        super().__init__(model=model, **options)
         self.embedding_model = embedding_model
         self.organization = organization
 
     # -------------------------------------------------------------- SDK clients
 
-    def _client_kwargs(self) -> dict[str, Any]:
-        return {
-            **super()._client_kwargs(),
-            "base_url": self.base_url,
-            "organization": self.organization,
-        }
-
-    def _client_classes(self) -> tuple[type[openai.OpenAI], type[openai.AsyncOpenAI]]:
-        import openai
-
-        return openai.OpenAI, openai.AsyncOpenAI
+    def _client_options(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "organization": self.organization}
 
     # -------------------------------------------------------------- requests
 

@@ -1,0 +1,311 @@
+"""One flow, two drivers: stream logic written once and run from sync and async code.
+
+A *flow* is a generator that decides what happens next and yields it, as httpx's auth flows
+do. It yields a :class:`Step` for I/O (read the next item of a source, close it, call a
+callback, wait for a client call) and an :class:`Emit` for a value to hand out; the driver
+performs each step and sends its result back (or throws its exception in), and the next
+``next()`` / ``close()`` of the consumer is sent in at an :class:`Emit` as :data:`NEXT` or
+:data:`CANCEL`. :class:`FlowIterator` drives a flow from sync code, :class:`AsyncFlowIterator`
+from async code; only they know whether I/O is awaited.
+
+A client call is made inside the flow (``yield wait(client.create(...))``): a sync client
+returns the answer, which the sync driver sends straight back; an async client returns an
+awaitable, which the async driver awaits. A ``BaseException`` that is not an ``Exception``
+(``KeyboardInterrupt``, ``asyncio.CancelledError``) is never thrown into a flow: it leaves
+the driver and the flow waits where it was, so a later ``close()`` still winds it up.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+from netrun.core.blocks import AsyncClosing, Closing
+
+__all__ = [
+    "CANCEL",
+    "END",
+    "NEXT",
+    "AsyncFlowIterator",
+    "Driver",
+    "Emit",
+    "Flow",
+    "FlowIterator",
+    "Signal",
+    "Step",
+    "aadvance",
+    "advance",
+    "arun",
+    "call",
+    "close",
+    "emit_texts",
+    "lines",
+    "pull",
+    "read",
+    "run",
+    "wait",
+]
+
+
+class Signal:
+    """A marker sent into a flow: :data:`END` of a source, :data:`CANCEL` by the consumer."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+#: What :func:`pull` gives when the source has no more items.
+END: Final = Signal("END")
+#: What a flow gets at an :class:`Emit` (or a pending :func:`pull`) when the consumer stops.
+CANCEL: Final = Signal("CANCEL")
+#: What a flow gets at an :class:`Emit` when the consumer wants the next value.
+NEXT: Final = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One piece of I/O for the driver: ``action`` names a method of both drivers' toolkits."""
+
+    action: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Emit:
+    """A value the driver hands to the consumer."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class _Done:
+    value: Any
+
+
+_T = TypeVar("_T")
+
+#: A flow that ends by returning a ``_T`` (``Flow[Any]`` for one that only emits).
+Flow = Generator[Step | Emit, Any, _T]
+
+
+def pull(source: Any) -> Step:
+    """The next item of an iterator (async iterator), :data:`END` once it is exhausted."""
+    return Step("pull", (source,))
+
+
+def close(resource: Any) -> Step:
+    """Close ``resource`` (``aclose()`` or an awaited ``close()`` in async code)."""
+    return Step("close", (resource,))
+
+
+def call(function: Callable[..., object], *args: Any) -> Step:
+    """Call ``function``; in async code its result is awaited when it is awaitable."""
+    return Step("call", (function, *args))
+
+
+def wait(result: Any) -> Step:
+    """What a client call gave: the answer itself (sync), an awaitable of it (async)."""
+    return Step("wait", (result,))
+
+
+def read(response: Any) -> Step:
+    """Read the body of an httpx response opened as a stream."""
+    return Step("read", (response,))
+
+
+def lines(response: Any) -> Step:
+    """The lines of an httpx response opened as a stream, as an iterator to :func:`pull`."""
+    return Step("lines", (response,))
+
+
+class _SyncIO:
+    @staticmethod
+    def pull(source: Any) -> Any:
+        try:
+            return next(source)
+        except StopIteration:
+            return END
+
+    @staticmethod
+    def close(resource: Any) -> None:
+        closing = getattr(resource, "close", None)
+        if closing is not None:
+            closing()
+
+    @staticmethod
+    def call(function: Callable[..., object], *args: Any) -> object:
+        return function(*args)
+
+    @staticmethod
+    def wait(result: Any) -> Any:
+        return result
+
+    @staticmethod
+    def read(response: Any) -> object:
+        return response.read()
+
+    @staticmethod
+    def lines(response: Any) -> Any:
+        return response.iter_lines()
+
+
+class _AsyncIO:
+    @staticmethod
+    async def pull(source: Any) -> Any:
+        try:
+            return await source.__anext__()
+        except StopAsyncIteration:
+            return END
+
+    @staticmethod
+    async def close(resource: Any) -> None:
+        closing = getattr(resource, "aclose", None) or getattr(resource, "close", None)
+        if closing is not None:
+            await closing()
+
+    @staticmethod
+    async def call(function: Callable[..., object], *args: Any) -> object:
+        result = function(*args)
+        return await result if inspect.isawaitable(result) else result
+
+    @staticmethod
+    async def wait(result: Any) -> Any:
+        return await result
+
+    @staticmethod
+    async def read(response: Any) -> object:
+        return await response.aread()
+
+    @staticmethod
+    def lines(response: Any) -> Any:
+        return response.aiter_lines()
+
+
+def _resume(flow: Flow[Any], ok: bool, value: Any) -> Step | Emit | _Done:
+    """Send a result into the flow (or throw an error in) and take its next yield."""
+    try:
+        return flow.send(value) if ok else flow.throw(value)
+    except StopIteration as stop:
+        return _Done(stop.value)
+
+
+def _perform(step: Step) -> tuple[bool, Any]:
+    try:
+        return True, getattr(_SyncIO, step.action)(*step.args)
+    except Exception as exc:
+        return False, exc
+
+
+async def _aperform(step: Step) -> tuple[bool, Any]:
+    try:
+        result = getattr(_AsyncIO, step.action)(*step.args)
+        return True, (await result if inspect.isawaitable(result) else result)
+    except Exception as exc:
+        return False, exc
+
+
+def advance(flow: Flow[Any], command: Signal | None) -> Emit | _Done:
+    """Run ``flow`` from sync code until it emits or ends."""
+    step = _resume(flow, True, command)
+    while isinstance(step, Step):
+        step = _resume(flow, *_perform(step))
+    return step
+
+
+async def aadvance(flow: Flow[Any], command: Signal | None) -> Emit | _Done:
+    """Run ``flow`` from async code until it emits or ends."""
+    step = _resume(flow, True, command)
+    while isinstance(step, Step):
+        step = _resume(flow, *await _aperform(step))
+    return step
+
+
+def run(flow: Flow[_T]) -> _T:
+    """Run a flow that emits nothing from sync code; what it returns."""
+    result: _T = _returned(advance(flow, NEXT))
+    return result
+
+
+async def arun(flow: Flow[_T]) -> _T:
+    """The async twin of :func:`run`."""
+    result: _T = _returned(await aadvance(flow, NEXT))
+    return result
+
+
+def _returned(result: Emit | _Done) -> Any:
+    if isinstance(result, Emit):
+        raise RuntimeError("a flow run for its result emitted a value")
+    return result.value
+
+
+class Driver:
+    """What both drivers share: the flow, whether it ended, closing one never started."""
+
+    def __init__(self, flow: Flow[Any]) -> None:
+        self._flow = flow
+
+    def _ended(self) -> bool:
+        return inspect.getgeneratorstate(self._flow) == inspect.GEN_CLOSED
+
+    def _unstarted(self) -> bool:
+        """A flow never started has nothing to wind up: it is closed where it stands."""
+        if inspect.getgeneratorstate(self._flow) != inspect.GEN_CREATED:
+            return False
+        self._flow.close()
+        return True
+
+
+class FlowIterator(Closing, Driver):
+    """Iterate a flow from sync code: ``next()`` gives what it emits, ``close()`` cancels it."""
+
+    def __iter__(self) -> FlowIterator:
+        return self
+
+    def __next__(self) -> Any:
+        result = _Done(None) if self._ended() else advance(self._flow, NEXT)
+        if isinstance(result, _Done):
+            raise StopIteration
+        return result.value
+
+    def close(self) -> None:
+        if not (self._ended() or self._unstarted()):
+            advance(self._flow, CANCEL)
+
+
+class AsyncFlowIterator(AsyncClosing, Driver):
+    """The async twin of :class:`FlowIterator`: ``async for``, ``aclose()``."""
+
+    def __aiter__(self) -> AsyncFlowIterator:
+        return self
+
+    async def __anext__(self) -> Any:
+        result = _Done(None) if self._ended() else await aadvance(self._flow, NEXT)
+        if isinstance(result, _Done):
+            raise StopAsyncIteration
+        return result.value
+
+    async def aclose(self) -> None:
+        if not (self._ended() or self._unstarted()):
+            await aadvance(self._flow, CANCEL)
+
+
+def emit_texts(events: Any, read_event: Callable[[Any], str], resource: Any = None) -> Flow[None]:
+    """Pull ``events`` and emit the text ``read_event`` makes of each (skipping ``""``) until
+    they end or the consumer cancels; then close ``resource`` (default: ``events``), after
+    an error too."""
+    failure: Exception | None = None
+    try:
+        while not isinstance(event := (yield pull(events)), Signal):
+            text = read_event(event)
+            if text and (yield Emit(text)) is CANCEL:
+                break
+    except Exception as exc:
+        failure = exc
+    yield close(events if resource is None else resource)
+    if failure is not None:
+        raise failure
