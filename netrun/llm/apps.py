@@ -19,6 +19,7 @@ class NetrunLlmConfig(AppConfig):
             check_budget_ledger,
             check_chain,
             check_metrics_token,
+            check_model_aliases,
             check_offline_provider,
             check_prices,
             check_resilience,
@@ -31,6 +32,7 @@ class NetrunLlmConfig(AppConfig):
         checks.register(check_prices)
         checks.register(check_budget_ledger)
         checks.register(check_resilience)
+        checks.register(check_model_aliases, checks.Tags.database)
         checks.register(check_metrics_token, checks.Tags.security, checks.Tags.urls)
         # Admin and settings price overrides are the price source of the enforcer and the
         # telemetry collector; tenant policies and prices are cached, and the receivers drop

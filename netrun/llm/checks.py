@@ -36,6 +36,9 @@ ID                     Reported when
 ``netrun.llm.W005``    a ``NETRUN_LLM_MODEL_ALIASES`` or ``NETRUN_LLM_CONTEXT_FALLBACKS`` entry
                        names a provider not in ``NETRUN_LLM_PROVIDER_CHAIN``: the client
                        skips it
+``netrun.llm.W006``    an enabled model alias of the admin (``ModelAlias``) names an unknown
+                       provider, a malformed model, or a provider not in the chain (a database
+                       check: ``check --database default``, and ``migrate``)
 =====================  ==========================================================================
 
 A row in error is left out of pricing; the rest of the table still applies.
@@ -63,6 +66,7 @@ __all__ = [
     "METRICS_VIEW_MARKER",
     "check_chain",
     "check_metrics_token",
+    "check_model_aliases",
     "check_offline_provider",
     "check_prices",
     "check_resilience",
@@ -374,3 +378,50 @@ def check_resilience(
                 )
             )
     return messages
+
+
+def check_model_aliases(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """W006: the admin's aliases, as E010 and W005 check the settings' (for rows saved past
+    the admin's validation: a shell, a fixture; or a provider taken out of the chain since)."""
+    from django.db import DatabaseError
+
+    from netrun.llm.models import ModelAlias
+
+    config = _config()
+    if not databases or config is None:
+        return []
+    chain = {canonical_provider(name) for name in config.chain}
+    try:
+        rows = list(ModelAlias.objects.filter(enabled=True).values_list("name", "targets"))
+    except DatabaseError:  # not migrated yet: migrate says so
+        return []
+    return [
+        Warning(
+            f"The model alias {name!r} (admin) routes to {target!r}: {problem}",
+            hint="Edit the alias in the admin, or disable it.",
+            obj=name,
+            id="netrun.llm.W006",
+        )
+        for name, targets in rows
+        for target in (targets if isinstance(targets, list) and targets else [""])
+        if (problem := _admin_target_problem(target, chain)) is not None
+    ]
+
+
+def _admin_target_problem(target: object, chain: set[str | None]) -> str | None:
+    from netrun.llm.resilience.context import split_target
+    from netrun.llm.resilience.routing import target_problem
+
+    if not isinstance(target, str):
+        return "not a model name."
+    problem = target_problem(target)
+    if problem is not None:
+        return problem
+    provider = split_target(target)[0]
+    if provider is not None and canonical_provider(provider) not in chain:
+        return f"its provider is not in {CHAIN_SETTING}; the client skips it."
+    return None

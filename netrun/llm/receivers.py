@@ -4,7 +4,8 @@
 :class:`~netrun.llm.models.TenantPolicyRecord` or one of its provider rules drops the tenant's
 cached :class:`~netrun.llm.policies.TenantPolicy` and sends
 :data:`netrun.llm.signals.tenant_policy_changed`; saving or deleting an
-:class:`~netrun.llm.models.LLMPriceOverride` drops this process's price table.
+:class:`~netrun.llm.models.LLMPriceOverride` drops this process's price table; saving or
+deleting a :class:`~netrun.llm.models.ModelAlias` drops every process's alias table.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from django.db.models.signals import post_delete, post_save
 
 from netrun.llm.models import (
     LLMPriceOverride,
+    ModelAlias,
     ProviderRule,
     TenantPolicyRecord,
     invalidate_tenant_policy,
 )
 from netrun.llm.pricing_django import invalidate_prices
+from netrun.llm.resilience.django import invalidate_aliases
 from netrun.llm.signals import tenant_policy_changed
 
 __all__ = [
+    "alias_changed",
     "connect_signals",
     "disconnect_signals",
     "policy_changed",
@@ -58,10 +62,17 @@ def price_changed(sender: Any, **kwargs: Any) -> None:
     transaction.on_commit(invalidate_prices)
 
 
+def alias_changed(sender: Any, **kwargs: Any) -> None:
+    invalidate_aliases()
+    # Again once committed: a lookup between the save and the commit read the old rows.
+    transaction.on_commit(invalidate_aliases)
+
+
 _RECEIVERS = (
     (policy_changed, TenantPolicyRecord, "policy"),
     (rule_changed, ProviderRule, "rule"),
     (price_changed, LLMPriceOverride, "price"),
+    (alias_changed, ModelAlias, "model_alias"),
 )
 
 

@@ -7,6 +7,7 @@
 - :mod:`~netrun.llm.models.telemetry`: one usage record per request, and the dashboard's
   admin entry;
 - :mod:`~netrun.llm.models.rollups`: hourly totals and latency histograms of the records.
+- :mod:`~netrun.llm.models.routing`: model aliases and routing groups edited in the admin.
 
 Import them from here (``from netrun.llm.models import TenantPolicyRecord``), as before 2.1;
 ``netrun.llm.telemetry_models`` still names the telemetry models too.
@@ -23,6 +24,7 @@ from netrun.llm.models.policy import (
 )
 from netrun.llm.models.pricing import LLMPriceOverride
 from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly
+from netrun.llm.models.routing import ModelAlias
 from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "LLMPriceOverride",
     "LLMUsageHourly",
     "LLMUsageRecord",
+    "ModelAlias",
     "ProviderRule",
     "TenantPolicyRecord",
     "current_spend",

@@ -6,16 +6,18 @@ claude-haiku-4-5 on Anthropic, with the chain's retries, breakers and fallback r
 entry is ``provider/model``, or a bare model whose provider is inferred from its name
 (``gpt-``, ``o1``... OpenAI, else Azure OpenAI; ``claude`` Anthropic); other bare names go to
 the first provider of the chain. Entries whose provider the client lacks are skipped (logged).
-Framework-neutral: no Django import.
+Aliases edited in the admin are merged over the settings' (:func:`merge_aliases`; the Django
+side is :mod:`netrun.llm.resilience.django`). Framework-neutral: no Django import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from netrun.llm.adapters import ADAPTER_CLASSES, PROVIDER_ALIASES, canonical_provider
 from netrun.llm.resilience.context import split_target
 
-__all__ = ["AliasTable", "infer_providers", "route"]
+__all__ = ["AliasTable", "infer_providers", "merge_aliases", "route", "target_problem"]
 
 #: A name -> one model (an alias) or models tried in order (a routing group).
 AliasTable = Mapping[str, "str | Sequence[str]"]
@@ -47,3 +49,33 @@ def route(name: str, aliases: AliasTable) -> list[tuple[tuple[str, ...], str]] |
         provider, model = split_target(target)
         routed.append(((provider,) if provider else infer_providers(model), model))
     return routed
+
+
+def target_problem(target: str) -> str | None:
+    """Why ``target`` is not an alias entry, or ``None`` when it is one.
+
+    An entry is ``provider/model`` with a provider netrun knows, or a bare model name. A slash
+    after an unknown name is refused rather than read as part of a model name, so a typo
+    (``opnai/gpt-4.1``) is caught; a model whose name holds a slash is written with its
+    provider (``ollama/meta-llama/Llama-3.1-8B``).
+    """
+    if not target.strip():
+        return "A model name is blank."
+    if target != target.strip() or any(char.isspace() for char in target):
+        return f"{target!r} holds spaces."
+    prefix, slash, model = target.partition("/")
+    if not slash:
+        return None
+    if not prefix or not model:
+        return f"{target!r} misses its provider or its model: write provider/model."
+    if canonical_provider(prefix) is None:
+        known = ", ".join(sorted({*ADAPTER_CLASSES, *PROVIDER_ALIASES}))
+        return f"{target!r} names the unknown provider {prefix!r} (known: {known})."
+    return None
+
+
+def merge_aliases(
+    settings_aliases: AliasTable, overrides: Mapping[str, Sequence[str]]
+) -> dict[str, str | Sequence[str]]:
+    """``settings_aliases`` with ``overrides`` (the admin's) replacing entries of their name."""
+    return {**settings_aliases, **overrides}
