@@ -7,8 +7,7 @@ the test's own that it kills. The clock is injected, never read from the wall.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -212,17 +211,6 @@ def test_an_async_store_without_the_store_it_mirrors_is_refused(redis_url: str) 
 
 
 # ---------------------------------------------------------------------- Redis down
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    """A redis-server of this test's own (never the shared one), killed at teardown."""
-    server = OwnRedis(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 @pytest.mark.asyncio
