@@ -7,8 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from example_project.helpdesk.views import home
 from netrun.core.views import health
-from netrun.llm.admin_dashboard import llm_dashboard_view
-from netrun.llm.views_metrics import metrics_view
+from netrun.llm.telemetry.dashboard import llm_dashboard_view
+from netrun.llm.telemetry.views import metrics_view
 
 # Error pages: JSON for clients that ask for JSON (and under /api/), HTML for browsers.
 handler400 = "netrun.errors.views.handler400"

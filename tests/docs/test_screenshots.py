@@ -1,7 +1,8 @@
 """The docs show the screenshots the headless browser test takes: each one is committed in
 ``docs/img/``, is a real PNG of a page, and is shown by ``docs/apps/llm.md``; no image in
 ``docs/img/`` is left that no page shows. The browser test
-(``tests/llm/telemetry/test_dashboard_browser.py``) makes them; see docs/development.md."""
+(``tests/llm/telemetry/dashboard/test_dashboard_browser.py``) makes them; see
+docs/development.md."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.llm.telemetry.test_dashboard_browser import DOCS_IMAGES, SCREENSHOTS
+from tests.llm.telemetry.dashboard.test_dashboard_browser import DOCS_IMAGES, SCREENSHOTS
 
 DOCS = DOCS_IMAGES.parent
 PAGE = DOCS / "apps" / "llm.md"
@@ -35,7 +36,7 @@ def test_each_screenshot_is_committed_and_shown_in_the_docs(name: str) -> None:
     image = DOCS_IMAGES / name
     assert image.exists(), (
         f"docs/img/{name} is missing: run NETRUN_UPDATE_SCREENSHOTS=1 pytest "
-        "tests/llm/telemetry/test_dashboard_browser.py and commit docs/img/"
+        "tests/llm/telemetry/dashboard/test_dashboard_browser.py and commit docs/img/"
     )
     width, height = _png_size(image)
     assert width >= 1000  # a page at the browser test's window width, not a thumbnail

@@ -18,10 +18,10 @@ from django.db import connection  # noqa: E402
 
 from netrun.core.context import tenant_context  # noqa: E402
 from netrun.errors import TenantAccessDeniedError  # noqa: E402
-from netrun.llm.admin_dashboard import tenant_budgets  # noqa: E402
 from netrun.llm.budgets.base import BudgetWindow, Period  # noqa: E402
 from netrun.llm.budgets.django import DjangoLedger  # noqa: E402
 from netrun.llm.models import LLMUsageRecord, TenantPolicyRecord  # noqa: E402
+from netrun.llm.telemetry.dashboard import tenant_budgets  # noqa: E402
 from netrun.llm.telemetry.records import LLMRequestMetrics, MetricsQuery  # noqa: E402
 from netrun.llm.telemetry.sinks.database import DatabaseSink, aggregate_usage  # noqa: E402
 from netrun.llm.telemetry.sinks.rollup import rebuild_rollups  # noqa: E402

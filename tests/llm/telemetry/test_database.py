@@ -213,7 +213,7 @@ def _request(user: Any, query: str = "") -> Any:
 
 
 def test_a_superuser_sees_every_tenant_with_an_svg_chart(usage_rows: None, admin_user: Any) -> None:
-    from netrun.llm.admin_dashboard import llm_dashboard_view
+    from netrun.llm.telemetry.dashboard import llm_dashboard_view
 
     response = llm_dashboard_view(_request(admin_user))
     html = response.content.decode()
@@ -234,7 +234,7 @@ def test_a_superuser_sees_every_tenant_with_an_svg_chart(usage_rows: None, admin
 def test_tenant_staff_see_only_their_tenant_and_nothing_without_one(
     usage_rows: None, django_user_model: Any
 ) -> None:
-    from netrun.llm.admin_dashboard import llm_dashboard_view
+    from netrun.llm.telemetry.dashboard import llm_dashboard_view
 
     staff = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
     with tenant_context("acme"):
@@ -247,6 +247,6 @@ def test_tenant_staff_see_only_their_tenant_and_nothing_without_one(
 
 
 def test_the_spend_chart_handles_an_empty_series() -> None:
-    from netrun.llm.admin_dashboard import spend_chart_svg
+    from netrun.llm.telemetry.dashboard import spend_chart_svg
 
     assert "No requests" in spend_chart_svg([])

@@ -25,7 +25,7 @@ from netrun.llm.telemetry import TelemetryCollector
 from netrun.llm.telemetry.sinks.azure_monitor import AzureMonitorSink
 from netrun.llm.telemetry.sinks.opentelemetry import OpenTelemetrySink
 from netrun.llm.telemetry.sinks.prometheus import PrometheusSink
-from netrun.llm.views_metrics import make_metrics_view
+from netrun.llm.telemetry.views import make_metrics_view
 from tests.llm.telemetry.conftest import make_record
 
 TRACE = TraceContext("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")
@@ -105,7 +105,7 @@ def test_the_metrics_view_serves_the_registry_and_honours_the_token() -> None:
     collector.flush()
     view = make_metrics_view(registry)
     factory = RequestFactory()
-    # Without a token the view is open in development only (tests/llm/test_metrics_view.py).
+    # Without a token the view is open in development only (see test_metrics_view.py).
     with override_settings(DEBUG=True):
         response = view(factory.get("/metrics"))
         openmetrics = view(factory.get("/metrics", HTTP_ACCEPT="application/openmetrics-text"))

@@ -129,7 +129,7 @@ class PrometheusSink:
     """Updates Prometheus counters and histograms from each flushed batch.
 
     ``registry`` defaults to prometheus-client's global ``REGISTRY``, which the metrics view
-    (:mod:`netrun.llm.views_metrics`) and most exporters serve.
+    (:mod:`netrun.llm.telemetry.views`) and most exporters serve.
     """
 
     name = "prometheus"

@@ -15,7 +15,10 @@ from netrun.core.context import tenant_context
 from netrun.errors import BudgetExceededError
 from netrun.llm import LLMClient
 from netrun.llm.adapters import OfflineAdapter
-from netrun.llm.admin_dashboard import (
+from netrun.llm.models import TenantPolicyRecord
+from netrun.llm.policies import PolicyEnforcer, PolicyViolationError, ProviderPolicy, TenantPolicy
+from netrun.llm.telemetry import InMemorySink, TelemetryCollector
+from netrun.llm.telemetry.dashboard import (
     BudgetUse,
     budget_bar_svg,
     dashboard_query,
@@ -23,9 +26,6 @@ from netrun.llm.admin_dashboard import (
     provider_spend_svg,
     tenant_budgets,
 )
-from netrun.llm.models import TenantPolicyRecord
-from netrun.llm.policies import PolicyEnforcer, PolicyViolationError, ProviderPolicy, TenantPolicy
-from netrun.llm.telemetry import InMemorySink, TelemetryCollector
 from netrun.llm.telemetry.sinks.database import DatabaseSink
 from tests.llm.telemetry.conftest import make_record
 

@@ -17,7 +17,8 @@ from django.test import Client, override_settings
 from django.urls import path, reverse
 
 from netrun.core.context import tenant_context
-from netrun.llm.admin_dashboard import (
+from netrun.llm.models import BudgetSpend, TenantPolicyRecord
+from netrun.llm.telemetry.dashboard import (
     ChartColumn,
     bar_chart_svg,
     format_percent,
@@ -26,7 +27,6 @@ from netrun.llm.admin_dashboard import (
     spend_chart_svg,
     tenant_labels,
 )
-from netrun.llm.models import BudgetSpend, TenantPolicyRecord
 from netrun.llm.telemetry.records import TimeBucket
 from netrun.llm.telemetry.sinks.database import DatabaseSink
 from netrun.rbac.models import Membership, Tenant

@@ -21,8 +21,8 @@ from netrun.llm.budgets.base import (
 )
 from netrun.llm.policies import PolicyEnforcer, TenantPolicy
 from netrun.llm.telemetry.sinks.prometheus import PrometheusSink
+from netrun.llm.telemetry.views import make_metrics_view
 from netrun.llm.testing import StubLLMServer, StubReply, StubUsage
-from netrun.llm.views_metrics import make_metrics_view
 
 KEY = "sk-test-0123456789abcdefghij"
 GAUGE = "netrun_llm_budget_remaining_usd"

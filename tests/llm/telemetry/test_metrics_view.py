@@ -12,7 +12,7 @@ from django.urls import include, path
 from prometheus_client import CollectorRegistry, Counter
 
 from netrun.llm.checks import check_metrics_token
-from netrun.llm.views_metrics import make_metrics_view, metrics_view
+from netrun.llm.telemetry.views import make_metrics_view, metrics_view
 
 TOKEN = "metrics-token-0123456789"
 

@@ -34,7 +34,7 @@ from tests.llm.telemetry.conftest import make_record
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 ARTEFACTS = ROOT / "test-artefacts"
 #: Where the docs' screenshots live, and the env var that makes a run rewrite them.
 DOCS_IMAGES = ROOT / "docs" / "img"
