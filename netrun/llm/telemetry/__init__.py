@@ -16,6 +16,9 @@ recorded through :meth:`TelemetryCollector.record`. Sinks: :class:`InMemorySink`
 :class:`StructlogSink` here; ``netrun.llm.telemetry.sinks.database`` (Django),
 ``.prometheus``, ``.opentelemetry`` and ``.azure_monitor`` import their libraries when used.
 
+The Django glue is imported by its users only: ``.views`` (the Prometheus scrape view) and
+``.dashboard`` (the admin's spend dashboard).
+
 Framework-neutral: importing this package imports no Django.
 """
 
@@ -24,7 +27,6 @@ from __future__ import annotations
 from netrun.llm.telemetry.aggregation import percentile
 from netrun.llm.telemetry.collector import (
     PricingFunction,
-    RequestTracker,
     TelemetryCollector,
     TelemetryStats,
     default_collector,
@@ -45,6 +47,7 @@ from netrun.llm.telemetry.sinks import (
     StructlogSink,
     TelemetrySink,
 )
+from netrun.llm.telemetry.tracker import RequestTracker
 
 __all__ = [
     "AggregatedMetrics",

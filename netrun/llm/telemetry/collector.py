@@ -18,7 +18,8 @@ slow requests down or grow memory without bound. A sink that raises is counted, 
 batch for the next flushes (``max_retries`` more attempts, in order) and does not stop the
 other sinks. ``close()`` (also run at interpreter exit) flushes what is left.
 
-Framework-neutral: no Django import; the database sink is the Django glue.
+:class:`~netrun.llm.telemetry.tracker.RequestTracker` times each request. Framework-neutral:
+no Django import; the database sink is the Django glue.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import os
-import sys
 import threading
 import time
 import weakref
@@ -34,16 +34,9 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from types import TracebackType
-from typing import Any
 
-from netrun.core.blocks import AsyncWithSupport
-from netrun.core.context import (
-    current_correlation_id,
-    current_tenant_id,
-    current_trace_context,
-    current_user_id,
-)
+from netrun.core.context import current_correlation_id, current_tenant_id, current_user_id
+from netrun.llm.telemetry._export import Pricer, SinkState, azure_monitor_sink
 from netrun.llm.telemetry.aggregation import resolve_window
 from netrun.llm.telemetry.records import (
     AggregatedMetrics,
@@ -51,9 +44,10 @@ from netrun.llm.telemetry.records import (
     LLMRequestMetrics,
     MetricsQuery,
 )
-from netrun.llm.telemetry.sinks.base import AggregationSource, TelemetrySink, sink_name
+from netrun.llm.telemetry.sinks.base import AggregationSource, TelemetrySink
 from netrun.llm.telemetry.sinks.memory import InMemorySink
-from netrun.llm.types import AttemptInfo, LLMResponse, usage_from
+from netrun.llm.telemetry.tracker import RequestTracker, _current_trace, _error_type
+from netrun.llm.types import AttemptInfo, LLMResponse
 from netrun.logging import get_logger
 
 __all__ = [
@@ -76,150 +70,6 @@ FLUSH_THREAD_NAME = "netrun-llm-telemetry-flush"
 PricingFunction = Callable[[str, str, LLMRequestMetrics, dt.date], "Decimal | None"]
 
 
-def _default_pricing(provider: str, model: str, record: LLMRequestMetrics, day: dt.date) -> Any:
-    # The price table is the policy half's module; a build without it prices nothing, which
-    # reports every request as unpriced rather than free.
-    try:
-        from netrun.llm.pricing import cost_for
-    except ImportError:  # pragma: no cover - the module ships with netrun.llm
-        return None
-    return cost_for(provider, model, record, at=day)
-
-
-#: Refusal codes whose ``details["rule"]`` names the policy or budget rule that refused.
-_REFUSALS = {"LLM_POLICY_VIOLATION": "policy", "BUDGET_EXCEEDED": "budget"}
-
-
-def _error_type(error: BaseException) -> str:
-    # NetrunException codes (BUDGET_EXCEEDED, LLM_RATE_LIMITED, ...) are stable and bounded,
-    # which Prometheus labels and dashboards need; other errors fall back to the class name.
-    # A refusal is recorded by its rule ("policy:model_denied", "budget:daily_budget"), a
-    # bounded set too, so refusals can be counted per rule.
-    code = getattr(error, "error_code", None)
-    if not isinstance(code, str) or not code:
-        return type(error).__name__
-    rule = (getattr(error, "details", None) or {}).get("rule")
-    if code in _REFUSALS and isinstance(rule, str) and rule:
-        return f"{_REFUSALS[code]}:{rule}"[:64]
-    return code
-
-
-def _current_trace() -> tuple[str | None, str | None, int]:
-    trace = current_trace_context()
-    if trace is not None:
-        return trace.trace_id, trace.span_id, trace.trace_flags
-    # An OpenTelemetry-instrumented app may carry its trace in OTel's context instead; ask it
-    # only when the app has already imported it, so plain apps pay nothing.
-    otel_trace = sys.modules.get("opentelemetry.trace")
-    if otel_trace is not None:
-        context = otel_trace.get_current_span().get_span_context()
-        if context.is_valid:
-            return (
-                format(context.trace_id, "032x"),
-                format(context.span_id, "016x"),
-                int(context.trace_flags),
-            )
-    return None, None, 1
-
-
-class RequestTracker(AsyncWithSupport):
-    """Times one request and collects its tokens; a sync and async context manager.
-
-    Leaving the block records the request: as a failure, with the exception's error code or
-    class name as ``error_type``, when the block raised (the exception propagates).
-    """
-
-    __slots__ = ("_collector", "_recorded", "_start_ns", "metrics")
-
-    def __init__(self, collector: TelemetryCollector, metrics: LLMRequestMetrics) -> None:
-        self._collector = collector
-        self.metrics = metrics
-        self._start_ns = 0
-        self._recorded = False
-
-    # -- what the caller reports ------------------------------------------------------------
-
-    def set_tokens(
-        self,
-        *,
-        input_tokens: int = 0,
-        output_tokens: int = 0,
-        cache_read_tokens: int = 0,
-        cache_write_tokens: int = 0,
-        reasoning_tokens: int = 0,
-    ) -> None:
-        """Token counts in :class:`~netrun.llm.types.Usage`'s convention (disjoint prompt parts).
-
-        OpenAI's ``prompt_tokens`` include cached tokens: pass
-        ``Usage.from_openai(...)`` to :meth:`set_usage` to have them split.
-        """
-        metrics = self.metrics
-        metrics.input_tokens = input_tokens
-        metrics.output_tokens = output_tokens
-        metrics.cache_read_tokens = cache_read_tokens
-        metrics.cache_write_tokens = cache_write_tokens
-        metrics.reasoning_tokens = reasoning_tokens
-
-    def set_usage(self, usage: Any) -> None:
-        """Token counts from netrun's :class:`~netrun.llm.types.Usage` or any usage an official
-        SDK returns (see :func:`~netrun.llm.types.usage_from`); an unknown shape raises
-        :class:`~netrun.llm.types.UsageShapeError` rather than record a call as free."""
-        counts = usage_from(usage)
-        self.set_tokens(
-            input_tokens=counts.input_tokens,
-            output_tokens=counts.output_tokens,
-            cache_read_tokens=counts.cache_read_tokens,
-            cache_write_tokens=counts.cache_write_tokens,
-            reasoning_tokens=counts.reasoning_tokens,
-        )
-
-    def first_token(self) -> None:
-        """Mark the arrival of a stream's first token; later calls are ignored."""
-        if self.metrics.ttft_ms is None and self._start_ns:
-            self.metrics.ttft_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
-            self.metrics.streamed = True
-
-    def set_cost(self, cost_usd: Decimal) -> None:
-        """A cost known better than the price table's (a provider-reported bill)."""
-        self.metrics.cost_usd = cost_usd
-        self.metrics.priced = True
-
-    def set_response_model(self, model: str) -> None:
-        """The model that answered, when the provider resolved an alias to a snapshot."""
-        self.metrics.response_model = model
-
-    def fail(self, error_type: str) -> None:
-        """Record a failure the block handled itself (a cut stream, a refused answer)."""
-        self.metrics.success = False
-        self.metrics.error_type = error_type
-
-    # -- context manager ---------------------------------------------------------------------
-
-    def __enter__(self) -> RequestTracker:
-        self.metrics.started_at = time.time()
-        self._start_ns = time.perf_counter_ns()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._finish(exc)
-
-    def _finish(self, error: BaseException | None) -> None:
-        if self._recorded:
-            return
-        self._recorded = True
-        metrics = self.metrics
-        metrics.latency_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
-        if error is not None:
-            metrics.success = False
-            metrics.error_type = _error_type(error)
-        self._collector.submit(metrics)
-
-
 @dataclass(frozen=True)
 class TelemetryStats:
     """Counters of a collector since it was built."""
@@ -232,24 +82,6 @@ class TelemetryStats:
     sink_failures: dict[str, int]
     sink_dropped: dict[str, int]
     sink_pending: dict[str, int]
-
-
-class _SinkState:
-    """A sink with its retry queue: batches it failed to take, oldest first."""
-
-    __slots__ = ("delivered", "dropped", "failures", "name", "pending", "sink")
-
-    def __init__(self, sink: TelemetrySink) -> None:
-        self.sink = sink
-        self.name = sink_name(sink)
-        # [batch, failed attempts]
-        self.pending: deque[list[Any]] = deque()
-        self.failures = 0
-        self.dropped = 0
-        self.delivered = 0
-
-    def pending_records(self) -> int:
-        return sum(len(item[0]) for item in self.pending)
 
 
 _live: weakref.WeakSet[TelemetryCollector] = weakref.WeakSet()
@@ -309,13 +141,13 @@ class TelemetryCollector:
         self.flush_batch_size = flush_batch_size
         self.max_buffer_size = max_buffer_size
         self.max_retries = max_retries
-        self._pricing: PricingFunction = pricing or _default_pricing
+        self._pricer = Pricer(pricing)
         self._background = background
 
         chosen: list[TelemetrySink] = list(sinks) if sinks is not None else [InMemorySink()]
         self.azure_monitor_enabled = False
         if export_to_azure_monitor:
-            azure = self._azure_monitor_sink(azure_monitor_connection_string)
+            azure = azure_monitor_sink(azure_monitor_connection_string)
             if azure is not None:
                 chosen.append(azure)
                 self.azure_monitor_enabled = True
@@ -328,7 +160,7 @@ class TelemetryCollector:
             chosen.append(window)
             aggregation_source = window
         self.aggregation_source: AggregationSource = aggregation_source
-        self._sinks = [_SinkState(sink) for sink in chosen]
+        self._sinks = [SinkState(sink) for sink in chosen]
 
         self._buffer: deque[LLMRequestMetrics] = deque(maxlen=max_buffer_size)
         self._lock = threading.Lock()
@@ -340,34 +172,7 @@ class TelemetryCollector:
         self._recorded = 0
         self._dropped = 0
         self._flushed = 0
-        self._unpriced = 0
-        self._unpriced_seen: set[tuple[str, str]] = set()
         _live.add(self)
-
-    @staticmethod
-    def _azure_monitor_sink(connection_string: str | None) -> TelemetrySink | None:
-        connection_string = connection_string or os.environ.get(
-            "APPLICATIONINSIGHTS_CONNECTION_STRING"
-        )
-        if not connection_string:
-            logger.warning(
-                "llm_telemetry_azure_monitor_off",
-                reason="no_connection_string",
-                hint="set APPLICATIONINSIGHTS_CONNECTION_STRING",
-            )
-            return None
-        try:
-            from netrun.llm.telemetry.sinks.azure_monitor import AzureMonitorSink
-
-            return AzureMonitorSink(connection_string=connection_string)
-        except ImportError as error:
-            logger.warning(
-                "llm_telemetry_azure_monitor_off",
-                reason="missing_dependency",
-                module=getattr(error, "name", None),
-                hint="pip install 'netrun[azure,otel]'",
-            )
-            return None
 
     @property
     def sinks(self) -> list[TelemetrySink]:
@@ -481,70 +286,13 @@ class TelemetryCollector:
                 batch = list(self._buffer)
                 self._buffer.clear()
             for metrics in batch:
-                self._price(metrics)
+                self._pricer.price(metrics)
             for state in self._sinks:
-                self._deliver(state, batch)
+                state.deliver(
+                    batch, max_buffer_size=self.max_buffer_size, max_retries=self.max_retries
+                )
             self._flushed += len(batch)
             return len(batch)
-
-    def _price(self, metrics: LLMRequestMetrics) -> None:
-        if metrics.priced is None:
-            try:
-                cost = self._pricing(
-                    metrics.provider, metrics.model, metrics, metrics.started.date()
-                )
-            except Exception as error:
-                logger.warning(
-                    "llm_telemetry_pricing_failed",
-                    provider=metrics.provider,
-                    model=metrics.model,
-                    error_type=type(error).__name__,
-                )
-                cost = None
-            metrics.cost_usd = cost
-            metrics.priced = cost is not None
-        if not metrics.priced:
-            self._unpriced += 1
-            key = (metrics.provider, metrics.model)
-            if key not in self._unpriced_seen:
-                # Once per model and process: enough to notice, not a flood.
-                self._unpriced_seen.add(key)
-                logger.warning(
-                    "llm_telemetry_unpriced_model",
-                    provider=metrics.provider,
-                    model=metrics.model,
-                    hint="add a ModelPrice row for it",
-                )
-
-    def _deliver(self, state: _SinkState, batch: list[LLMRequestMetrics]) -> None:
-        if batch:
-            state.pending.append([batch, 0])
-        # A sink that stays down must not hold more than a full buffer's worth of records.
-        while len(state.pending) > 1 and state.pending_records() > self.max_buffer_size:
-            state.dropped += len(state.pending.popleft()[0])
-        while state.pending:
-            item = state.pending[0]
-            try:
-                state.sink.write(item[0])
-            except Exception as error:
-                state.failures += 1
-                item[1] += 1
-                gave_up = item[1] > self.max_retries
-                logger.warning(
-                    "llm_telemetry_sink_failed",
-                    sink=state.name,
-                    error_type=type(error).__name__,
-                    records=len(item[0]),
-                    attempts=item[1],
-                    result="dropped" if gave_up else "will_retry",
-                )
-                if gave_up:
-                    state.dropped += len(state.pending.popleft()[0])
-                    continue
-                # Keep the order: later batches wait behind the one that failed.
-                return
-            state.pending.popleft()
-            state.delivered += len(item[0])
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the flush thread, flush what is left, close the sinks. Idempotent."""
@@ -558,16 +306,7 @@ class TelemetryCollector:
             worker.join(timeout)
         self.flush()
         for state in self._sinks:
-            closer = getattr(state.sink, "close", None)
-            if callable(closer):
-                try:
-                    closer()
-                except Exception as error:
-                    logger.warning(
-                        "llm_telemetry_sink_close_failed",
-                        sink=state.name,
-                        error_type=type(error).__name__,
-                    )
+            state.close()
         _live.discard(self)
 
     def __enter__(self) -> TelemetryCollector:
@@ -593,7 +332,7 @@ class TelemetryCollector:
             buffered=buffered,
             dropped=self._dropped,
             flushed=self._flushed,
-            unpriced=self._unpriced,
+            unpriced=self._pricer.unpriced,
             sink_failures={state.name: state.failures for state in self._sinks},
             sink_dropped={state.name: state.dropped for state in self._sinks},
             sink_pending={state.name: state.pending_records() for state in self._sinks},
