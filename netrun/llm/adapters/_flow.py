@@ -165,8 +165,9 @@ class _AsyncIO:
     @staticmethod
     async def close(resource: Any) -> None:
         closing = getattr(resource, "aclose", None) or getattr(resource, "close", None)
-        if closing is not None:
-            await closing()
+        result = closing() if closing is not None else None
+        if inspect.isawaitable(result):
+            await result
 
     @staticmethod
     async def call(function: Callable[..., object], *args: Any) -> object:
