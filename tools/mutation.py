@@ -81,36 +81,36 @@ MODULES: dict[str, list[str]] = {
         "tests/rbac_rls/test_own_tables.py",
         "tests/mutation_kills",
     ],
-    "netrun/llm/budgets/base.py": [
-        "tests/llm/policies/test_ledgers.py",
-        "tests/llm/policies/test_ledger_fresh_windows.py",
-        "tests/llm/policies/test_budget_bound.py",
-        "tests/llm/policies/test_shared_budgets.py",
-        "tests/llm/policies/test_policies.py",
+    "netrun/llm/policy/ledgers/base.py": [
+        "tests/llm/policy/ledgers/test_ledgers.py",
+        "tests/llm/policy/ledgers/test_ledger_fresh_windows.py",
+        "tests/llm/policy/test_budget_bound.py",
+        "tests/llm/policy/test_shared_budgets.py",
+        "tests/llm/policy/test_policies.py",
         "tests/mutation_kills",
     ],
-    "netrun/llm/budgets/memory.py": [
-        "tests/llm/policies/test_ledgers.py",
-        "tests/llm/policies/test_concurrency.py",
+    "netrun/llm/policy/ledgers/memory.py": [
+        "tests/llm/policy/ledgers/test_ledgers.py",
+        "tests/llm/policy/test_concurrency.py",
         "tests/mutation_kills",
     ],
-    "netrun/llm/budgets/django.py": [
-        "tests/llm/policies/test_ledgers.py",
-        "tests/llm/policies/test_ledger_fresh_windows.py",
-        "tests/llm/policies/test_sqlite_ledger.py",
-        "tests/llm/policies/test_concurrency.py",
+    "netrun/llm/policy/ledgers/django.py": [
+        "tests/llm/policy/ledgers/test_ledgers.py",
+        "tests/llm/policy/ledgers/test_ledger_fresh_windows.py",
+        "tests/llm/policy/ledgers/test_sqlite_ledger.py",
+        "tests/llm/policy/test_concurrency.py",
         "tests/mutation_kills",
     ],
-    "netrun/llm/budgets/sql.py": [
-        "tests/llm/policies/test_ledgers.py",
-        "tests/llm/policies/test_ledger_fresh_windows.py",
-        "tests/llm/policies/test_sql_round_trips.py",
-        "tests/llm/policies/test_concurrency.py",
+    "netrun/llm/policy/ledgers/sql.py": [
+        "tests/llm/policy/ledgers/test_ledgers.py",
+        "tests/llm/policy/ledgers/test_ledger_fresh_windows.py",
+        "tests/llm/policy/ledgers/test_sql_round_trips.py",
+        "tests/llm/policy/test_concurrency.py",
         "tests/mutation_kills",
     ],
-    "netrun/llm/budgets/redis.py": [
-        "tests/llm/policies/test_ledgers.py",
-        "tests/llm/policies/test_concurrency.py",
+    "netrun/llm/policy/ledgers/redis.py": [
+        "tests/llm/policy/ledgers/test_ledgers.py",
+        "tests/llm/policy/test_concurrency.py",
         "tests/mutation_kills",
     ],
     "netrun/ratelimit/backends/memory.py": [

@@ -56,10 +56,10 @@ SANCTIONED_EXCEPTIONS: dict[str, str] = {
         "a ValueError of origin parsing; netrun.cors's policy and system checks catch it"
     ),
     "netrun.env.schema.SchemaError": "a CLI input error; netrun-env's command catches it",
-    "netrun.llm.pricing.PriceRowError": (
+    "netrun.llm.policy.pricing.PriceRowError": (
         "a ValueError of price-row parsing; netrun.llm's settings reader and system checks catch it"
     ),
-    "netrun.llm.budgets.base.ReservationRefused": (
+    "netrun.llm.policy.ledgers.base.ReservationRefused": (
         "ledger control flow; netrun.llm's budget policy turns it into a NetrunException (429)"
     ),
     "netrun.rbac.db.retrofit.RetrofitError": (

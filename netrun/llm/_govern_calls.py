@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from netrun.core.context import current_tenant_id
 from netrun.errors import NetrunException, TenantContextMissingError, ValidationError
-from netrun.llm.budgets.memory import MemoryLedger
-from netrun.llm.client import LLMClient
-from netrun.llm.policies import PolicyEnforcer, PolicyViolationError, TenantPolicy
+from netrun.llm.chain._flow import asettle, record_attempt, settle
+from netrun.llm.policy.enforcer import PolicyEnforcer
+from netrun.llm.policy.ledgers.memory import MemoryLedger
+from netrun.llm.policy.rules import PolicyViolationError, TenantPolicy
 from netrun.llm.types import (
     TOKENS_PER_MESSAGE,
     TOKENS_PER_PROMPT,
@@ -30,8 +31,8 @@ from netrun.logging import get_logger
 from netrun.ratelimit import MemoryBackend
 
 if TYPE_CHECKING:
-    from netrun.llm.budgets.base import BudgetLedger
-    from netrun.llm.pricing import PriceTable
+    from netrun.llm.policy.ledgers.base import BudgetLedger
+    from netrun.llm.policy.pricing import PriceTable
     from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol, ReservationProtocol
     from netrun.ratelimit import Backend
 
@@ -149,11 +150,7 @@ class _Governance:
             return enforcer
 
     def record(self, outcome: LLMResponse | BaseException, info: AttemptInfo) -> None:
-        try:
-            self.telemetry.record(outcome, info)
-        except Exception as error:
-            # Telemetry must never turn an answer into a failure.
-            logger.warning("llm_telemetry_failed", error_type=type(error).__name__)
+        record_attempt(self.telemetry, outcome, info)
 
 
 def _admin_policies() -> Callable[[str], TenantPolicy | None] | None:
@@ -295,21 +292,21 @@ class _Call:
         if record is not None:
             self.gov.record(record, self.info())
 
-    # An unreadable usage charges the whole hold and raises: logged by LLMClient's helpers,
+    # An unreadable usage charges the whole hold and raises: logged by the chain's helpers,
     # not raised, since the answer exists and was paid for.
     def _close(self, usage: Any) -> None:
         reservation, self.reservation = self.reservation, None
         if reservation is not None:
-            LLMClient._settle(reservation, usage)
+            settle(reservation, usage)
 
     async def _aclose(self, usage: Any) -> None:
         reservation, self.reservation = self.reservation, None
         if reservation is None:
             return
         if _in_process(getattr(reservation, "enforcer", None)):
-            LLMClient._settle(reservation, usage)
+            settle(reservation, usage)
         else:
-            await LLMClient._asettle(reservation, usage)
+            await asettle(reservation, usage)
 
 
 def _ask_for_usage(kwargs: dict[str, Any]) -> bool:

@@ -59,8 +59,8 @@ from netrun.config import Source, get_settings
 from netrun.errors import NetrunException
 from netrun.llm.adapters import ADAPTER_CLASSES, LOCAL_PROVIDERS, canonical_provider
 from netrun.llm.conf import LLMConfig
-from netrun.llm.pricing import ModelPrice, normalize_provider
-from netrun.llm.pricing_django import settings_prices
+from netrun.llm.policy.django import settings_prices
+from netrun.llm.policy.pricing import ModelPrice, normalize_provider
 
 __all__ = [
     "METRICS_VIEW_MARKER",
@@ -268,7 +268,7 @@ def check_budget_ledger(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """E008: ``NETRUN_LLM_BUDGET_LEDGER`` names no ledger."""
-    from netrun.llm.budgets import ledger_setting_problem
+    from netrun.llm.policy.ledgers import ledger_setting_problem
 
     config = _config()
     problem = None if config is None else ledger_setting_problem(config.budget_ledger)

@@ -17,8 +17,8 @@ import click
 from netrun.core.cli import project_options, setup_django
 from netrun.core.deps import MissingDependencyError
 from netrun.core.streams import stdout_to_stderr
-from netrun.llm._price_drift import DEFAULT_TOLERANCE_PCT, INSTALL_HINT, compare_prices
-from netrun.llm.pricing import current_price_table
+from netrun.llm.policy._price_drift import DEFAULT_TOLERANCE_PCT, INSTALL_HINT, compare_prices
+from netrun.llm.policy.pricing import current_price_table
 
 __all__ = ["llm"]
 

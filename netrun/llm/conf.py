@@ -54,7 +54,7 @@ Each field is the Django setting's name without ``NETRUN_LLM_``, lower-cased
 (``conf.provider_chain`` reads ``NETRUN_LLM_PROVIDER_CHAIN``); the seeds'
 ``llm_provider_chain`` is still accepted as an argument and read as an attribute.
 
-``prices`` rows are mappings read by :func:`netrun.llm.pricing.price_from_row`, USD per 1M
+``prices`` rows are mappings read by :func:`netrun.llm.policy.pricing.price_from_row`, USD per 1M
 tokens as strings, ints or ``Decimal``::
 
     NETRUN_LLM_PRICES = [

@@ -59,14 +59,14 @@ from netrun.llm._govern_streams import (
     StreamManager,
     StreamWatch,
 )
-from netrun.llm.policies import PolicyViolationError, TenantPolicy
+from netrun.llm.policy.rules import PolicyViolationError, TenantPolicy
 
 if TYPE_CHECKING:
     from anthropic import Anthropic, AsyncAnthropic
     from openai import AsyncOpenAI, OpenAI
 
-    from netrun.llm.budgets.base import BudgetLedger
-    from netrun.llm.pricing import PriceTable
+    from netrun.llm.policy.ledgers.base import BudgetLedger
+    from netrun.llm.policy.pricing import PriceTable
     from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol
     from netrun.ratelimit import Backend
 
@@ -308,7 +308,7 @@ def govern(
 ) -> _Client:
     """``client`` with every billable call under the current tenant's LLM policy.
 
-    Each call builds (or reuses) a :class:`~netrun.llm.policies.PolicyEnforcer` for the
+    Each call builds (or reuses) a :class:`~netrun.llm.policy.PolicyEnforcer` for the
     tenant of :func:`netrun.core.context.current_tenant_id` with its policy from
     ``policies(tenant_id)`` (default: the admin's ``TenantPolicyRecord`` once Django is
     ready; a tenant without one runs without limits, its spend still recorded), sharing

@@ -2,7 +2,7 @@
 
 ``NetrunLlmConfig.ready()`` calls :func:`connect_signals`. Saving or deleting a
 :class:`~netrun.llm.models.TenantPolicyRecord` or one of its provider rules drops the tenant's
-cached :class:`~netrun.llm.policies.TenantPolicy` and sends
+cached :class:`~netrun.llm.policy.TenantPolicy` and sends
 :data:`netrun.llm.signals.tenant_policy_changed`; saving or deleting an
 :class:`~netrun.llm.models.LLMPriceOverride` drops this process's price table; saving or
 deleting a :class:`~netrun.llm.models.ModelAlias` drops every process's alias table.
@@ -22,7 +22,7 @@ from netrun.llm.models import (
     TenantPolicyRecord,
     invalidate_tenant_policy,
 )
-from netrun.llm.pricing_django import invalidate_prices
+from netrun.llm.policy.django import invalidate_prices
 from netrun.llm.resilience.django import invalidate_aliases
 from netrun.llm.signals import tenant_policy_changed
 

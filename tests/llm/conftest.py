@@ -10,15 +10,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from netrun.llm import policies
-from netrun.llm.budgets import reset_default_ledger
+from netrun.llm.policy import reservation
+from netrun.llm.policy.ledgers import reset_default_ledger
 from netrun.llm.resilience.config import reset_breaker_stores
 from netrun.ratelimit import conf as ratelimit_conf
 
 
 @pytest.fixture(autouse=True)
 def fresh_shared_budgets() -> Iterator[None]:
-    policies._outbox._items.clear()  # a test's broken ledger must not stay pending in the next
+    reservation._outbox._items.clear()  # a test's broken ledger must not stay pending in the next
     reset_default_ledger()
     reset_breaker_stores()  # a provider a test made fail stays closed for the next test
     ratelimit_conf._backends.clear()
@@ -28,4 +28,4 @@ def fresh_shared_budgets() -> Iterator[None]:
     for backend in ratelimit_conf._backends.values():
         backend.close()
     ratelimit_conf._backends.clear()
-    policies._outbox._items.clear()
+    reservation._outbox._items.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netrun.llm.budgets.redis import RedisLedger
+from netrun.llm.policy.ledgers.redis import RedisLedger
 
 
 @pytest.mark.parametrize("wait_replicas", [-1, -2])

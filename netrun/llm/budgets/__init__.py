@@ -1,40 +1,25 @@
-"""Budget ledgers: where LLM budget reservations and spend live.
-
-* :class:`MemoryLedger` - one process, thread-safe (the default).
-* :class:`~netrun.llm.budgets.redis.RedisLedger` - every process sharing a Redis server.
-* :class:`~netrun.llm.budgets.sql.SQLLedger` - PostgreSQL through psycopg, framework-neutral.
-* :class:`~netrun.llm.budgets.django.DjangoLedger` - the Django ORM on any database.
-
-:func:`default_ledger` is the one every :class:`~netrun.llm.policies.PolicyEnforcer`
-built without ``ledger=`` shares: the process's ``MemoryLedger``, or the Redis, PostgreSQL
-or Django ledger the ``budget_ledger`` setting (``NETRUN_LLM_BUDGET_LEDGER``) names.
-
-The Redis, SQL and Django ledgers import their drivers only when built, so this package
-imports without them (and without Django).
-"""
+"""Kept for imports written before 2.1: these names live in :mod:`netrun.llm.policy.ledgers` now."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from netrun.core import deprecated_aliases
-from netrun.llm.budgets._default import (
-    build_ledger,
-    default_ledger,
-    ledger_setting_problem,
-    reset_default_ledger,
-)
-from netrun.llm.budgets.base import (
+from netrun.llm.policy.ledgers import (
     BudgetLedger,
     BudgetWindow,
+    MemoryLedger,
     Period,
     ReservationRefused,
     WindowUsage,
+    build_ledger,
+    default_ledger,
     from_micros,
+    ledger_setting_problem,
+    reset_default_ledger,
     to_micros,
     windows_for,
 )
-from netrun.llm.budgets.memory import MemoryLedger
 
 __all__ = [
     "BudgetLedger",
@@ -57,9 +42,4 @@ __all__ = [
 if TYPE_CHECKING:
     BudgetExhausted = ReservationRefused
 else:
-    __getattr__ = deprecated_aliases(
-        __name__,
-        {
-            "BudgetExhausted": "ReservationRefused",
-        },
-    )
+    __getattr__ = deprecated_aliases(__name__, {"BudgetExhausted": "ReservationRefused"})

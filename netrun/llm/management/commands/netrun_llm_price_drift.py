@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from netrun.core.deps import MissingDependencyError
 from netrun.core.streams import DocumentCommandMixin
-from netrun.llm._price_drift import DEFAULT_TOLERANCE_PCT, INSTALL_HINT, compare_prices
-from netrun.llm.pricing import current_price_table
+from netrun.llm.policy._price_drift import DEFAULT_TOLERANCE_PCT, INSTALL_HINT, compare_prices
+from netrun.llm.policy.pricing import current_price_table
 
 
 def percent(value: str) -> Decimal:

@@ -14,8 +14,7 @@ from netrun.errors import (
     RateLimitExceededError,
     ServiceUnavailableError,
 )
-from netrun.llm.budgets import MemoryLedger, WindowUsage
-from netrun.llm.policies import (
+from netrun.llm.policy import (
     CostTier,
     PolicyEnforcer,
     PolicyViolationError,
@@ -23,6 +22,7 @@ from netrun.llm.policies import (
     Reservation,
     TenantPolicy,
 )
+from netrun.llm.policy.ledgers import MemoryLedger, WindowUsage
 from netrun.llm.types import Usage
 from netrun.logging.testing import capture_logs
 

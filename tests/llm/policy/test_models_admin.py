@@ -11,14 +11,14 @@ from django.core.cache import cache
 from django.test import Client
 
 from netrun.llm.admin import spend_bar
-from netrun.llm.budgets.django import DjangoLedger
 from netrun.llm.models import (
     BudgetSpend,
     ProviderRule,
     TenantPolicyRecord,
     get_tenant_policy,
 )
-from netrun.llm.policies import CostTier, PolicyEnforcer
+from netrun.llm.policy import CostTier, PolicyEnforcer
+from netrun.llm.policy.ledgers.django import DjangoLedger
 
 pytestmark = pytest.mark.django_db
 

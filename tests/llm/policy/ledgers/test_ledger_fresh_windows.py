@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from netrun.llm.budgets import (
+from netrun.llm.policy.ledgers import (
     BudgetLedger,
     MemoryLedger,
     ReservationRefused,
@@ -37,17 +37,17 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[BudgetLedger]:
         return
     built: BudgetLedger
     if request.param == "redis":
-        from netrun.llm.budgets.redis import RedisLedger
+        from netrun.llm.policy.ledgers.redis import RedisLedger
 
         built = RedisLedger(request.getfixturevalue("redis_url"))
     elif request.param == "sql":
-        from netrun.llm.budgets.sql import SQLLedger
+        from netrun.llm.policy.ledgers.sql import SQLLedger
 
         sql = SQLLedger(request.getfixturevalue("postgres_dsn"), max_connections=2)
         sql.create_tables()
         built = sql
     else:
-        from netrun.llm.budgets.django import DjangoLedger
+        from netrun.llm.policy.ledgers.django import DjangoLedger
 
         built = DjangoLedger()
     yield built

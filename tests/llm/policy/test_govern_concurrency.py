@@ -17,15 +17,15 @@ import pytest
 from netrun.core.context import tenant_context
 from netrun.errors import BudgetExceededError
 from netrun.llm import govern
-from netrun.llm.budgets import MemoryLedger
-from netrun.llm.budgets.base import BudgetLedger
-from netrun.llm.policies import PolicyEnforcer, TenantPolicy
-from netrun.llm.pricing import default_price_table
+from netrun.llm.policy import PolicyEnforcer, TenantPolicy
+from netrun.llm.policy.ledgers import MemoryLedger
+from netrun.llm.policy.ledgers.base import BudgetLedger
+from netrun.llm.policy.pricing import default_price_table
 from netrun.llm.telemetry import TelemetryCollector
 from netrun.llm.telemetry.sinks.memory import InMemorySink
 from netrun.llm.testing import StubLLMServer, StubReply, StubToolCall, StubUsage
 from netrun.ratelimit import MemoryBackend
-from tests.llm.policies import _concurrency as race
+from tests.llm.policy import _concurrency as race
 
 CALLERS = 200
 TENANT = "govern-race"

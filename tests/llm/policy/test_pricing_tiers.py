@@ -13,8 +13,8 @@ from structlog.testing import capture_logs
 
 from netrun.llm import LLMClient
 from netrun.llm.adapters import AnthropicAdapter, OpenAIAdapter
-from netrun.llm.policies import PolicyEnforcer, TenantPolicy
-from netrun.llm.pricing import ModelPrice, PriceTable, cost_for, default_price_table
+from netrun.llm.policy import PolicyEnforcer, TenantPolicy
+from netrun.llm.policy.pricing import ModelPrice, PriceTable, cost_for, default_price_table
 from netrun.llm.telemetry import InMemorySink, TelemetryCollector
 from netrun.llm.testing import StubLLMServer, StubReply, StubUsage
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from netrun.llm.budgets import BudgetLedger
-from tests.llm.policies import _concurrency as race
+from netrun.llm.policy.ledgers import BudgetLedger
+from tests.llm.policy import _concurrency as race
 
 
 @pytest.fixture

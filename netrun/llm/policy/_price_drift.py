@@ -1,6 +1,6 @@
 """Price drift: netrun's price table beside the ``genai-prices`` package's data, model by model.
 
-The table in :mod:`netrun.llm.pricing` is kept by hand; ``genai-prices`` (pydantic's
+The table in :mod:`netrun.llm.policy.pricing` is kept by hand; ``genai-prices`` (pydantic's
 maintained price data) is updated with each of its releases. :func:`compare_prices` reads
 that data offline, from the snapshot bundled in the installed package: it never starts
 ``genai_prices.UpdatePrices``, so nothing is fetched. A stale price shows as ``drift`` the
@@ -31,7 +31,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from netrun.core.deps import MissingDependencyError, distribution_version, is_available
-from netrun.llm.pricing import ModelPrice, PriceTable, default_price_table, normalize_provider
+from netrun.llm.policy.pricing import (
+    ModelPrice,
+    PriceTable,
+    default_price_table,
+    normalize_provider,
+)
 
 if TYPE_CHECKING:
     from genai_prices.types import PriceCalculation

@@ -21,9 +21,9 @@ from django.db import connections
 
 from netrun.errors import BudgetExceededError
 from netrun.llm.adapters.openai import OpenAIAdapter
-from netrun.llm.budgets import BudgetLedger, MemoryLedger, Period
 from netrun.llm.client import LLMClient
-from netrun.llm.policies import PolicyEnforcer, Reservation, TenantPolicy
+from netrun.llm.policy import PolicyEnforcer, Reservation, TenantPolicy
+from netrun.llm.policy.ledgers import BudgetLedger, MemoryLedger, Period
 from netrun.llm.testing.stub import StubLLMServer, StubReply, StubUsage
 from netrun.llm.types import ChatMessage, estimate_tokens, prompt_token_bound
 from netrun.logging.testing import capture_logs
@@ -62,11 +62,11 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[BudgetLedger]:
         return
     built: BudgetLedger
     if request.param == "redis":
-        from netrun.llm.budgets.redis import RedisLedger
+        from netrun.llm.policy.ledgers.redis import RedisLedger
 
         built = RedisLedger(request.getfixturevalue("redis_url"))
     else:
-        from netrun.llm.budgets.sql import SQLLedger
+        from netrun.llm.policy.ledgers.sql import SQLLedger
 
         sql = SQLLedger(request.getfixturevalue("postgres_dsn"), max_connections=8)
         sql.create_tables()

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from netrun.errors import BudgetExceededError
-from netrun.llm.budgets.base import BudgetLedger
-from netrun.llm.policies import PolicyEnforcer, TenantPolicy
+from netrun.llm.policy import PolicyEnforcer, TenantPolicy
+from netrun.llm.policy.ledgers.base import BudgetLedger
 
 # gpt-4o-mini at list price: 1000 input tokens ($0.15/M) + 1000 output ($0.60/M) = $0.00075.
 COST_MICROS = 750
@@ -150,18 +150,18 @@ def django_ledger(dsn: str) -> BudgetLedger:
 
     if DJANGO_ALIAS not in connections.settings:
         add_django_alias(dsn)
-    from netrun.llm.budgets.django import DjangoLedger
+    from netrun.llm.policy.ledgers.django import DjangoLedger
 
     return DjangoLedger(DJANGO_ALIAS)
 
 
 def redis_ledger(url: str) -> BudgetLedger:
-    from netrun.llm.budgets.redis import RedisLedger
+    from netrun.llm.policy.ledgers.redis import RedisLedger
 
     return RedisLedger(url)
 
 
 def sql_ledger(dsn: str) -> BudgetLedger:
-    from netrun.llm.budgets.sql import SQLLedger
+    from netrun.llm.policy.ledgers.sql import SQLLedger
 
     return SQLLedger(dsn)

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from netrun.llm.budgets import MemoryLedger, Period
-from netrun.llm.budgets.base import BudgetLedger
-from tests.llm.policies import _concurrency as race
+from netrun.llm.policy.ledgers import MemoryLedger, Period
+from netrun.llm.policy.ledgers.base import BudgetLedger
+from tests.llm.policy import _concurrency as race
 
 CALLERS = 200
 PROCESSES = 8
@@ -114,8 +114,8 @@ def test_django_ledger_creates_a_tenant_account_without_a_failing_statement(
 
     from django.db import connections
 
-    from netrun.llm.budgets import windows_for
     from netrun.llm.models import BudgetAccount
+    from netrun.llm.policy.ledgers import windows_for
 
     failed: list[BaseException] = []
     lock = threading.Lock()

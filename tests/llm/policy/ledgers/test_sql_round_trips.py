@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from netrun.llm.budgets import Period, ReservationRefused, WindowUsage, windows_for
+from netrun.llm.policy.ledgers import Period, ReservationRefused, WindowUsage, windows_for
 
 NOW = dt.datetime(2025, 6, 30, 23, 30, tzinfo=dt.timezone.utc)
 
 psycopg = pytest.importorskip("psycopg")
 psycopg_pool = pytest.importorskip("psycopg_pool")
 
-from netrun.llm.budgets.sql import DDL, SQLLedger  # noqa: E402 - needs psycopg_pool
+from netrun.llm.policy.ledgers.sql import DDL, SQLLedger  # noqa: E402 - needs psycopg_pool
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ import pytest
 from django.test import override_settings
 
 from netrun.errors import BudgetExceededError, RateLimitExceededError
-from netrun.llm.budgets import (
+from netrun.llm.policy import PolicyEnforcer, ProviderPolicy, TenantPolicy
+from netrun.llm.policy.ledgers import (
     BudgetLedger,
     MemoryLedger,
     Period,
@@ -19,7 +20,6 @@ from netrun.llm.budgets import (
     default_ledger,
     reset_default_ledger,
 )
-from netrun.llm.policies import PolicyEnforcer, ProviderPolicy, TenantPolicy
 from netrun.llm.types import Usage
 
 NOW = dt.datetime(2025, 12, 1, 12, tzinfo=dt.timezone.utc)
@@ -95,7 +95,8 @@ def test_the_ledger_setting_builds_each_kind(postgres_dsn: str) -> None:
     django = build_ledger("django:other")
     assert (type(django).__name__, getattr(django, "using", None)) == ("DjangoLedger", "other")
     assert getattr(build_ledger("django"), "using", None) == "default"
-    assert isinstance(build_ledger("netrun.llm.budgets.MemoryLedger"), MemoryLedger)
+    assert isinstance(build_ledger("netrun.llm.policy.ledgers.MemoryLedger"), MemoryLedger)
+    assert isinstance(build_ledger("netrun.llm.budgets.MemoryLedger"), MemoryLedger)  # before 2.1
 
 
 SETTING = re.escape("NETRUN_LLM_BUDGET_LEDGER (LLM_BUDGET_LEDGER)")

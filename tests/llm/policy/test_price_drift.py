@@ -22,12 +22,12 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from netrun.core.cli import main
-from netrun.llm import pricing_django
 from netrun.llm.models import LLMPriceOverride
-from netrun.llm.pricing import current_price_table, normalize_provider
+from netrun.llm.policy import django as pricing_django
+from netrun.llm.policy.pricing import current_price_table, normalize_provider
 from tests._require import require_module
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DAY = "2026-01-15"
 STATUSES = {"same", "drift", "missing-in-source", "netrun-only"}
 RATES = ["input", "output", "cache_read", "cache_write"]

@@ -14,16 +14,16 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-from netrun.llm.budgets import BudgetLedger, Period
-from netrun.llm.policies import (
+from netrun.llm.policy import (
     PolicyEnforcer,
     TenantPolicy,
     drain_pending_settlements,
     pending_settlements,
 )
+from netrun.llm.policy.ledgers import BudgetLedger, Period
 from netrun.llm.types import Usage
 from netrun.logging.testing import capture_logs
-from tests.llm.policies import _concurrency as race
+from tests.llm.policy import _concurrency as race
 
 ALIAS = "budget_sqlite"
 NOW = dt.datetime(2025, 12, 1, 12, tzinfo=dt.timezone.utc)
@@ -54,7 +54,7 @@ def sqlite_ledger(
         try:
             call_command("migrate", "netrun_llm", database=ALIAS, verbosity=0)
             connections[ALIAS].close()
-            from netrun.llm.budgets.django import DjangoLedger
+            from netrun.llm.policy.ledgers.django import DjangoLedger
 
             yield DjangoLedger(ALIAS)
         finally:
@@ -125,7 +125,7 @@ def test_a_cost_the_database_refused_is_written_by_the_next_request(
 def test_the_outbox_is_written_by_the_next_settlement_and_reported_at_exit(
     sqlite_ledger: BudgetLedger, tmp_path: Path
 ) -> None:
-    from netrun.llm import policies
+    from netrun.llm.policy import reservation
 
     sqlite_ledger.LOCKED_ATTEMPTS = 1  # type: ignore[attr-defined]
     policy = TenantPolicy("acme", daily_budget_usd=1)
@@ -144,7 +144,7 @@ def test_the_outbox_is_written_by_the_next_settlement_and_reported_at_exit(
         # At exit, a ledger still down: the pending cost is named in the log, not dropped
         # silently (the process is going away; the line is what an operator reconciles).
         with capture_logs() as logs:
-            policies._outbox.drain_at_exit()
+            reservation._outbox.drain_at_exit()
         lost = [line for line in logs if line["event"] == "llm_budget_settle_lost"]
         assert [(line["tenant_id"], line["actual_micros"]) for line in lost] == [("acme", 16)]
     finally:

@@ -1,4 +1,4 @@
-"""The ledger every :class:`~netrun.llm.policies.PolicyEnforcer` shares unless given one.
+"""The ledger every :class:`~netrun.llm.policy.PolicyEnforcer` shares unless given one.
 
 An enforcer is cheap and often built per request; its budget must not be. The ledger is
 built once per distinct ``budget_ledger`` setting (``NETRUN_LLM_BUDGET_LEDGER`` /
@@ -15,8 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from netrun.llm.budgets.base import BudgetLedger
-from netrun.llm.budgets.memory import MemoryLedger
+from netrun.llm.policy.ledgers.base import BudgetLedger
+from netrun.llm.policy.ledgers.memory import MemoryLedger
 
 __all__ = ["build_ledger", "default_ledger", "ledger_setting_problem", "reset_default_ledger"]
 
@@ -70,15 +70,15 @@ def build_ledger(spec: str) -> BudgetLedger:
     if kind == "memory":
         ledger = MemoryLedger()
     elif kind == "redis":
-        from netrun.llm.budgets.redis import RedisLedger
+        from netrun.llm.policy.ledgers.redis import RedisLedger
 
         ledger = RedisLedger(value)
     elif kind == "sql":
-        from netrun.llm.budgets.sql import SQLLedger
+        from netrun.llm.policy.ledgers.sql import SQLLedger
 
         ledger = SQLLedger(value)
     elif kind == "django":
-        from netrun.llm.budgets.django import DjangoLedger
+        from netrun.llm.policy.ledgers.django import DjangoLedger
 
         ledger = DjangoLedger(value.partition(":")[2] or "default")
     else:

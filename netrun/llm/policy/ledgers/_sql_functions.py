@@ -1,4 +1,4 @@
-"""Server-side functions of :class:`~netrun.llm.budgets.sql.SQLLedger`.
+"""Server-side functions of :class:`~netrun.llm.policy.ledgers.sql.SQLLedger`.
 
 Each ledger operation is one PL/pgSQL function, so ``reserve``, ``settle`` and ``release`` each
 cost one round trip; called in autocommit, a function runs in its own implicit transaction, so

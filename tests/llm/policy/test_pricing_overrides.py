@@ -15,11 +15,11 @@ from django.core.management.base import SystemCheckError
 from django.test import Client, override_settings
 from pytest_django import DjangoAssertNumQueries
 
-from netrun.llm import pricing_django
 from netrun.llm.checks import check_prices
 from netrun.llm.models import LLMPriceOverride
-from netrun.llm.policies import PolicyEnforcer, TenantPolicy
-from netrun.llm.pricing import (
+from netrun.llm.policy import PolicyEnforcer, TenantPolicy
+from netrun.llm.policy import django as pricing_django
+from netrun.llm.policy.pricing import (
     PriceRowError,
     cost_for,
     current_price_table,

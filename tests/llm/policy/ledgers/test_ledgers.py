@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from netrun.llm.budgets import (
+from netrun.llm.policy.ledgers import (
     BudgetLedger,
     MemoryLedger,
     Period,
@@ -38,11 +38,11 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[BudgetLedger]:
         yield MemoryLedger()
         return
     if request.param == "redis":
-        from netrun.llm.budgets.redis import RedisLedger
+        from netrun.llm.policy.ledgers.redis import RedisLedger
 
         built: BudgetLedger = RedisLedger(request.getfixturevalue("redis_url"))
     elif request.param == "sql":
-        from netrun.llm.budgets.sql import SQLLedger
+        from netrun.llm.policy.ledgers.sql import SQLLedger
 
         sql = SQLLedger(request.getfixturevalue("postgres_dsn"), max_connections=2)
         sql.create_tables()
@@ -51,7 +51,7 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[BudgetLedger]:
         yield request.getfixturevalue("django_pg")  # the fixture closes it
         return
     else:
-        from netrun.llm.budgets.django import DjangoLedger
+        from netrun.llm.policy.ledgers.django import DjangoLedger
 
         built = DjangoLedger()
     yield built

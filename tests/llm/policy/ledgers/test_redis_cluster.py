@@ -22,12 +22,12 @@ import pytest
 import redis
 import redis.cluster
 
-from netrun.llm.budgets import Period
-from netrun.llm.budgets.base import BudgetWindow, ReservationRefused
-from netrun.llm.budgets.redis import RedisLedger, ReplicationError
+from netrun.llm.policy.ledgers import Period
+from netrun.llm.policy.ledgers.base import BudgetWindow, ReservationRefused
+from netrun.llm.policy.ledgers.redis import RedisLedger, ReplicationError
 from tests import _redis_topologies as topologies
-from tests.llm.policies import _concurrency as race
-from tests.llm.policies.test_concurrency import CALLERS, assert_exact, race_processes
+from tests.llm.policy import _concurrency as race
+from tests.llm.policy.test_concurrency import CALLERS, assert_exact, race_processes
 
 pytestmark = pytest.mark.slow
 

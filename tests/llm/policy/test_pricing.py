@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from netrun.llm.pricing import (
+from netrun.llm.policy.pricing import (
     DEFAULT_PRICES,
     CostTier,
     ModelPrice,

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from netrun.llm.budgets import Period
-from netrun.llm.budgets.base import BudgetWindow, ReservationRefused, WindowUsage
-from netrun.llm.budgets.sql import SQLLedger
+from netrun.llm.policy.ledgers import Period
+from netrun.llm.policy.ledgers.base import BudgetWindow, ReservationRefused, WindowUsage
+from netrun.llm.policy.ledgers.sql import SQLLedger
 from netrun.rbac.db._sql import current_tenant_expr, enable_statements
 
 TABLES = ("netrun_llm_budget_account", "netrun_llm_budget_spend", "netrun_llm_budget_reservation")

@@ -22,9 +22,9 @@ from anthropic.types import Usage as AnthropicUsage
 from openai.types import CompletionUsage
 from openai.types.responses import ResponseUsage
 
-from netrun.llm.budgets import MemoryLedger, Period
-from netrun.llm.policies import PolicyEnforcer, Reservation, TenantPolicy
-from netrun.llm.pricing import cost_for
+from netrun.llm.policy import PolicyEnforcer, Reservation, TenantPolicy
+from netrun.llm.policy.ledgers import MemoryLedger, Period
+from netrun.llm.policy.pricing import cost_for
 from netrun.llm.telemetry.collector import TelemetryCollector
 from netrun.llm.telemetry.sinks.memory import InMemorySink
 from netrun.llm.testing.stub import StubLLMServer, StubReply, StubUsage
