@@ -10,7 +10,7 @@ def tenant_label(tenant_id: str) -> str:
     ID when it has no tenant row or the database cannot say."""
     from django.db import DatabaseError
 
-    from netrun.llm.admin_dashboard import tenant_labels
+    from netrun.llm.telemetry.dashboard.queries import tenant_labels
 
     try:
         return tenant_labels([tenant_id]).get(tenant_id, tenant_id)

@@ -1,8 +1,9 @@
 """The budget ledger's tables: a lock row per tenant, spend per day or month, holds in flight.
 
-Shared with the framework-neutral :class:`~netrun.llm.budgets.sql.SQLLedger`, which reads and
-writes the same tables without the ORM; :class:`~netrun.llm.budgets.django.DjangoLedger`
-goes through these models. Keyed by a plain ``tenant_id`` string, like every LLM table.
+Shared with the framework-neutral :class:`~netrun.llm.policy.ledgers.sql.SQLLedger`, which
+reads and writes the same tables without the ORM;
+:class:`~netrun.llm.policy.ledgers.django.DjangoLedger` goes through these models. Keyed by a
+plain ``tenant_id`` string, like every LLM table.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils import timezone
 
-from netrun.llm.budgets.base import Period, from_micros, windows_for
 from netrun.llm.models._tenant import tenant_label
+from netrun.llm.policy.ledgers.base import Period, from_micros, windows_for
 
 __all__ = ["BudgetAccount", "BudgetReservation", "BudgetSpend", "current_spend"]
 

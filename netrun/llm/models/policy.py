@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.db import models
 
 from netrun.llm.models._tenant import tenant_label
-from netrun.llm.policies import ProviderPolicy, TenantPolicy
-from netrun.llm.pricing import CostTier
+from netrun.llm.policy.pricing import CostTier
+from netrun.llm.policy.rules import ProviderPolicy, TenantPolicy
 from netrun.logging import get_logger
 
 __all__ = [

@@ -1,5 +1,5 @@
 """Prices edited in the admin: :class:`LLMPriceOverride` wins over ``NETRUN_LLM_PRICES`` and
-the built-in table (see :mod:`netrun.llm.pricing_django`, which reads these rows)."""
+the built-in table (see :mod:`netrun.llm.policy.django`, which reads these rows)."""
 
 from __future__ import annotations
 
