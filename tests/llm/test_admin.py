@@ -9,11 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.test import Client, RequestFactory
 
+from netrun.llm import admin as llm_admin
 from netrun.llm.admin_dashboard import llm_dashboard_view
-from netrun.llm.models import BudgetSpend, LLMPriceOverride, TenantPolicyRecord
+from netrun.llm.models import BudgetSpend, Dashboard, LLMPriceOverride, TenantPolicyRecord
+from netrun.llm.policy import admin as policy_admin
+from netrun.llm.telemetry import admin as telemetry_admin
 from netrun.rbac.models import Membership, Tenant
 
 pytestmark = pytest.mark.django_db
@@ -270,11 +274,7 @@ def test_without_netrun_rbac_only_superusers_see_llm_rows(
     world: World, django_user_model: Any
 ) -> None:
     # The admin a project without netrun.rbac gets: no membership tells a staff user's tenant.
-    from django.contrib import admin
-
-    from netrun.llm.admin import _SuperuserRowsAdmin
-
-    model_admin = _SuperuserRowsAdmin(TenantPolicyRecord, admin.site)
+    model_admin = policy_admin._SuperuserRowsAdmin(TenantPolicyRecord, admin.site)
     staff_request = RequestFactory().get("/")
     staff_request.user = django_user_model.objects.get(username="acme-staff")
     root_request = RequestFactory().get("/")
@@ -287,3 +287,18 @@ def test_without_netrun_rbac_only_superusers_see_llm_rows(
         assert method(root_request, world.acme_policy) is True
     assert model_admin.has_add_permission(staff_request) is False
     assert model_admin.has_add_permission(root_request) is True
+
+
+def test_the_admin_registers_each_model_with_its_features_admin() -> None:
+    registered = {
+        TenantPolicyRecord: policy_admin.TenantPolicyRecordAdmin,
+        BudgetSpend: policy_admin.BudgetSpendAdmin,
+        LLMPriceOverride: policy_admin.LLMPriceOverrideAdmin,
+        Dashboard: telemetry_admin.DashboardAdmin,
+    }
+    for model, model_admin in registered.items():
+        assert type(admin.site._registry[model]) is model_admin
+        # The names netrun.llm.admin exported before 2.1 are the feature modules' own.
+        assert getattr(llm_admin, model_admin.__name__) is model_admin
+    assert llm_admin.spend_bar is policy_admin.spend_bar
+    assert llm_admin.TenantNameMixin is policy_admin.TenantNameMixin
