@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from netrun.errors import ConfigurationError
+from netrun.llm import LLMClient
 from netrun.llm.adapters import (
     ADAPTER_CLASSES,
     AnthropicAdapter,
@@ -161,3 +162,20 @@ def test_an_adapter_that_cannot_build_itself_says_so() -> None:
 
     with pytest.raises(NotImplementedError, match="Custom does not build itself from settings"):
         Custom.from_config("custom", config())
+
+
+class EchoAdapter(OfflineAdapter):
+    """A custom provider: the offline answers under a name of its own."""
+
+    provider = "echo"
+
+
+def test_a_custom_adapter_in_adapter_classes_can_stand_in_the_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(ADAPTER_CLASSES, "echo", EchoAdapter)
+    adapter = build_adapter("Echo", config())
+    assert type(adapter) is EchoAdapter
+    client = LLMClient.from_config(config(provider_chain="echo", local_provider=""))
+    assert [type(adapter) for adapter in client.adapters] == [EchoAdapter]
+    assert client.chat("hello").provider == "echo"
