@@ -6,7 +6,7 @@
 - :mod:`~netrun.llm.models.pricing`: price overrides edited in the admin;
 - :mod:`~netrun.llm.models.telemetry`: one usage record per request, and the dashboard's
   admin entry;
-- :mod:`~netrun.llm.models.rollups`: hourly totals and latency histograms of the records.
+- :mod:`~netrun.llm.models.rollups`: hourly totals and latency histograms of the records;
 - :mod:`~netrun.llm.models.routing`: model aliases and routing groups edited in the admin.
 
 Import them from here (``from netrun.llm.models import TenantPolicyRecord``), as before 2.1;
