@@ -2,8 +2,9 @@
 primary/replica pair, each on free loopback ports in a temporary directory, without
 persistence, and killed at teardown.
 
-Used by ``tests/ratelimit/test_redis_cluster.py`` and ``tests/llm/policies/test_redis_cluster.py``
-(fixtures ``redis_cluster_url`` and ``redis_sentinel``, registered by those modules).
+Used by ``tests/ratelimit/test_redis_cluster.py`` and
+``tests/llm/policy/ledgers/test_redis_cluster.py`` (fixtures ``redis_cluster_url`` and
+``redis_sentinel``, registered by those modules).
 """
 
 from __future__ import annotations

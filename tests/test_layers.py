@@ -4,7 +4,7 @@ import-linter (``make contracts``) enforces the layers; this test checks the sam
 against :data:`netrun.core.registry.LEVELS` and adds what a layers contract cannot say:
 siblings on one level may import each other, but never in a cycle. Module by module, no
 import at module scope closes a cycle either; an import inside a function (how
-``netrun.llm.budgets._default`` picks the Django ledger when the setting names it) runs when
+``netrun.llm.policy.ledgers._default`` picks the Django ledger when the setting names it) runs when
 called, after every module has loaded, and does not count.
 """
 
