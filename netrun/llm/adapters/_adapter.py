@@ -23,7 +23,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from netrun.core.deps import is_available, require
 from netrun.errors import NetrunException
@@ -301,9 +301,9 @@ class BaseLLMAdapter(_ExecuteAPI, ABC):
     schema_via_tool: ClassVar[bool] = False
 
     def _structured(self, call: ProviderCall, response: _Response) -> _Response:
-        if call.response_schema is None:  # embeddings never have one
-            return response
-        return apply_schema(call.response_schema, response, via_tool=self.schema_via_tool)  # type: ignore[return-value]
+        # A copy of the same class (dataclasses.replace); an embedding has no schema.
+        shaped = apply_schema(call.response_schema, response, via_tool=self.schema_via_tool)
+        return cast("_Response", shaped)
 
     def _map(self, error: Exception) -> NetrunException:
         if isinstance(error, NetrunException):

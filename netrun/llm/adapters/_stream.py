@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,6 @@ from netrun.llm.adapters._flow import (
     Emit,
     Flow,
     FlowIterator,
-    Step,
     call,
     close,
     pull,
@@ -118,13 +117,13 @@ class _StreamAccount:
             yield close(deltas)
         yield from self._notify(self.cancelled())
 
-    def _fail(self, cause: NetrunException) -> Generator[Step | Emit, Any, NetrunException]:
+    def _fail(self, cause: NetrunException) -> Flow[NetrunException]:
         error = self.interrupted(cause)
         if self.response is not None:
             yield from self._notify(self.response)
         return error
 
-    def _notify(self, response: LLMResponse) -> Generator[Step | Emit, Any, None]:
+    def _notify(self, response: LLMResponse) -> Flow[None]:
         if self.on_complete is not None:
             yield call(self.on_complete, response)
 
