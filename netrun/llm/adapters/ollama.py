@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.errors import BadGatewayError, NetrunException
 from netrun.llm.adapters._call import ProviderCall, config_limits
-from netrun.llm.adapters._flow import Flow, arun, emit_texts, lines, read, run, wait
+from netrun.llm.adapters._flow import Flow, emit_texts, lines, read, wait
 from netrun.llm.adapters._formats import ollama_messages
 from netrun.llm.adapters._stream import StreamState
 from netrun.llm.adapters.errors import error_for_status, map_transport_error, parse_retry_after
@@ -155,17 +155,11 @@ class OllamaAdapter(HostedAdapter):
         )
 
     def _embedding(
-        self, texts: Sequence[ChatMessage], model: str, asynchronous: bool
+        self, texts: Sequence[ChatMessage], model: str, *, asynchronous: bool
     ) -> Flow[EmbeddingResponse]:
         body = {"model": model, "input": [text.content for text in texts]}
         data = yield from self._post("/api/embed", body, asynchronous)
         return self._embeddings(data, model)
-
-    def _embed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
-        return run(self._embedding(texts, model, asynchronous=False))
-
-    async def _aembed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
-        return await arun(self._embedding(texts, model, asynchronous=True))
 
     def _json(self, line: bytes | str) -> dict[str, Any]:
         try:

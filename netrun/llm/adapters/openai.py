@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from netrun.llm.adapters._call import ProviderCall
+from netrun.llm.adapters._flow import Flow, wait
 from netrun.llm.adapters._formats import openai_messages, openai_tool_request
 from netrun.llm.adapters._stream import StreamState
 from netrun.llm.adapters.sdk import SDKAdapter
@@ -131,12 +132,16 @@ class OpenAIAdapter(SDKAdapter):
 
     # -------------------------------------------------------------- embeddings
 
-    def _embedding_request(self, texts: Sequence[ChatMessage], model: str) -> dict[str, Any]:
-        return {
+    def _embedding(
+        self, texts: Sequence[ChatMessage], model: str, *, asynchronous: bool
+    ) -> Flow[EmbeddingResponse]:
+        request = {
             "model": self._model_name(model),
             "input": [text.content for text in texts],
             "encoding_format": "float",
         }
+        answer = yield wait(self._client_for(asynchronous).embeddings.create(**request))
+        return self._embeddings(answer, model)
 
     def _embeddings(self, answer: CreateEmbeddingResponse, model: str) -> EmbeddingResponse:
         ordered = sorted(answer.data, key=lambda item: item.index)
@@ -148,15 +153,6 @@ class OpenAIAdapter(SDKAdapter):
             request_id=answer._request_id,
             embeddings=tuple(tuple(item.embedding) for item in ordered),
         )
-
-    def _embed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
-        answer = self.client.embeddings.create(**self._embedding_request(texts, model))
-        return self._embeddings(answer, model)
-
-    async def _aembed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
-        request = self._embedding_request(texts, model)
-        answer = await self.async_client.embeddings.create(**request)
-        return self._embeddings(answer, model)
 
     def _read_event(self, chunk: ChatCompletionChunk, state: StreamState) -> str:
         if chunk.model:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 from abc import abstractmethod
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
@@ -31,7 +31,7 @@ from netrun.llm.adapters.errors import (
     parse_retry_after,
     timeout_error,
 )
-from netrun.llm.types import LLMResponse
+from netrun.llm.types import ChatMessage, EmbeddingResponse, LLMResponse
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -107,14 +107,28 @@ class HostedAdapter(BaseLLMAdapter):
     def _astream_deltas(self, call: ProviderCall, state: StreamState) -> AsyncIterator[str]:
         return AsyncFlowIterator(self._deltas(call, state, asynchronous=True))
 
-    @abstractmethod
+    def _embed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
+        return run(self._embedding(texts, model, asynchronous=False))
+
+    async def _aembed(self, texts: Sequence[ChatMessage], model: str) -> EmbeddingResponse:
+        return await arun(self._embedding(texts, model, asynchronous=True))
+
+    # Not abstract: a subclass written before 2.1 implements the five hooks themselves.
+
     def _reply(self, call: ProviderCall, *, asynchronous: bool) -> Flow[LLMResponse]:
         """A whole answer: ``yield wait(<client call>)`` then read what it gave."""
+        raise NotImplementedError
 
-    @abstractmethod
     def _deltas(self, call: ProviderCall, state: StreamState, *, asynchronous: bool) -> Flow[None]:
         """A stream: open it with ``yield wait(<client call>)``, then
         ``yield from emit_texts(...)`` its events, filling ``state``."""
+        raise NotImplementedError
+
+    def _embedding(
+        self, texts: Sequence[ChatMessage], model: str, *, asynchronous: bool
+    ) -> Flow[EmbeddingResponse]:
+        """The embeddings of ``texts``, for a provider that has an embeddings API."""
+        raise NotImplementedError
 
     def _client_for(self, asynchronous: bool) -> Any:
         """The client a flow talks through: the only thing it picks by the driver's kind."""
