@@ -43,16 +43,7 @@ from netrun.llm.adapters.base import MessagesInput, _ExecuteAPI
 from netrun.llm.adapters.errors import is_retryable
 from netrun.llm.adapters.registry import build_adapter
 from netrun.llm.chain._embeddings import _EmbeddingsAPI
-from netrun.llm.chain._flow import (
-    Ask,
-    Effect,
-    adrive,
-    asettle,
-    attempts,
-    drive,
-    record_attempt,
-    settle,
-)
+from netrun.llm.chain._flow import Ask, Effect, adrive, attempts, drive, record_attempt
 from netrun.llm.chain._run import _Candidate, _ChainRun, _sdk_missing, logger
 from netrun.llm.chain.streams import AsyncClientStream, ClientStream
 from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol
@@ -217,10 +208,6 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
     def _record(self, outcome: LLMResponse | BaseException, info: AttemptInfo) -> None:
         record_attempt(self.telemetry, outcome, info)
 
-    # What netrun.llm._govern_calls called before it imported the chain's helpers.
-    _settle = staticmethod(settle)
-    _asettle = staticmethod(asettle)
-
     def _candidates(self, provider: str | None, model: str | None) -> list[_Candidate]:
         if provider is None and model is not None and model in self.model_aliases:
             return self._routed(model)
@@ -366,7 +353,7 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
     ) -> ClientStream:
         """Stream from the first provider that starts answering; see :class:`ClientStream`."""
         run = self._run(messages, provider, model, max_tokens, reason, options, streamed=True)
-        return ClientStream(self, run, options)
+        return ClientStream(run, options)
 
     def astream(
         self,
@@ -380,4 +367,4 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
     ) -> AsyncClientStream:
         """The async twin of :meth:`stream`."""
         run = self._run(messages, provider, model, max_tokens, reason, options, streamed=True)
-        return AsyncClientStream(self, run, options)
+        return AsyncClientStream(run, options)

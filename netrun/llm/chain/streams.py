@@ -1,6 +1,6 @@
 """The client's streams: :class:`ClientStream` and its async twin :class:`AsyncClientStream`.
 
-One flow (:meth:`_ChainStream._steps`) holds what a stream through the chain does: reserve,
+One flow (``_steps``) holds what a stream through the chain does: reserve,
 open the provider's stream, fall back while nothing was delivered, hand each chunk on, and
 settle what was consumed however the stream ends. Each twin is a thin driver around it that
 performs the flow's I/O in its own way (:mod:`netrun.llm.chain._flow`). Framework-neutral.
@@ -19,7 +19,6 @@ from netrun.llm.types import LLMResponse, StreamChunk, Usage
 
 if TYPE_CHECKING:
     from netrun.llm.chain._run import _ChainRun
-    from netrun.llm.chain.client import LLMClient
 
 __all__ = ["AsyncClientStream", "ClientStream"]
 
@@ -29,65 +28,117 @@ def _usage_of(response: LLMResponse | None) -> Usage | None:
     return response.usage if response else None
 
 
-class _ChainStream:
-    """What the two client stream twins share: the run through the chain, its flow and its
-    response."""
+class _Outcome:
+    """How a stream ended, as its flow tells it: the response, once there is one."""
 
-    def __init__(self, client: LLMClient, run: _ChainRun, options: Mapping[str, Any]) -> None:
-        self._client = client
-        self._run_state = run
-        self._options = options
+    __slots__ = ("response",)
+
+    def __init__(self) -> None:
         self.response: LLMResponse | None = None
-        self._flow = Flow(self._steps())
 
-    def _steps(self) -> Generator[Effect | StreamChunk, Any, None]:
-        run = self._run_state
-        while (candidate := run.next()) is not None:
-            reservation = yield from reserved(run, candidate)
-            if reservation is None:
-                continue
-            limit = run.output_limit(candidate)
-            stream = yield Open(
-                candidate.adapter,
-                (run.messages,),
-                dict(model=candidate.model, max_tokens=limit, **self._options),
-            )
-            try:
-                chunk = yield Read(stream)
-            except NetrunException as error:
-                # Nothing was delivered: bill what the provider reported, then fall back.
-                yield Settle(reservation, _usage_of(stream.response))
-                yield from retried(run, error)
-                continue
-            except BaseException:
-                yield Close(stream)
-                yield Settle(reservation, None)
-                raise
-            try:
-                while chunk is not None:
-                    yield chunk
-                    chunk = yield Read(stream)
-            except LLMStreamInterruptedError as error:
-                self.response = error.response
-                yield Settle(reservation, _usage_of(error.response))
-                self._client._record(error, run.info())
-                raise
-            except BaseException:
-                # The consumer closed the stream (or dropped it), or was cancelled while
-                # waiting: bill what it consumed.
-                yield Close(stream)
-                yield Settle(reservation, _usage_of(stream.response))
-                self._succeeded(stream.response, run)
-                raise
-            # The answer is complete (it may have had no text at all).
-            yield Settle(reservation, _usage_of(stream.response))
-            self._succeeded(stream.response, run)
-            return
-        raise run.exhausted()
-
-    def _succeeded(self, response: LLMResponse | None, run: _ChainRun) -> None:
+    def succeeded(self, response: LLMResponse | None, run: _ChainRun) -> None:
         if response is not None:
             self.response = run.succeeded(response)
+
+
+def _steps(
+    run: _ChainRun, options: Mapping[str, Any], outcome: _Outcome
+) -> Generator[Effect | StreamChunk, Any, None]:
+    """A stream through the chain: its I/O as effects, its chunks as they come."""
+    while (candidate := run.next()) is not None:
+        reservation = yield from reserved(run, candidate)
+        if reservation is None:
+            continue
+        limit = run.output_limit(candidate)
+        stream = yield Open(
+            candidate.adapter,
+            (run.messages,),
+            dict(model=candidate.model, max_tokens=limit, **options),
+        )
+        try:
+            chunk = yield Read(stream)
+        except NetrunException as error:
+            # Nothing was delivered: bill what the provider reported, then fall back.
+            yield Settle(reservation, _usage_of(stream.response))
+            yield from retried(run, error)
+            continue
+        except BaseException:
+            yield Close(stream)
+            yield Settle(reservation, None)
+            raise
+        try:
+            while chunk is not None:
+                yield chunk
+                chunk = yield Read(stream)
+        except LLMStreamInterruptedError as error:
+            outcome.response = error.response
+            yield Settle(reservation, _usage_of(error.response))
+            run.client._record(error, run.info())
+            raise
+        except BaseException:
+            # The consumer closed the stream (or dropped it), or was cancelled while
+            # waiting: bill what it consumed.
+            yield Close(stream)
+            yield Settle(reservation, _usage_of(stream.response))
+            outcome.succeeded(stream.response, run)
+            raise
+        # The answer is complete (it may have had no text at all).
+        yield Settle(reservation, _usage_of(stream.response))
+        outcome.succeeded(stream.response, run)
+        return
+    raise run.exhausted()
+
+
+def _chunks(flow: Flow[Effect | StreamChunk, None]) -> Generator[StreamChunk, None, None]:
+    """The sync driver: each effect performed with a plain call, each chunk handed on."""
+    while (item := flow.next()) is not None:
+        if isinstance(item, Effect):
+            flow.perform(item)
+            continue
+        try:
+            yield item
+        except GeneratorExit as closed:
+            flow.throw(closed)  # the flow bills what was consumed, then re-raises it
+
+
+#: The flows of the async streams being read. A stream dropped unread is closed later, by the
+#: event loop's async generator hook; its flow must outlive the garbage collection that found
+#: the stream (a plain generator collected with it would be closed at once, with no I/O).
+_READING: set[Flow[Effect | StreamChunk, None]] = set()
+
+
+async def _achunks(flow: Flow[Effect | StreamChunk, None]) -> AsyncGenerator[StreamChunk, None]:
+    """The async driver: an async generator, so one dropped unread is closed by the event
+    loop and billed like one closed."""
+    _READING.add(flow)
+    try:
+        while (item := flow.next()) is not None:
+            if isinstance(item, Effect):
+                await flow.aperform(item)
+                continue
+            try:
+                yield item
+            except GeneratorExit as closed:
+                flow.throw(closed)
+    finally:
+        _READING.discard(flow)
+
+
+class _ChainStream:
+    """What the two client stream twins share: the flow through the chain and its outcome.
+
+    Neither the flow nor a driver refers to the stream object: a stream dropped unread is
+    freed at once, its driver first, which closes the flow and bills what was consumed.
+    """
+
+    def __init__(self, run: _ChainRun, options: Mapping[str, Any]) -> None:
+        self._outcome = _Outcome()
+        self._flow = Flow(_steps(run, options, self._outcome))
+
+    @property
+    def response(self) -> LLMResponse | None:
+        """The response once the stream ended (complete, cut or closed), else ``None``."""
+        return self._outcome.response
 
     @property
     def text(self) -> str:
@@ -103,20 +154,9 @@ class ClientStream(Closing, _ChainStream):
     consumed.
     """
 
-    def __init__(self, client: LLMClient, run: _ChainRun, options: Mapping[str, Any]) -> None:
-        super().__init__(client, run, options)
-        self._gen = self._chunks()
-
-    def _chunks(self) -> Generator[StreamChunk, None, None]:
-        flow = self._flow
-        while (item := flow.next()) is not None:
-            if isinstance(item, Effect):
-                flow.perform(item)
-                continue
-            try:
-                yield item
-            except GeneratorExit as closed:
-                flow.throw(closed)  # the flow bills what was consumed, then re-raises it
+    def __init__(self, run: _ChainRun, options: Mapping[str, Any]) -> None:
+        super().__init__(run, options)
+        self._gen = _chunks(self._flow)
 
     def __iter__(self) -> ClientStream:
         return self
@@ -137,21 +177,9 @@ class ClientStream(Closing, _ChainStream):
 class AsyncClientStream(AsyncClosing, _ChainStream):
     """The async twin of :class:`ClientStream`: ``async for``, ``aclose()``, ``async with``."""
 
-    def __init__(self, client: LLMClient, run: _ChainRun, options: Mapping[str, Any]) -> None:
-        super().__init__(client, run, options)
-        self._gen = self._chunks()
-
-    async def _chunks(self) -> AsyncGenerator[StreamChunk, None]:
-        # An async generator: one dropped unread is closed by the event loop, and billed.
-        flow = self._flow
-        while (item := flow.next()) is not None:
-            if isinstance(item, Effect):
-                await flow.aperform(item)
-                continue
-            try:
-                yield item
-            except GeneratorExit as closed:
-                flow.throw(closed)
+    def __init__(self, run: _ChainRun, options: Mapping[str, Any]) -> None:
+        super().__init__(run, options)
+        self._gen = _achunks(self._flow)
 
     def __aiter__(self) -> AsyncClientStream:
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -563,6 +564,74 @@ def test_an_async_stream_closed_early_is_billed(stub: StubLLMServer) -> None:
     assert response is not None
     assert response.finish_reason == "cancelled"
     assert enforcer.log[0][0] == "settle"
+
+
+def test_a_stream_dropped_mid_answer_is_billed_what_it_consumed(stub: StubLLMServer) -> None:
+    stub.reply("a b c d e f g h", chunk_delay=0.05)
+    enforcer = FakeEnforcer()
+    client, _ = client_for(stub, "openai", enforcer=enforcer)
+    stream = client.stream("x")
+    next(stream)
+    del stream  # a client disconnect: nobody calls close()
+    gc.collect()
+    assert [entry[0] for entry in enforcer.log] == ["settle"]
+    assert enforcer.log[0][2].output_tokens == 1
+
+
+def test_an_async_stream_dropped_mid_answer_is_billed_by_the_event_loop(
+    stub: StubLLMServer,
+) -> None:
+    stub.reply("a b c d e f g h", chunk_delay=0.05)
+    enforcer = FakeEnforcer()
+    client = LLMClient([build("openai", stub)], enforcer=enforcer)
+
+    async def consume_and_drop() -> None:
+        stream = client.astream("x")
+        await stream.__anext__()
+        del stream  # nobody calls aclose(): the loop's async generator hook does
+        gc.collect()
+        for _ in range(500):
+            if enforcer.log:
+                return
+            await asyncio.sleep(0.01)
+
+    asyncio.run(consume_and_drop())
+    assert [entry[0] for entry in enforcer.log] == ["settle"]
+    assert enforcer.log[0][2].output_tokens == 1
+
+
+def test_a_stream_dropped_in_a_reference_cycle_is_billed(stub: StubLLMServer) -> None:
+    stub.reply("a b c d e f g h", chunk_delay=0.05)
+    enforcer = FakeEnforcer()
+    client, _ = client_for(stub, "openai", enforcer=enforcer)
+    stream = client.stream("x")
+    next(stream)
+    holder: dict[str, Any] = {"stream": stream}
+    holder["itself"] = holder  # only the garbage collector frees it
+    del stream, holder
+    gc.collect()
+    assert [entry[0] for entry in enforcer.log] == ["settle"]
+
+
+def test_an_async_stream_dropped_in_a_reference_cycle_is_billed(stub: StubLLMServer) -> None:
+    stub.reply("a b c d e f g h", chunk_delay=0.05)
+    enforcer = FakeEnforcer()
+    client = LLMClient([build("openai", stub)], enforcer=enforcer)
+
+    async def consume_and_drop() -> None:
+        stream = client.astream("x")
+        await stream.__anext__()
+        holder: dict[str, Any] = {"stream": stream}
+        holder["itself"] = holder
+        del stream, holder
+        gc.collect()  # the stream's flow is not closed with it: the loop closes its driver
+        for _ in range(500):
+            if enforcer.log:
+                return
+            await asyncio.sleep(0.01)
+
+    asyncio.run(consume_and_drop())
+    assert [entry[0] for entry in enforcer.log] == ["settle"]
 
 
 def test_an_async_stream_with_every_provider_down_raises(stub: StubLLMServer) -> None:
