@@ -32,7 +32,7 @@ from example_project.helpdesk.assistant import PRICES, AgentLoop, assistant_clie
 from netrun.core.context import capture, restore
 from netrun.errors import AuthenticationError, NetrunException, ValidationError
 from netrun.llm import LLMClient, LLMResponse
-from netrun.llm.client import AsyncClientStream
+from netrun.llm.chain import AsyncClientStream
 from netrun.llm.pricing import cost_for
 from netrun.rbac.decorators import permission_required
 
