@@ -129,14 +129,16 @@ class OllamaAdapter(HostedAdapter):
             tool_calls=self._calls(message),
         )
 
-    def _post(self, path: str, body: Mapping[str, Any], asynchronous: bool) -> Flow[dict[str, Any]]:
+    def _post(
+        self, path: str, body: Mapping[str, Any], *, asynchronous: bool
+    ) -> Flow[dict[str, Any]]:
         response = yield wait(self._client_for(asynchronous).post(path, json=body))
         self._check(response)
         return self._json(response.content)
 
     def _reply(self, call: ProviderCall, *, asynchronous: bool) -> Flow[LLMResponse]:
         request = self._request(call, stream=False)
-        data = yield from self._post("/api/chat", request, asynchronous)
+        data = yield from self._post("/api/chat", request, asynchronous=asynchronous)
         return self._response(data, call.model)
 
     def _embeddings(self, data: Mapping[str, Any], model: str) -> EmbeddingResponse:
@@ -158,7 +160,7 @@ class OllamaAdapter(HostedAdapter):
         self, texts: Sequence[ChatMessage], model: str, *, asynchronous: bool
     ) -> Flow[EmbeddingResponse]:
         body = {"model": model, "input": [text.content for text in texts]}
-        data = yield from self._post("/api/embed", body, asynchronous)
+        data = yield from self._post("/api/embed", body, asynchronous=asynchronous)
         return self._embeddings(data, model)
 
     def _json(self, line: bytes | str) -> dict[str, Any]:

@@ -60,7 +60,13 @@ class HostedOptions(KeyOptions, total=False):
 class HostedAdapter(BaseLLMAdapter):
     """A provider reached over the network with an API key: the key (never in ``repr``), the
     base URL (a proxy, a stub; ``None``: the SDK's) and extra headers, kept for the lazy
-    clients the subclass builds."""
+    clients the subclass builds.
+
+    A subclass writes each request once, as a flow (:mod:`netrun.llm.adapters._flow`):
+    ``_reply`` (a whole answer), ``_deltas`` (a stream) and ``_embedding``; the sync and the
+    async hooks here drive it. ``from_config`` reads ``_settings`` and names ``key_setting``
+    when the key is missing.
+    """
 
     #: The model a call uses when none is named.
     default_model: ClassVar[str] = ""
