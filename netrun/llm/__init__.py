@@ -31,6 +31,12 @@ from netrun.llm.adapters import (
     OllamaAdapter,
     OpenAIAdapter,
 )
+from netrun.llm.attribution import (
+    Attribution,
+    api_key_context,
+    current_attribution,
+    llm_tags,
+)
 from netrun.llm.chain import AsyncClientStream, ClientStream, LLMClient, build_adapter
 from netrun.llm.conf import LLMConfig
 from netrun.llm.govern import govern
@@ -62,6 +68,7 @@ __all__ = [
     "AsyncPolicyEnforcerProtocol",
     "AsyncReservationProtocol",
     "AttemptInfo",
+    "Attribution",
     "AzureOpenAIAdapter",
     "BaseLLMAdapter",
     "BudgetExceededError",
@@ -87,8 +94,11 @@ __all__ = [
     "ToolCall",
     "ToolSpec",
     "Usage",
+    "api_key_context",
     "build_adapter",
+    "current_attribution",
     "govern",
+    "llm_tags",
 ]
 
 
