@@ -59,6 +59,7 @@ from netrun.llm.policy.rules import (
     ProviderPolicy,
     TenantPolicy,
 )
+from netrun.llm.policy.scopes import ScopeBudget
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -78,6 +79,7 @@ __all__ = [
     "ProviderPolicy",
     "Reservation",
     "ReservationRefused",
+    "ScopeBudget",
     "TenantPolicy",
     "WindowUsage",
     "build_ledger",

@@ -46,6 +46,7 @@ from netrun.llm.policy.pricing import (
     model_aliases,
     normalize_provider,
 )
+from netrun.llm.policy.scopes import ScopeBudget
 
 __all__ = [
     "PolicyDecision",
@@ -149,7 +150,8 @@ class ProviderPolicy:
 class TenantPolicy:
     """A tenant's LLM policy: budgets (USD, ``None`` = no cap) and one rule per provider.
 
-    Budget days and months run in ``timezone`` (UTC by default). Providers without a rule are
+    Budget days, weeks and months run in ``timezone`` (UTC by default). ``scope_budgets``
+    cap users, API keys and feature tags inside the tenant (:class:`ScopeBudget`). Providers without a rule are
     allowed when ``allow_unlisted_providers`` is true (the tenant budgets still apply), which
     is what lets ``fallback_to_local`` reach the local model.
     """
@@ -163,9 +165,15 @@ class TenantPolicy:
     allow_unlisted_providers: bool = True
     timezone: str = "UTC"
     local_provider: str = "ollama"
+    scope_budgets: tuple[ScopeBudget, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        budgets = tuple(self.scope_budgets)
+        for budget in budgets:
+            if not isinstance(budget, ScopeBudget):
+                raise ValueError(f"scope_budgets must hold ScopeBudget items, not {budget!r}")
+        set_(self, "scope_budgets", budgets)
         set_(self, "monthly_budget_usd", _money(self.monthly_budget_usd, "monthly_budget_usd"))
         set_(self, "daily_budget_usd", _money(self.daily_budget_usd, "daily_budget_usd"))
         set_(
