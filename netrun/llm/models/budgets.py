@@ -1,4 +1,4 @@
-"""The budget ledger's tables: a lock row per tenant, spend per day or month, holds in flight.
+"""The budget ledger's tables: a lock row per tenant, spend per window, holds in flight.
 
 Shared with the framework-neutral :class:`~netrun.llm.policy.ledgers.sql.SQLLedger`, which
 reads and writes the same tables without the ORM;
@@ -33,10 +33,16 @@ class BudgetAccount(models.Model):
 
 
 class BudgetSpend(models.Model):
-    """Spent and reserved micro-dollars of one tenant in one day or month."""
+    """Spent and reserved micro-dollars of one tenant, or of one user, API key or tag of it
+    (a scope), in one period.
+
+    ``period`` is the window's period key: ``day`` or ``month`` for the tenant itself, the
+    scope before the period below it (``user:42/day``, ``tag:summary/week``, ``key:svc/5h-10``
+    for 5 hours from 10:00 UTC), so one unique row per window holds for every scope.
+    """
 
     tenant_id = models.CharField(max_length=64)
-    period = models.CharField(max_length=8, choices=[(p.value, p.value) for p in Period])
+    period = models.CharField(max_length=200)
     period_start = models.DateField()
     spent_micros = models.BigIntegerField(default=0)
     reserved_micros = models.BigIntegerField(default=0)
@@ -71,7 +77,7 @@ class BudgetReservation(models.Model):
     id = models.CharField(max_length=32, primary_key=True)
     tenant_id = models.CharField(max_length=64)
     amount_micros = models.BigIntegerField()
-    windows = models.CharField(max_length=100)
+    windows = models.TextField()
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
 

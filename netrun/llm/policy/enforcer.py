@@ -20,6 +20,12 @@ Budgets hold across enforcers: one built per request shares, unless given ``ledg
 the ``budget_ledger`` setting: memory, Redis, PostgreSQL or the Django ORM) and the rate-limit
 backend ``netrun.ratelimit`` is configured with.
 
+With :attr:`TenantPolicy.scope_budgets`, a call also counts against the budgets of its user,
+API key and feature tags (:func:`netrun.llm.attribution.current_attribution`, completed by
+``reserve``'s ``user_id=``, ``api_key=`` and ``tags=``): the tenant's windows and every
+matching scope's are held in one atomic ledger operation, all or none, and a refusal names
+the scope (``details["scope"]``, ``"user:42"``) and its period.
+
 A hold is an upper bound of what the call can cost, so concurrent calls cannot spend past a
 budget whatever the text: the prompt counts at its UTF-8 byte length
 (:func:`netrun.llm.types.prompt_token_bound`; every token of a byte-level BPE tokenizer
@@ -41,7 +47,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +60,7 @@ from netrun.llm.policy.ledgers.base import (
     WindowUsage,
     from_micros,
     retry_after,
+    scope_windows,
     to_micros,
     windows_for,
 )
@@ -118,6 +125,8 @@ class PolicyEnforcer:
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self._limiters: dict[tuple[str, str], RateLimiter] = {}
         self._windows: tuple[BudgetWindow, ...] = ()
+        # The scopes of a call -> the windows of their budgets (recomputed once one resets).
+        self._scope_windows: dict[tuple[tuple[str, str], ...], tuple[BudgetWindow, ...]] = {}
         daily, monthly = policy.daily_budget, policy.monthly_budget
         self._daily = None if daily is None else to_micros(daily)
         self._monthly = None if monthly is None else to_micros(monthly)
@@ -225,13 +234,50 @@ class PolicyEnforcer:
             )
         return self._windows
 
+    def _call_windows(
+        self,
+        tags: Iterable[str] = (),
+        user_id: str | None = None,
+        api_key: str | None = None,
+    ) -> tuple[BudgetWindow, ...]:
+        """The tenant's windows, then those of every scope budget the call's attribution
+        matches (none without ``scope_budgets``: the tenant's alone, as before scopes)."""
+        windows = self._current_windows()
+        if not self.policy.scope_budgets:
+            return windows
+        from netrun.llm.attribution import current_attribution
+
+        scopes = current_attribution(
+            self.policy.tenant_id, tags=tags, user_id=user_id, api_key=api_key
+        ).scopes()
+        if not scopes:
+            return windows
+        now = self._clock()
+        cached = self._scope_windows.get(scopes)
+        if cached is None or any(now >= window.resets_at for window in cached):
+            if len(self._scope_windows) >= 1024:
+                self._scope_windows.clear()  # bounded: a long-lived enforcer meets many users
+            cached = scope_windows(now, self.policy.scope_budgets, scopes, self.policy.timezone)
+            self._scope_windows[scopes] = cached
+        return windows + cached
+
     def _budget_error(
         self, window: BudgetWindow, usage: WindowUsage, provider: str, model: str
     ) -> BudgetExceededError:
-        rule = f"{'daily' if window.period.value == 'day' else 'monthly'}_budget"
+        scoped: dict[str, Any] = {}
+        if window.scope == "tenant":
+            rule = f"{'daily' if window.period.value == 'day' else 'monthly'}_budget"
+            message = f"The {rule.replace('_', ' ')}"
+        else:
+            rule = "scope_budget"
+            length = f"{window.hours}-hour" if window.hours else window.period.value
+            message = f"The {length} budget of {window.scope}"
+            scoped = {"scope": window.scope, "period": window.period.value}
+            if window.hours:
+                scoped["hours"] = window.hours
         self._log_denial(rule, provider, model)
         return BudgetExceededError(
-            f"The {rule.replace('_', ' ')} of {from_micros(window.limit or 0)} USD is used up.",
+            f"{message} of {from_micros(window.limit or 0)} USD is used up.",
             retry_after=retry_after(window, self._clock()),
             rule=rule,
             provider=provider,
@@ -240,6 +286,7 @@ class PolicyEnforcer:
             spent_usd=str(from_micros(usage.spent)),
             reserved_usd=str(from_micros(usage.reserved)),
             fallback_to_local=self.policy.fallback_to_local,
+            **scoped,
         )
 
     # ------------------------------------------------------------------ API
@@ -252,6 +299,9 @@ class PolicyEnforcer:
         reason: str | None = None,
         *,
         max_output_tokens: int | None = None,
+        tags: Iterable[str] = (),
+        user_id: str | None = None,
+        api_key: str | None = None,
     ) -> PolicyDecision:
         """Check a request against every rule, counting it towards RPM and TPM, holding nothing.
 
@@ -275,7 +325,7 @@ class PolicyEnforcer:
         )
         self._rate_limits(provider, model, tokens)
         amount = 0 if cost is None else to_micros(cost)
-        for window in self._current_windows():
+        for window in self._call_windows(tags, user_id, api_key):
             if window.limit is None:
                 continue
             usage = self.ledger.usage(self.policy.tenant_id, window)
@@ -299,13 +349,18 @@ class PolicyEnforcer:
         estimated_input_tokens: int = 0,
         messages: str | Sequence[ChatMessage] | None = None,
         reason: str | None = None,
+        tags: Iterable[str] = (),
+        user_id: str | None = None,
+        api_key: str | None = None,
     ) -> Reservation:
         """Check every rule and hold the most the call can cost (list price) in the budgets.
 
         The prompt counts as the larger of ``estimated_input_tokens`` (which must then be an
         upper bound, not an average) and :func:`~netrun.llm.types.prompt_token_bound` of
         ``messages``; the output as ``max_output_tokens``, the ``max_tokens`` the call must
-        send. Raises :class:`PolicyViolationError`, :class:`RateLimitExceededError`,
+        send. The call counts against the tenant's budgets and those of its scopes: the
+        current attribution's user, API key and tags, completed by ``user_id``, ``api_key``
+        and ``tags``. Raises :class:`PolicyViolationError`, :class:`RateLimitExceededError`,
         :class:`BudgetExceededError`, or :class:`ServiceUnavailableError` when the ledger
         cannot be reached (budgets fail closed: an unverifiable budget is not spent).
         """
@@ -328,7 +383,7 @@ class PolicyEnforcer:
         )
         self._rate_limits(provider, model, tokens)
         amount = 0 if cost is None else to_micros(cost)
-        windows = self._current_windows()
+        windows = self._call_windows(tags, user_id, api_key)
         reservation_id = uuid.uuid4().hex
         if pending_settlements():
             drain_pending_settlements()  # settled costs first: they count before new holds
@@ -376,6 +431,9 @@ class PolicyEnforcer:
         estimated_input_tokens: int = 0,
         messages: str | Sequence[ChatMessage] | None = None,
         reason: str | None = None,
+        tags: Iterable[str] = (),
+        user_id: str | None = None,
+        api_key: str | None = None,
     ) -> Reservation:
         """:meth:`reserve` in a worker thread, so a network ledger never blocks the loop."""
         return await asyncio.to_thread(
@@ -386,6 +444,9 @@ class PolicyEnforcer:
                 estimated_input_tokens=estimated_input_tokens,
                 messages=messages,
                 reason=reason,
+                tags=tags,
+                user_id=user_id,
+                api_key=api_key,
             )
         )
 

@@ -24,6 +24,8 @@ rule                        refuses when                                        
 ``rate_limit_tpm``          tokens per minute (counted as tokens, not requests)    429
 ``daily_budget``            the day's spent + reserved + this call is above it     429
 ``monthly_budget``          the same for the month                                 429
+``scope_budget``            the same for a user, API key or tag budget of the      429
+                            call (``details["scope"]``, ``details["period"]``)
 ==========================  =====================================================  ======
 
 Framework-neutral: no Django import.
@@ -199,7 +201,11 @@ class TenantPolicy:
 
     @property
     def has_budget(self) -> bool:
-        return self.daily_budget_usd is not None or self.monthly_budget_usd is not None
+        return (
+            self.daily_budget_usd is not None
+            or self.monthly_budget_usd is not None
+            or bool(self.scope_budgets)
+        )
 
     def provider_policy(self, provider: str) -> ProviderPolicy | None:
         return self.provider_policies.get(normalize_provider(provider))

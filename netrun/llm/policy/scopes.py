@@ -52,7 +52,7 @@ class ScopeBudget:
             if not isinstance(self.value, str) or not self.value.strip():
                 raise ValueError(f"value must be a non-empty string or None, not {self.value!r}")
             set_(self, "value", self.value.strip())
-        limit = self.limit_usd
+        limit: object = self.limit_usd
         if isinstance(limit, bool) or not isinstance(limit, Decimal | int | float | str):
             raise ValueError(f"limit_usd must be an amount of USD, not {limit!r}")
         try:

@@ -4,7 +4,8 @@ Each ledger operation is one PL/pgSQL function, so ``reserve``, ``settle`` and `
 cost one round trip; called in autocommit, a function runs in its own implicit transaction, so
 there is no ``BEGIN``/``COMMIT`` either. The bodies keep the protocol of the Python version
 they replace: lock the tenant's account row first (the one lock per tenant, taken before any
-window row, is what rules out deadlocks), sweep expired holds, check every window, hold.
+window row, is what rules out deadlocks), sweep expired holds, check every window, hold. A window is any scope's (the tenant's ``day``
+or ``user:42/day``): all of one call's are checked, then all held, in the same function.
 
 The functions resolve table names with the ``search_path`` that was current when
 :meth:`SQLLedger.create_tables` ran (``SET search_path FROM CURRENT``), so they always work on
@@ -19,12 +20,14 @@ __all__ = ["FUNCTIONS_DDL"]
 
 # Gives back the amounts of the holds that the CTE ``dropped`` (a DELETE ... RETURNING
 # amount_micros, windows) removed; it continues that WITH clause.
-# Holds store their windows as "day:2025-06-01,month:2025-06-01" (base.encode_windows).
+# Holds store their windows as "day:2025-06-01,user:42/day:2025-06-01" (base.encode_windows):
+# the period key is all but the last 11 characters (":" and the ISO date), since a scope's key
+# holds ":" too.
 _UNRESERVE_DROPPED = """,
     parts AS (
         SELECT d.amount_micros AS amount,
-               split_part(k, ':', 1) AS period,
-               split_part(k, ':', 2)::date AS period_start
+               left(k, length(k) - 11) AS period,
+               right(k, 10)::date AS period_start
         FROM dropped AS d, unnest(string_to_array(d.windows, ',')) AS k
         WHERE k <> ''
     ), total AS (

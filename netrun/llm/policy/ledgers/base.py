@@ -17,13 +17,20 @@ import abc
 import asyncio
 import datetime as dt
 import enum
+import hashlib
 import math
 import threading
 import weakref
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from netrun.llm.attribution import Attribution
+    from netrun.llm.policy.scopes import ScopeBudget
 
 __all__ = [
     "BudgetLedger",
@@ -36,6 +43,7 @@ __all__ = [
     "budget_listeners",
     "from_micros",
     "remove_budget_listener",
+    "scope_windows",
     "to_micros",
     "windows_for",
 ]
@@ -54,26 +62,69 @@ def from_micros(micros: int) -> Decimal:
 
 
 class Period(str, enum.Enum):
+    """``DAY``, ``WEEK`` (ISO, from Monday 00:00) and ``MONTH`` run in the tenant's time zone;
+    ``HOURS`` are fixed windows of N hours counted from the epoch in UTC."""
+
     DAY = "day"
     MONTH = "month"
+    WEEK = "week"
+    HOURS = "hours"
+
+
+#: The scope of the tenant's own budget; ``"user:<id>"``, ``"key:<id>"``, ``"tag:<name>"``
+#: are the scopes below it.
+TENANT_SCOPE = "tenant"
+
+# A scope key is stored inside window keys ("<scope>/<period>:<date>", joined by "," and "|"
+# in holds): those characters, "/" and "%" are escaped, and a long key is shortened to a hash
+# so it fits the 200-character period column.
+_SCOPE_SAFE = ":@._-~"
+_SCOPE_MAX = 150
+
+
+def _stored_scope(scope: str) -> str:
+    kind, _, value = scope.partition(":")
+    stored = f"{kind}:{quote(value, safe=_SCOPE_SAFE)}"
+    if len(stored) > _SCOPE_MAX:
+        digest = hashlib.sha256(value.encode()).hexdigest()[:40]
+        stored = f"{kind}:~{digest}"
+    return stored
 
 
 @dataclass(frozen=True, slots=True)
 class BudgetWindow:
-    """One budget period of a tenant: ``day`` 2025-06-01 with at most ``limit`` micro-dollars.
+    """One budget period of a tenant or of a scope inside it: ``day`` 2025-06-01 with at most
+    ``limit`` micro-dollars.
 
     ``limit`` ``None`` tracks spend without a cap. ``resets_at`` (UTC) is when the next period
-    starts, used for ``Retry-After``.
+    starts, used for ``Retry-After``. ``scope`` is ``"tenant"`` or ``"user:42"``,
+    ``"key:<id>"``, ``"tag:<name>"``; ``hours`` is the length of an ``HOURS`` window (which
+    starts ``hours`` before ``resets_at``).
     """
 
     period: Period
     start: dt.date
     limit: int | None
     resets_at: dt.datetime
+    scope: str = TENANT_SCOPE
+    hours: int | None = None
+
+    @property
+    def period_key(self) -> str:
+        """What stores keep as the period: ``day`` for the tenant (as before scopes),
+        ``user:42/day``, ``tag:x/5h-10`` (5 hours from 10:00 UTC on ``start``) below it."""
+        if self.period is Period.HOURS:
+            hour = (self.resets_at - dt.timedelta(hours=self.hours or 0)).hour
+            name = f"{self.hours}h-{hour}"
+        else:
+            name = self.period.value
+        if self.scope == TENANT_SCOPE:
+            return name
+        return f"{_stored_scope(self.scope)}/{name}"
 
     @property
     def key(self) -> str:
-        return f"{self.period.value}:{self.start.isoformat()}"
+        return f"{self.period_key}:{self.start.isoformat()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +134,8 @@ class WindowUsage:
 
 
 class ReservationRefused(Exception):
-    """A ledger refuses a reservation that does not fit in ``window``.
+    """A ledger refuses a reservation that does not fit in ``window`` (whose ``scope`` and
+    ``period`` say which budget refused).
 
     Ledger control flow, not an HTTP error: the enforcer turns it into
     :class:`~netrun.errors.BudgetExceededError` (429). Named ``BudgetExhausted`` before 2.1.
@@ -93,6 +145,14 @@ class ReservationRefused(Exception):
         super().__init__(f"{window.key} budget exhausted")
         self.window = window
         self.usage = usage
+
+    @property
+    def scope(self) -> str:
+        return self.window.scope
+
+    @property
+    def period(self) -> Period:
+        return self.window.period
 
 
 def windows_for(
@@ -116,6 +176,90 @@ def windows_for(
     return (
         BudgetWindow(Period.DAY, today, daily_limit, utc_start(tomorrow)),
         BudgetWindow(Period.MONTH, month, monthly_limit, utc_start(next_month)),
+    )
+
+
+def _zone(timezone: str) -> dt.tzinfo:
+    return dt.timezone.utc if timezone in ("UTC", "") else zoneinfo.ZoneInfo(timezone)
+
+
+def _local_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """The UTC instant ``day`` starts in ``zone`` (wall-clock midnight; DST-safe)."""
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
+
+
+def period_window(
+    now: dt.datetime,
+    period: Period | str,
+    *,
+    limit: int | None,
+    timezone: str = "UTC",
+    scope: str = TENANT_SCOPE,
+    hours: int | None = None,
+) -> BudgetWindow:
+    """The window of ``period`` containing ``now`` (aware): a day, an ISO week or a month in
+    ``timezone``, or fixed ``hours``-hour windows counted from the epoch in UTC."""
+    period = Period(period)
+    if period is Period.HOURS:
+        if not hours or hours < 1:
+            raise ValueError(f"hours must be a positive integer for an hours window, not {hours!r}")
+        epoch_hours = math.floor(now.timestamp() / 3600)
+        first = epoch_hours - epoch_hours % hours
+        start = dt.datetime.fromtimestamp(first * 3600, dt.timezone.utc)
+        resets = start + dt.timedelta(hours=hours)
+        return BudgetWindow(period, start.date(), limit, resets, scope, hours)
+    zone = _zone(timezone)
+    today = now.astimezone(zone).date()
+    if period is Period.DAY:
+        first_day, next_day = today, today + dt.timedelta(days=1)
+    elif period is Period.WEEK:
+        first_day = today - dt.timedelta(days=today.weekday())
+        next_day = first_day + dt.timedelta(days=7)
+    else:
+        first_day = today.replace(day=1)
+        next_day = (first_day + dt.timedelta(days=32)).replace(day=1)
+    return BudgetWindow(period, first_day, limit, _local_midnight(next_day, zone), scope)
+
+
+def scope_windows(
+    now: dt.datetime,
+    budgets: Iterable[ScopeBudget],
+    scopes: Iterable[tuple[str, str]] | Attribution,
+    timezone: str = "UTC",
+) -> tuple[BudgetWindow, ...]:
+    """The windows of every budget in ``budgets`` that caps one of ``scopes`` at ``now``: an
+    :class:`~netrun.llm.attribution.Attribution`, or ``(kind, value)`` pairs as its
+    ``scopes()`` gives them. One window per scope and period: a budget for one value wins
+    over a default (``value`` ``None``) of the same kind and period; of several, the lowest
+    limit counts."""
+    if not isinstance(scopes, Iterable):
+        scopes = scopes.scopes()
+    chosen: dict[tuple[str, str, int | None], tuple[bool, ScopeBudget]] = {}
+    budgets = tuple(budgets)
+    for kind, value in scopes:
+        scope = f"{kind}:{value}"
+        for budget in budgets:
+            if not budget.matches(kind, value):
+                continue
+            slot = (scope, budget.period, budget.hours)
+            specific = budget.value is not None
+            held = chosen.get(slot)
+            if (
+                held is None
+                or (specific and not held[0])
+                or (specific == held[0] and budget.limit_usd < held[1].limit_usd)
+            ):
+                chosen[slot] = (specific, budget)
+    return tuple(
+        period_window(
+            now,
+            budget.period,
+            limit=to_micros(budget.limit_usd),
+            timezone=timezone,
+            scope=scope,
+            hours=budget.hours,
+        )
+        for (scope, _period, _hours), (_specific, budget) in chosen.items()
     )
 
 
@@ -183,12 +327,18 @@ class BudgetLedger(abc.ABC):
 
 
 def parse_window_keys(encoded: str) -> list[tuple[Period, dt.date]]:
-    """``"day:2025-06-01,month:2025-06-01"`` (how stores keep a reservation's windows)."""
+    """``"day:2025-06-01,month:2025-06-01"`` (how stores keep a reservation's tenant windows)."""
+    return [(Period(period), start) for period, start in parse_window_parts(encoded)]
+
+
+def parse_window_parts(encoded: str) -> list[tuple[str, dt.date]]:
+    """``(period key, start)`` of each window of ``"day:2025-06-01,user:42/day:2025-06-01"``
+    (how stores keep a reservation's windows, of any scope)."""
     keys = []
     for part in encoded.split(","):
         if part:
-            period, _, start = part.partition(":")
-            keys.append((Period(period), dt.date.fromisoformat(start)))
+            period, _, start = part.rpartition(":")
+            keys.append((period, dt.date.fromisoformat(start)))
     return keys
 
 

@@ -33,7 +33,7 @@ from netrun.llm.policy.ledgers.base import (
     ReservationRefused,
     WindowUsage,
     encode_windows,
-    parse_window_keys,
+    parse_window_parts,
 )
 
 __all__ = ["DjangoLedger"]
@@ -72,7 +72,7 @@ def _atomic(
 def _match(windows: Sequence[BudgetWindow]) -> Q:
     query = Q(pk__in=[])
     for window in windows:
-        query |= Q(period=window.period.value, period_start=window.start)
+        query |= Q(period=window.period_key, period_start=window.start)
     return query
 
 
@@ -108,8 +108,8 @@ class DjangoLedger(BudgetLedger):
         spend = BudgetSpend.objects.using(self.using)
         now = timezone.now()
         for hold in holds:
-            for period, start in parse_window_keys(hold.windows):
-                spend.filter(tenant_id=tenant_id, period=period.value, period_start=start).update(
+            for period, start in parse_window_parts(hold.windows):
+                spend.filter(tenant_id=tenant_id, period=period, period_start=start).update(
                     reserved_micros=F("reserved_micros") - hold.amount_micros, updated_at=now
                 )
         BudgetReservation.objects.using(self.using).filter(
@@ -137,16 +137,16 @@ class DjangoLedger(BudgetLedger):
             for row in spend.filter(_match(windows), tenant_id=tenant_id)
         }
         for window in windows:
-            row = rows.get((window.period.value, window.start))
+            row = rows.get((window.period_key, window.start))
             usage = (
                 WindowUsage() if row is None else WindowUsage(row.spent_micros, row.reserved_micros)
             )
             if window.limit is not None and usage.spent + usage.reserved + amount > window.limit:
                 raise ReservationRefused(window, usage)
         for window in windows:
-            if (window.period.value, window.start) not in rows:
+            if (window.period_key, window.start) not in rows:
                 spend.create(
-                    tenant_id=tenant_id, period=window.period.value, period_start=window.start
+                    tenant_id=tenant_id, period=window.period_key, period_start=window.start
                 )
         spend.filter(_match(windows), tenant_id=tenant_id).update(
             reserved_micros=F("reserved_micros") + amount, updated_at=now
@@ -177,12 +177,12 @@ class DjangoLedger(BudgetLedger):
         now = timezone.now()
         for window in windows:
             updated = spend.filter(
-                tenant_id=tenant_id, period=window.period.value, period_start=window.start
+                tenant_id=tenant_id, period=window.period_key, period_start=window.start
             ).update(spent_micros=F("spent_micros") + actual, updated_at=now)
             if not updated:
                 spend.create(
                     tenant_id=tenant_id,
-                    period=window.period.value,
+                    period=window.period_key,
                     period_start=window.start,
                     spent_micros=actual,
                 )
@@ -195,7 +195,7 @@ class DjangoLedger(BudgetLedger):
     def usage(self, tenant_id: str, window: BudgetWindow) -> WindowUsage:
         row = (
             BudgetSpend.objects.using(self.using)
-            .filter(tenant_id=tenant_id, period=window.period.value, period_start=window.start)
+            .filter(tenant_id=tenant_id, period=window.period_key, period_start=window.start)
             .values_list("spent_micros", "reserved_micros")
             .first()
         )

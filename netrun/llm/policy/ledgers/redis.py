@@ -1,7 +1,8 @@
 """Redis ledger: one Lua script per operation, so every process sharing the server agrees.
 
 Keys of a tenant share the hash tag ``{tenant}``, so Redis Cluster keeps them in one slot (a
-script may only touch keys of one slot). Expiry uses the server's clock (``TIME``), so app
+script may only touch keys of one slot): the windows of a user, an API key or a tag of the
+tenant too, so one script checks and holds every scope of a call at once, all or nothing. Expiry uses the server's clock (``TIME``), so app
 servers with skewed clocks agree on when a reservation is stale. Window counters expire a
 while after their period ends: Redis holds the live budget, not the spend history.
 
@@ -115,7 +116,13 @@ return 1
 RELEASE_SCRIPT = _SWEEP + "\nreturn drop(KEYS[1], KEYS[2], ARGV[1])\n"
 
 # Counters outlive their period by this much, so late settlements still find them.
-_WINDOW_TTL = {Period.DAY: 3 * 86400, Period.MONTH: 35 * 86400}
+_WINDOW_TTL = {Period.DAY: 3 * 86400, Period.WEEK: 10 * 86400, Period.MONTH: 35 * 86400}
+
+
+def _ttl(window: BudgetWindow) -> int:
+    if window.period is Period.HOURS:
+        return (window.hours or 1) * 3600 + 2 * 86400
+    return _WINDOW_TTL[window.period]
 
 
 class RedisLedger(BudgetLedger):
@@ -196,7 +203,7 @@ class RedisLedger(BudgetLedger):
 
     @staticmethod
     def _window_ttl(windows: Sequence[BudgetWindow]) -> int:
-        return max((_WINDOW_TTL[window.period] for window in windows), default=86400)
+        return max((_ttl(window) for window in windows), default=86400)
 
     def _run(self, script: Any, *, keys: list[str], args: list[Any]) -> Any:
         """Run ``script``; with ``wait_replicas``, then ``WAIT`` on the same connection (a

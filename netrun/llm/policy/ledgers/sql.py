@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS netrun_llm_budget_account (
 CREATE TABLE IF NOT EXISTS netrun_llm_budget_spend (
     id bigserial PRIMARY KEY,
     tenant_id varchar(64) NOT NULL,
-    period varchar(8) NOT NULL,
+    period varchar(200) NOT NULL,
     period_start date NOT NULL,
     spent_micros bigint NOT NULL DEFAULT 0,
     reserved_micros bigint NOT NULL DEFAULT 0,
@@ -61,12 +61,16 @@ CREATE TABLE IF NOT EXISTS netrun_llm_budget_reservation (
     id varchar(32) PRIMARY KEY,
     tenant_id varchar(64) NOT NULL,
     amount_micros bigint NOT NULL,
-    windows varchar(100) NOT NULL,
+    windows text NOT NULL,
     expires_at timestamptz NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS netrun_llm_res_tenant_exp
     ON netrun_llm_budget_reservation (tenant_id, expires_at);
+-- Tables created before budgets by scope (2.2) had period varchar(8) and windows varchar(100);
+-- widening a varchar rewrites nothing.
+ALTER TABLE netrun_llm_budget_spend ALTER COLUMN period TYPE varchar(200);
+ALTER TABLE netrun_llm_budget_reservation ALTER COLUMN windows TYPE text;
 """
 
 # A function call in autocommit is one statement and one transaction. The MATERIALIZED CTE
@@ -91,7 +95,7 @@ _DDL_LOCK = "SELECT pg_advisory_xact_lock(7310452117)"
 
 
 def _arrays(windows: Sequence[BudgetWindow]) -> tuple[list[str], list[dt.date]]:
-    return [w.period.value for w in windows], [w.start for w in windows]
+    return [w.period_key for w in windows], [w.start for w in windows]
 
 
 class SQLLedger(BudgetLedger):
@@ -219,7 +223,7 @@ class SQLLedger(BudgetLedger):
         # BEGIN, the tenant and the read go in one pipeline: one round trip, then COMMIT.
         with self.pool().connection() as conn, conn.pipeline(), conn.transaction():
             conn.execute(_SET_TENANT_LOCAL, (tenant_id,))
-            row = conn.execute(_READ, (tenant_id, [window.period.value], [window.start])).fetchone()
+            row = conn.execute(_READ, (tenant_id, [window.period_key], [window.start])).fetchone()
         return WindowUsage() if row is None else WindowUsage(row[2], row[3])
 
     def close(self) -> None:
