@@ -3,7 +3,14 @@
 
 from __future__ import annotations
 
-from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly
-from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord
+from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly, LLMUsageScopeHourly
+from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord, LLMUsageTag
 
-__all__ = ["Dashboard", "LLMLatencyHistogram", "LLMUsageHourly", "LLMUsageRecord"]
+__all__ = [
+    "Dashboard",
+    "LLMLatencyHistogram",
+    "LLMUsageHourly",
+    "LLMUsageRecord",
+    "LLMUsageScopeHourly",
+    "LLMUsageTag",
+]

@@ -1,8 +1,9 @@
 """The ``netrun_llm`` app's models, one module per feature; Django discovers them here.
 
-- :mod:`~netrun.llm.models.policy`: tenant policies and provider rules, and
+- :mod:`~netrun.llm.models.policy`: tenant policies, provider rules, scope budgets, and
   :func:`get_tenant_policy`, which reads them through Django's cache;
 - :mod:`~netrun.llm.models.budgets`: the budget ledger's tables;
+- :mod:`~netrun.llm.models.alerts`: budget alerts that fired, once each;
 - :mod:`~netrun.llm.models.pricing`: price overrides edited in the admin;
 - :mod:`~netrun.llm.models.telemetry`: one usage record per request, and the dashboard's
   admin entry;
@@ -15,20 +16,23 @@ Import them from here (``from netrun.llm.models import TenantPolicyRecord``), as
 
 from __future__ import annotations
 
+from netrun.llm.models.alerts import BudgetAlert
 from netrun.llm.models.budgets import BudgetAccount, BudgetReservation, BudgetSpend, current_spend
 from netrun.llm.models.policy import (
     ProviderRule,
+    ScopeBudgetRecord,
     TenantPolicyRecord,
     get_tenant_policy,
     invalidate_tenant_policy,
 )
 from netrun.llm.models.pricing import LLMPriceOverride
-from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly
+from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly, LLMUsageScopeHourly
 from netrun.llm.models.routing import ModelAlias
-from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord
+from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord, LLMUsageTag
 
 __all__ = [
     "BudgetAccount",
+    "BudgetAlert",
     "BudgetReservation",
     "BudgetSpend",
     "Dashboard",
@@ -36,8 +40,11 @@ __all__ = [
     "LLMPriceOverride",
     "LLMUsageHourly",
     "LLMUsageRecord",
+    "LLMUsageScopeHourly",
+    "LLMUsageTag",
     "ModelAlias",
     "ProviderRule",
+    "ScopeBudgetRecord",
     "TenantPolicyRecord",
     "current_spend",
     "get_tenant_policy",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["LLMLatencyHistogram", "LLMUsageHourly"]
+__all__ = ["LLMLatencyHistogram", "LLMUsageHourly", "LLMUsageScopeHourly"]
 
 
 class LLMUsageHourly(models.Model):
@@ -27,6 +27,9 @@ class LLMUsageHourly(models.Model):
     model = models.CharField(max_length=128)
     requests = models.PositiveBigIntegerField(default=0)
     failed = models.PositiveBigIntegerField(default=0)
+    refused = models.PositiveBigIntegerField(
+        default=0, help_text="Refused by the policy or a budget (in failed too)."
+    )
     unpriced = models.PositiveBigIntegerField(default=0)
     cost_usd = models.DecimalField(
         max_digits=24, decimal_places=10, default=0, help_text="Priced requests only."
@@ -62,11 +65,62 @@ class LLMUsageHourly(models.Model):
         )
 
 
+class LLMUsageScopeHourly(models.Model):
+    """Exact totals of one hour (UTC), tenant and user, API key or feature tag.
+
+    ``kind`` is ``"user"``, ``"key"`` or ``"tag"``; ``value`` the user id, key id or tag. A
+    request counts once for its user (``""`` when none), once for its key (``""`` when none)
+    and once per tag. Written with :class:`LLMUsageHourly`, read by reports grouped by user,
+    key or tag over large windows.
+    """
+
+    hour = models.DateTimeField(help_text="Start of the hour, UTC.")
+    tenant_id = models.CharField(max_length=64, blank=True, default="")
+    kind = models.CharField(max_length=8)
+    value = models.CharField(max_length=128, blank=True, default="")
+    requests = models.PositiveBigIntegerField(default=0)
+    failed = models.PositiveBigIntegerField(default=0)
+    refused = models.PositiveBigIntegerField(default=0)
+    unpriced = models.PositiveBigIntegerField(default=0)
+    cost_usd = models.DecimalField(
+        max_digits=24, decimal_places=10, default=0, help_text="Priced requests only."
+    )
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    cache_read_tokens = models.PositiveBigIntegerField(default=0)
+    cache_write_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    reasoning_tokens = models.PositiveBigIntegerField(default=0)
+    latency_sum_ms = models.FloatField(default=0.0)
+
+    objects: models.Manager[LLMUsageScopeHourly] = models.Manager()
+
+    class Meta:
+        app_label = "netrun_llm"
+        db_table = "netrun_llm_usage_scope_hourly"
+        verbose_name = "LLM usage per hour and scope"
+        verbose_name_plural = "LLM usage per hour and scope"
+        indexes = [
+            models.Index(fields=["tenant_id", "hour"], name="netrun_llm_scope_tenant_idx"),
+            models.Index(fields=["kind", "hour"], name="netrun_llm_scope_kind_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "tenant_id", "kind", "value"],
+                name="netrun_llm_usage_scope_hourly_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value or '-'} for {self.tenant_id or '-'} at {self.hour:%Y-%m-%d %H}h"
+
+
 class LLMLatencyHistogram(models.Model):
-    """One bucket of a day's latency histogram (UTC) for a provider/model, a tenant, or TTFT.
+    """One bucket of a day's latency histogram (UTC) for a provider/model, a tenant, a user,
+    an API key, a feature tag, or TTFT.
 
     ``dimension`` is ``"model"`` (``key`` = ``provider/model``), ``"tenant"`` (``key`` = the
-    tenant ID) or ``"ttft"`` (time to first token, ``key`` = ``""``); ``bucket`` is
+    tenant ID), ``"user"``, ``"key"`` or ``"tag"`` (``key`` = the user id, key id or tag, over
+    every tenant) or ``"ttft"`` (time to first token, ``key`` = ``""``); ``bucket`` is
     :func:`netrun.llm.telemetry.aggregation.histogram_bucket` of the milliseconds.
     """
 

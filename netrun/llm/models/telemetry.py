@@ -5,13 +5,20 @@ Rows are keyed by a plain, indexed ``tenant_id`` string, like the policy and bud
 this app: the LLM tables stay independent of the tenant model and of ``netrun.rbac``'s
 migrations. ``cost_usd`` is NULL for a model without a known price (never 0, which would
 make it look free).
+
+Who a request was for below the tenant (issue 17): ``user_id``, ``api_key`` (the id of an API
+key or service account, never its secret) and the feature ``tags``. The tags are kept twice:
+as a comma-separated ``tags`` text on the record, to read one record, and as one
+:class:`LLMUsageTag` row per tag, to filter and group by tag with an index on PostgreSQL and
+SQLite alike (a JSON list would need a GIN index on PostgreSQL and a table-valued
+``json_each`` on SQLite, and could not be grouped by the same query on both).
 """
 
 from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["Dashboard", "LLMUsageRecord"]
+__all__ = ["Dashboard", "LLMUsageRecord", "LLMUsageTag"]
 
 
 class LLMUsageRecord(models.Model):
@@ -19,6 +26,12 @@ class LLMUsageRecord(models.Model):
 
     tenant_id = models.CharField(max_length=64, blank=True, default="")
     user_id = models.CharField(max_length=64, blank=True, default="")
+    api_key = models.CharField(
+        max_length=128, blank=True, default="", help_text="API key or service account id."
+    )
+    tags = models.CharField(
+        max_length=600, blank=True, default="", help_text="Feature tags, comma-separated."
+    )
     provider = models.CharField(max_length=32)
     model = models.CharField(max_length=128)
     operation = models.CharField(max_length=32, default="chat")
@@ -52,10 +65,47 @@ class LLMUsageRecord(models.Model):
             # Every report filters on a time window, most of them on one tenant too.
             models.Index(fields=["tenant_id", "created"], name="netrun_llm_usage_tenant_idx"),
             models.Index(fields=["created"], name="netrun_llm_usage_created_idx"),
+            # Reports of one user or API key (the dashboard's filters).
+            models.Index(
+                fields=["tenant_id", "user_id", "created"], name="netrun_llm_usage_user_idx"
+            ),
+            models.Index(
+                fields=["tenant_id", "api_key", "created"], name="netrun_llm_usage_key_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.provider}/{self.model} for {self.tenant_id or '-'} at {self.created:%Y-%m-%d %H:%M}"
+
+
+class LLMUsageTag(models.Model):
+    """One feature tag of one usage record: what reports filter and group by tag on.
+
+    ``tenant_id`` and ``created`` repeat the record's, so a tag's requests of a window are
+    found by index (and row-level security covers the table like the records').
+    """
+
+    record = models.ForeignKey(LLMUsageRecord, on_delete=models.CASCADE, related_name="tag_rows")
+    tenant_id = models.CharField(max_length=64, blank=True, default="")
+    tag = models.CharField(max_length=64)
+    created = models.DateTimeField(help_text="When the request started.")
+
+    objects: models.Manager[LLMUsageTag] = models.Manager()
+
+    class Meta:
+        app_label = "netrun_llm"
+        db_table = "netrun_llm_usage_tag"
+        verbose_name = "LLM usage record tag"
+        indexes = [
+            models.Index(fields=["tenant_id", "tag", "created"], name="netrun_llm_tag_tenant_idx"),
+            models.Index(fields=["tag", "created"], name="netrun_llm_tag_created_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "tag"], name="netrun_llm_usage_tag_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag} on record {self.record_id}"
 
 
 class Dashboard(LLMUsageRecord):

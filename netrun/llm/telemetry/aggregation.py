@@ -23,6 +23,7 @@ from netrun.llm.telemetry.records import (
     LLMRequestMetrics,
     MetricsQuery,
     TimeBucket,
+    is_refusal,
 )
 
 __all__ = [
@@ -171,6 +172,7 @@ class _Group:
 
     requests: int = 0
     failed: int = 0
+    refused: int = 0
     input_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
@@ -184,6 +186,7 @@ class _Group:
     def add(self, record: LLMRequestMetrics) -> None:
         self.requests += 1
         self.failed += not record.success
+        self.refused += is_refusal(record.error_type)
         self.input_tokens += record.input_tokens
         self.cache_read_tokens += record.cache_read_tokens
         self.cache_write_tokens += record.cache_write_tokens
@@ -218,6 +221,7 @@ class _Group:
             latency_p50_ms=p50,
             latency_p95_ms=p95,
             latency_p99_ms=p99,
+            refused=self.refused,
         )
 
 
@@ -227,7 +231,19 @@ def matches(record: LLMRequestMetrics, query: MetricsQuery, since: float, until:
         and (query.tenant_id is None or record.tenant_id == query.tenant_id)
         and (query.provider is None or record.provider == query.provider)
         and (query.model is None or record.model == query.model)
+        and (query.user_id is None or record.user_id == query.user_id)
+        and (query.api_key is None or record.api_key == query.api_key)
+        and (query.tag is None or query.tag in record.tags)
     )
+
+
+def scope_values(record: LLMRequestMetrics, kind: str) -> tuple[str, ...]:
+    """The groups of ``kind`` a record is in: its user or key (``""``: none), or its tags."""
+    if kind == "user":
+        return (record.user_id or "",)
+    if kind == "key":
+        return (record.api_key or "",)
+    return record.tags
 
 
 def aggregate_records(
@@ -240,6 +256,7 @@ def aggregate_records(
     models: dict[str, _Group] = {}
     tenants: dict[str, _Group] = {}
     buckets: dict[dt.datetime, _Group] = {}
+    scopes: dict[str, _Group] = {}
     ttfts: list[float] = []
     for record in records:
         if not matches(record, query, since, until):
@@ -249,6 +266,9 @@ def aggregate_records(
         models.setdefault(f"{record.provider}/{record.model}", _Group()).add(record)
         tenants.setdefault(record.tenant_id or "", _Group()).add(record)
         buckets.setdefault(bucket_start(record.started, query.granularity), _Group()).add(record)
+        if query.group_by is not None:
+            for value in scope_values(record, query.group_by):
+                scopes.setdefault(value, _Group()).add(record)
         if record.ttft_ms is not None:
             ttfts.append(record.ttft_ms)
     ttfts.sort()
@@ -260,6 +280,7 @@ def aggregate_records(
         by_provider={key: group.breakdown(key) for key, group in sorted(providers.items())},
         by_model={key: group.breakdown(key) for key, group in sorted(models.items())},
         by_tenant={key: group.breakdown(key) for key, group in sorted(tenants.items())},
+        by_scope={key: group.breakdown(key) for key, group in sorted(scopes.items())},
         time_series=[
             TimeBucket(
                 start=start,

@@ -31,11 +31,12 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from netrun.core.context import current_correlation_id, current_tenant_id, current_user_id
+from netrun.core.context import current_correlation_id, current_tenant_id
+from netrun.llm.attribution import current_attribution
 from netrun.llm.telemetry._export import Pricer, SinkState, azure_monitor_sink
 from netrun.llm.telemetry.aggregation import resolve_window
 from netrun.llm.telemetry.records import (
@@ -43,6 +44,7 @@ from netrun.llm.telemetry.records import (
     Granularity,
     LLMRequestMetrics,
     MetricsQuery,
+    ScopeKind,
 )
 from netrun.llm.telemetry.sinks.base import AggregationSource, TelemetrySink
 from netrun.llm.telemetry.sinks.memory import InMemorySink
@@ -192,9 +194,17 @@ class TelemetryCollector:
         operation: str = "chat",
         tenant_id: str | None = None,
         user_id: str | None = None,
+        api_key: str | None = None,
+        tags: Iterable[str] = (),
     ) -> RequestTracker:
-        """A context manager (``with`` or ``async with``) that records one request."""
+        """A context manager (``with`` or ``async with``) that records one request.
+
+        The user, API key and feature tags come from the context
+        (:func:`netrun.llm.attribution.current_attribution`); ``user_id`` and ``api_key``
+        replace them, ``tags`` add to them.
+        """
         trace_id, span_id, flags = _current_trace()
+        scope = current_attribution(user_id=user_id or None, api_key=api_key, tags=tags)
         return RequestTracker(
             self,
             LLMRequestMetrics(
@@ -202,7 +212,9 @@ class TelemetryCollector:
                 model=model,
                 operation=operation,
                 tenant_id=tenant_id or self.tenant_id or current_tenant_id(),
-                user_id=user_id or current_user_id(),
+                user_id=scope.user_id,
+                api_key=scope.api_key,
+                tags=scope.tags,
                 correlation_id=current_correlation_id(),
                 trace_id=trace_id,
                 parent_span_id=span_id,
@@ -213,13 +225,16 @@ class TelemetryCollector:
     def record(self, outcome: LLMResponse | BaseException, attempt: AttemptInfo) -> None:
         """The :class:`~netrun.llm.protocols.LLMTelemetry` hook :class:`LLMClient` calls."""
         trace_id, span_id, flags = _current_trace()
+        scope = current_attribution()
         metrics = LLMRequestMetrics(
             provider=attempt.provider,
             model=attempt.model,
             operation=attempt.operation,
             started_at=time.time() - attempt.duration_ms / 1000.0,
             tenant_id=self.tenant_id or current_tenant_id(),
-            user_id=current_user_id(),
+            user_id=scope.user_id,
+            api_key=scope.api_key,
+            tags=scope.tags,
             correlation_id=current_correlation_id(),
             trace_id=trace_id,
             parent_span_id=span_id,
@@ -351,12 +366,19 @@ class TelemetryCollector:
         model: str | None = None,
         granularity: Granularity = "hour",
         flush: bool = True,
+        user_id: str | None = None,
+        api_key: str | None = None,
+        tag: str | None = None,
+        group_by: ScopeKind | None = None,
     ) -> AggregatedMetrics:
         """Totals, success rate, tokens, cost, latency percentiles, breakdowns, time series.
 
         The window is the last ``hours`` (default 24) or ``since``..``until``. ``tenant_id``
-        defaults to the collector's tenant (all tenants when it has none). The buffer is
-        flushed first so the answer includes the requests just tracked.
+        defaults to the collector's tenant (all tenants when it has none). ``user_id``,
+        ``api_key`` and ``tag`` keep one user's, key's or feature tag's requests;
+        ``group_by="user"``, ``"key"`` or ``"tag"`` fills ``by_scope`` with spend, tokens,
+        latency percentiles and refusals per group. The buffer is flushed first so the
+        answer includes the requests just tracked.
         """
         since, until = resolve_window(hours, since, until)
         if flush:
@@ -368,6 +390,10 @@ class TelemetryCollector:
             provider=provider,
             model=model,
             granularity=granularity,
+            user_id=user_id,
+            api_key=api_key,
+            tag=tag,
+            group_by=group_by,
         )
         return self.aggregation_source.aggregate(query)
 
@@ -401,8 +427,16 @@ def track_request(
     operation: str = "chat",
     tenant_id: str | None = None,
     user_id: str | None = None,
+    api_key: str | None = None,
+    tags: Iterable[str] = (),
 ) -> RequestTracker:
     """:meth:`TelemetryCollector.track_request` on the :func:`default_collector`."""
     return default_collector().track_request(
-        provider=provider, model=model, operation=operation, tenant_id=tenant_id, user_id=user_id
+        provider=provider,
+        model=model,
+        operation=operation,
+        tenant_id=tenant_id,
+        user_id=user_id,
+        api_key=api_key,
+        tags=tags,
     )

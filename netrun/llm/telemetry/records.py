@@ -17,16 +17,35 @@ from typing import Any, Literal
 from netrun.llm.types import TokenCounts
 
 __all__ = [
+    "SCOPE_KINDS",
     "AggregatedMetrics",
     "Breakdown",
     "Granularity",
     "LLMRequestMetrics",
     "MetricsQuery",
+    "ScopeKind",
     "TimeBucket",
+    "is_refusal",
 ]
 
 Granularity = Literal["hour", "day", "month"]
 GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "month")
+
+#: What a report can be grouped by below the tenant (:attr:`MetricsQuery.group_by`).
+ScopeKind = Literal["user", "key", "tag"]
+SCOPE_KINDS: tuple[ScopeKind, ...] = ("user", "key", "tag")
+
+#: ``error_type`` of a request the policy or the budget refused: ``policy:<rule>`` and
+#: ``budget:<rule>``, or the bare code when the refusal named no rule.
+REFUSAL_PREFIXES = ("policy:", "budget:")
+UNRULED_REFUSALS = ("LLM_POLICY_VIOLATION", "BUDGET_EXCEEDED")
+
+
+def is_refusal(error_type: str | None) -> bool:
+    """Whether a record's ``error_type`` says the policy or a budget refused the request."""
+    if not error_type:
+        return False
+    return error_type.startswith(REFUSAL_PREFIXES) or error_type in UNRULED_REFUSALS
 
 
 @dataclass(slots=True)
@@ -46,6 +65,10 @@ class LLMRequestMetrics(TokenCounts):
     started_at: float = 0.0
     tenant_id: str | None = None
     user_id: str | None = None
+    #: The API key or service account id (never its secret), see :mod:`netrun.llm.attribution`.
+    api_key: str | None = None
+    #: Feature tags (:func:`netrun.llm.attribution.llm_tags`), outermost first.
+    tags: tuple[str, ...] = ()
     correlation_id: str | None = None
     trace_id: str | None = None
     parent_span_id: str | None = None
@@ -84,6 +107,8 @@ class LLMRequestMetrics(TokenCounts):
             "started": self.started.isoformat(),
             "tenant_id": self.tenant_id,
             "user_id": self.user_id,
+            "api_key": self.api_key,
+            "tags": list(self.tags),
             "correlation_id": self.correlation_id,
             "trace_id": self.trace_id,
             "success": self.success,
@@ -105,7 +130,9 @@ class MetricsQuery:
     """What :meth:`TelemetryCollector.get_aggregated_metrics` asks an aggregation source.
 
     The window is half-open: ``since <= started < until``. ``tenant_id=None`` means every
-    tenant.
+    tenant. ``user_id``, ``api_key`` and ``tag`` keep the requests of that user, API key or
+    feature tag; ``group_by`` (``"user"``, ``"key"`` or ``"tag"``) adds
+    :attr:`AggregatedMetrics.by_scope`.
     """
 
     since: dt.datetime
@@ -114,8 +141,21 @@ class MetricsQuery:
     provider: str | None = None
     model: str | None = None
     granularity: Granularity = "hour"
+    user_id: str | None = None
+    api_key: str | None = None
+    tag: str | None = None
+    group_by: ScopeKind | None = None
+
+    @property
+    def scope_filtered(self) -> bool:
+        """Whether the query keeps only one user, API key or tag."""
+        return self.user_id is not None or self.api_key is not None or self.tag is not None
 
     def __post_init__(self) -> None:
+        if self.group_by is not None and self.group_by not in SCOPE_KINDS:
+            raise ValueError(
+                f"group_by must be one of {', '.join(SCOPE_KINDS)} or None, not {self.group_by!r}"
+            )
         if self.granularity not in GRANULARITIES:
             raise ValueError(
                 f"granularity must be one of {', '.join(GRANULARITIES)}, not {self.granularity!r}"
@@ -126,7 +166,9 @@ class MetricsQuery:
 
 @dataclass(frozen=True)
 class Breakdown(TokenCounts):
-    """Totals of one group: a provider, a ``provider/model`` pair, or a tenant."""
+    """Totals of one group: a provider, a ``provider/model`` pair, a tenant, or a user, API
+    key or tag (``""``: the requests without a user or key). ``refused`` counts the requests
+    the policy or a budget refused (:func:`is_refusal`); they are in ``failed`` too."""
 
     key: str
     requests: int
@@ -142,6 +184,7 @@ class Breakdown(TokenCounts):
     latency_p50_ms: float
     latency_p95_ms: float
     latency_p99_ms: float
+    refused: int = 0
 
     @property
     def success_rate(self) -> float:
@@ -195,6 +238,12 @@ class AggregatedMetrics(TokenCounts):
     time_series: list[TimeBucket] = field(default_factory=list)
     #: ``True`` when the percentiles come from histograms (within 1%), not from every value.
     percentiles_estimated: bool = False
+    #: Requests the policy or a budget refused (counted in ``failed_requests`` too).
+    refused_requests: int = 0
+    #: The query's ``group_by``, and its groups: one per user, API key or tag, by value. A
+    #: request with two tags is in both tag groups; a request without a tag in none.
+    group_by: ScopeKind | None = None
+    by_scope: dict[str, Breakdown] = field(default_factory=dict)
 
     @classmethod
     def from_overall(
@@ -219,6 +268,8 @@ class AggregatedMetrics(TokenCounts):
             latency_p50_ms=overall.latency_p50_ms,
             latency_p95_ms=overall.latency_p95_ms,
             latency_p99_ms=overall.latency_p99_ms,
+            refused_requests=overall.refused,
+            group_by=query.group_by,
             **rest,
         )
 

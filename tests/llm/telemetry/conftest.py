@@ -12,7 +12,13 @@ import pytest
 from django.db import connections
 
 from netrun.llm.telemetry import InMemorySink, LLMRequestMetrics, TelemetryCollector
-from netrun.llm.telemetry_models import LLMLatencyHistogram, LLMUsageHourly, LLMUsageRecord
+from netrun.llm.telemetry_models import (
+    LLMLatencyHistogram,
+    LLMUsageHourly,
+    LLMUsageRecord,
+    LLMUsageScopeHourly,
+    LLMUsageTag,
+)
 
 PG_ALIAS = "telemetry_pg"
 
@@ -81,7 +87,13 @@ def pg_alias(postgres_dsn: str, django_db_blocker: Any) -> Iterator[str]:
     with django_db_blocker.unblock():
         connection = connections[PG_ALIAS]
         with connection.schema_editor() as editor:
-            for model in (LLMUsageRecord, LLMUsageHourly, LLMLatencyHistogram):
+            for model in (
+                LLMUsageRecord,
+                LLMUsageTag,
+                LLMUsageHourly,
+                LLMUsageScopeHourly,
+                LLMLatencyHistogram,
+            ):
                 editor.create_model(model)
         try:
             yield PG_ALIAS

@@ -174,8 +174,9 @@ def test_the_sink_keeps_the_rollups_that_a_rebuild_from_records_recomputes() -> 
         sink.write(records[start : start + 97])
     kept = _rollup_rows("default")
     assert sum(row[4] for row in kept[0]) == len(records)
-    # Each record lands in a model and a tenant histogram; a third of them in TTFT.
-    assert sum(row[4] for row in kept[1]) == 2 * len(records) + len(records[::3])
+    # Each record lands in a model, a tenant, a user and an API key histogram (its tags: it
+    # has none); a third of them in TTFT.
+    assert sum(row[4] for row in kept[1]) == 4 * len(records) + len(records[::3])
 
     LLMUsageHourly.objects.all().delete()
     LLMLatencyHistogram.objects.all().delete()

@@ -49,7 +49,8 @@ from netrun.llm.telemetry.sinks.rollup import (
     aggregate_with_rollups,
     record_rollups,
 )
-from netrun.llm.telemetry_models import LLMUsageRecord
+from netrun.llm.telemetry.sinks.rollup.write import SCOPE_FIELDS, refused_q, scope_records
+from netrun.llm.telemetry_models import LLMUsageRecord, LLMUsageTag
 
 __all__ = ["DatabaseSink", "PercentileCont", "aggregate_usage", "to_row"]
 
@@ -81,6 +82,8 @@ def to_row(record: LLMRequestMetrics) -> LLMUsageRecord:
     return LLMUsageRecord(
         tenant_id=(record.tenant_id or "")[:64],
         user_id=(record.user_id or "")[:64],
+        api_key=(record.api_key or "")[:128],
+        tags=",".join(record.tags)[:600],
         provider=record.provider[:32],
         model=record.model[:128],
         operation=record.operation[:32],
@@ -104,6 +107,7 @@ def _totals() -> dict[str, Any]:
     return {
         "requests": Count("id"),
         "failed": Count("id", filter=Q(success=False)),
+        "refused": Count("id", filter=refused_q()),
         "unpriced": Count("id", filter=Q(cost_usd__isnull=True)),
         "cost": Sum("cost_usd"),
         "latency_avg": Avg("latency_ms"),
@@ -174,6 +178,7 @@ def _breakdown(key: str, row: dict[str, Any], percentiles: Sequence[float] | Non
         latency_p50_ms=p50,
         latency_p95_ms=p95,
         latency_p99_ms=p99,
+        refused=row["refused"],
     )
 
 
@@ -219,6 +224,14 @@ def aggregate_usage(
         base = base.filter(provider=query.provider)
     if query.model is not None:
         base = base.filter(model=query.model)
+    if query.user_id is not None:
+        base = base.filter(user_id=query.user_id)
+    if query.api_key is not None:
+        base = base.filter(api_key=query.api_key)
+    if query.tag is not None:
+        base = base.filter(
+            pk__in=LLMUsageTag.objects.using(base.db).filter(tag=query.tag).values("record_id")
+        )
     percentiles = _Percentiles(base)
 
     aggregates = _totals()
@@ -237,6 +250,12 @@ def aggregate_usage(
 
     trunc = Trunc("created", query.granularity, tzinfo=_UTC if settings.USE_TZ else None)
     series = base.annotate(bucket=trunc).values("bucket").annotate(**_totals()).order_by("bucket")
+    by_scope: dict[str, Breakdown] = {}
+    if query.group_by is not None:
+        scoped = scope_records(base, query.group_by)
+        name = SCOPE_FIELDS[query.group_by]
+        for key, row, values in _grouped(scoped, _Percentiles(scoped), (name,)):
+            by_scope[key[0]] = _breakdown(key[0], row, values)
     return AggregatedMetrics.from_overall(
         query,
         overall,
@@ -254,6 +273,7 @@ def aggregate_usage(
             key[0]: _breakdown(key[0], row, values)
             for key, row, values in _grouped(base, percentiles, ("tenant_id",))
         },
+        by_scope=by_scope,
         time_series=[
             TimeBucket(
                 start=_aware(row["bucket"]),
@@ -318,10 +338,26 @@ class DatabaseSink:
                 for tenant_id, group in groups.items():
                     with _tenant_scope(tenant_id, self.using):
                         self.queryset().bulk_create(group, batch_size=self.batch_size)
+                        self._write_tags(group)
                         record_rollups(group, using=self.using)
         finally:
             if threading.current_thread().name == FLUSH_THREAD_NAME:
                 connections[self.using].close()
+
+    def _write_tags(self, rows: Sequence[LLMUsageRecord]) -> None:
+        """One :class:`LLMUsageTag` per tag of each row just inserted.
+
+        The rows' keys come back from the insert on PostgreSQL, SQLite 3.35+ and MariaDB
+        10.5+; elsewhere the tags stay in the records' ``tags`` text only.
+        """
+        tags = [
+            LLMUsageTag(record_id=row.pk, tenant_id=row.tenant_id, tag=tag, created=row.created)
+            for row in rows
+            if row.tags and row.pk is not None
+            for tag in row.tags.split(",")
+        ]
+        if tags:
+            LLMUsageTag.objects.using(self.using).bulk_create(tags, batch_size=self.batch_size)
 
     def aggregate(self, query: MetricsQuery) -> AggregatedMetrics:
         return aggregate_usage(self.queryset(), query)

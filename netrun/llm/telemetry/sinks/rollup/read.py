@@ -15,25 +15,38 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 
 from netrun.llm.telemetry.aggregation import PERCENTILES, LatencyHistogram
-from netrun.llm.telemetry.records import AggregatedMetrics, Breakdown, MetricsQuery, TimeBucket
+from netrun.llm.telemetry.records import (
+    AggregatedMetrics,
+    Breakdown,
+    MetricsQuery,
+    ScopeKind,
+    TimeBucket,
+)
 from netrun.llm.telemetry.sinks.rollup.write import (
     _TOKENS,
+    SCOPE_FIELDS,
     _as_utc,
     _day_start,
     _db_datetime,
     _histogram_sources,
     _record_sums,
     _trunc,
+    scope_records,
     supports_rollups,
 )
-from netrun.llm.telemetry_models import LLMLatencyHistogram, LLMUsageHourly, LLMUsageRecord
+from netrun.llm.telemetry_models import (
+    LLMLatencyHistogram,
+    LLMUsageHourly,
+    LLMUsageRecord,
+    LLMUsageScopeHourly,
+)
 
 __all__ = ["DEFAULT_THRESHOLD", "aggregate_with_rollups"]
 
 #: Whole-day requests from which :func:`aggregate_with_rollups` reads the rollups.
 DEFAULT_THRESHOLD = 100_000
 
-_SUMS = ("requests", "failed", "unpriced", *_TOKENS, "reasoning_tokens", "latency_sum")
+_SUMS = ("requests", "failed", "refused", "unpriced", *_TOKENS, "reasoning_tokens", "latency_sum")
 
 
 def _hourly_sums() -> dict[str, Any]:
@@ -41,6 +54,7 @@ def _hourly_sums() -> dict[str, Any]:
     return {
         "s_requests": Sum("requests"),
         "s_failed": Sum("failed"),
+        "s_refused": Sum("refused"),
         "s_unpriced": Sum("unpriced"),
         "s_cost": Sum("cost_usd"),
         **{f"s_{name}": Sum(name) for name in (*_TOKENS, "reasoning_tokens")},
@@ -79,6 +93,7 @@ class _Sums:
             latency_p50_ms=p50,
             latency_p95_ms=p95,
             latency_p99_ms=p99,
+            refused=self.values["refused"],
         )
 
 
@@ -92,6 +107,9 @@ class _Report:
     tenants: dict[str, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
     series: dict[dt.datetime, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
     ttft: LatencyHistogram = field(default_factory=LatencyHistogram)
+    #: The query's ``group_by`` and its groups (user, key or tag values).
+    group_by: ScopeKind | None = None
+    scopes: dict[str, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
 
     def add_group(self, row: dict[str, Any]) -> None:
         self.total.add(row)
@@ -104,6 +122,9 @@ class _Report:
             self.ttft.add_bucket(bucket, count)
         elif dimension == "tenant":
             self.tenants[key].latency.add_bucket(bucket, count)
+        elif dimension in SCOPE_FIELDS:
+            if dimension == self.group_by:
+                self.scopes[key].latency.add_bucket(bucket, count)
         else:
             self.models[key].latency.add_bucket(bucket, count)
             self.providers[key.partition("/")[0]].latency.add_bucket(bucket, count)
@@ -117,7 +138,13 @@ class _Report:
         bucketed = records.annotate(_start=_trunc("created", granularity))
         for row in bucketed.values("_start").annotate(**sums):
             self.series[_as_utc(row["_start"])].add(row)
-        for dimension, key, values in _histogram_sources(records):
+        scopes: tuple[ScopeKind, ...] = ()
+        if self.group_by is not None:
+            scopes = (self.group_by,)
+            name = SCOPE_FIELDS[self.group_by]
+            for row in scope_records(records, self.group_by).values(name).annotate(**sums):
+                self.scopes[row[name]].add(row)
+        for dimension, key, values in _histogram_sources(records, scopes):
             for row in values.values(*key, "_bucket").annotate(n=Count("id")):
                 name = "/".join(row[part] for part in key)
                 self.add_histogram(dimension, name, row["_bucket"], row["n"])
@@ -135,9 +162,17 @@ class _Report:
         bucketed = hours.annotate(_start=_trunc("hour", granularity))
         for row in bucketed.values("_start").annotate(**sums).order_by():
             self.series[_as_utc(row["_start"])].add(row)
+        dimensions = ["model", "tenant", "ttft"]
+        if self.group_by is not None:
+            dimensions.append(self.group_by)
+            scoped = LLMUsageScopeHourly.objects.using(using).filter(
+                kind=self.group_by, hour__gte=_db_datetime(start), hour__lt=_db_datetime(end)
+            )
+            for row in scoped.values("value").annotate(**sums).order_by():
+                self.scopes[row["value"]].add(row)
         for dimension, key, bucket, count in (
             LLMLatencyHistogram.objects.using(using)
-            .filter(day__gte=start.date(), day__lt=end.date())
+            .filter(day__gte=start.date(), day__lt=end.date(), dimension__in=dimensions)
             .values("dimension", "key", "bucket")
             .annotate(n=Sum("count"))
             .order_by()
@@ -155,6 +190,7 @@ class _Report:
             by_provider={k: v.breakdown(k) for k, v in sorted(self.providers.items())},
             by_model={k: v.breakdown(k) for k, v in sorted(self.models.items())},
             by_tenant={k: v.breakdown(k) for k, v in sorted(self.tenants.items())},
+            by_scope={k: v.breakdown(k) for k, v in sorted(self.scopes.items())},
             time_series=[
                 TimeBucket(
                     start=start,
@@ -179,7 +215,8 @@ def aggregate_with_rollups(
 ) -> AggregatedMetrics | None:
     """``query`` from the rollups, or ``None`` when it should read the records instead.
 
-    The rollups answer when ``queryset`` and ``query`` filter nothing but the window, the
+    The rollups answer when ``queryset`` and ``query`` filter nothing but the window (a
+    ``group_by`` is answered from :class:`~netrun.llm.models.LLMUsageScopeHourly`), the
     database keeps rollups, and the window's whole UTC days hold at least ``threshold``
     requests (``threshold=0``: whenever there is a whole day). The partial days at either
     end are read from the records, so the window is honoured to the microsecond.
@@ -189,6 +226,7 @@ def aggregate_with_rollups(
         query.tenant_id is not None
         or query.provider is not None
         or query.model is not None
+        or query.scope_filtered
         or queryset.query.where
         or not supports_rollups(using)
     ):
@@ -207,7 +245,7 @@ def aggregate_with_rollups(
         )
         if (held or 0) < threshold:
             return None
-    report = _Report()
+    report = _Report(group_by=query.group_by)
     records = queryset.order_by()
     for edge_start, edge_end in ((query.since, start), (end, query.until)):
         if edge_start < edge_end:

@@ -21,7 +21,19 @@ from django.db.models.functions import Cast, Ceil, Greatest, Ln, Trunc
 from django.utils import timezone
 
 from netrun.llm.telemetry.aggregation import HISTOGRAM_FLOOR_MS, LN_GAMMA, histogram_bucket
-from netrun.llm.telemetry_models import LLMLatencyHistogram, LLMUsageHourly, LLMUsageRecord
+from netrun.llm.telemetry.records import (
+    REFUSAL_PREFIXES,
+    SCOPE_KINDS,
+    UNRULED_REFUSALS,
+    ScopeKind,
+    is_refusal,
+)
+from netrun.llm.telemetry_models import (
+    LLMLatencyHistogram,
+    LLMUsageHourly,
+    LLMUsageRecord,
+    LLMUsageScopeHourly,
+)
 
 __all__ = ["rebuild_rollups", "record_rollups", "supports_rollups"]
 
@@ -33,12 +45,52 @@ _TOKENS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_to
 _HOURLY_ADDED = (
     "requests",
     "failed",
+    "refused",
     "unpriced",
     "cost_usd",
     *_TOKENS,
     "reasoning_tokens",
     "latency_sum_ms",
 )
+#: Where ``cost_usd`` sits in a row of sums (the one Decimal).
+_COST = 4
+#: The record field (or relation) each scope kind groups by.
+SCOPE_FIELDS: dict[ScopeKind, str] = {"user": "user_id", "key": "api_key", "tag": "tag_rows__tag"}
+
+_Sums = list[Any]
+_HourlyKey = tuple[dt.datetime, str, str, str]
+
+
+def refused_q() -> Q:
+    """The records :func:`~netrun.llm.telemetry.records.is_refusal` counts, in SQL."""
+    condition = Q(error_type__in=UNRULED_REFUSALS)
+    for prefix in REFUSAL_PREFIXES:
+        condition |= Q(error_type__startswith=prefix)
+    return condition
+
+
+def _new_sums() -> _Sums:
+    return [0, 0, 0, 0, Decimal(0), 0, 0, 0, 0, 0, 0.0]
+
+
+def _add_row(sums: _Sums, row: LLMUsageRecord) -> None:
+    sums[0] += 1
+    sums[1] += not row.success
+    sums[2] += is_refusal(row.error_type)
+    if row.cost_usd is None:
+        sums[3] += 1
+    else:
+        sums[_COST] += row.cost_usd
+    for index, name in enumerate((*_TOKENS, "reasoning_tokens"), start=_COST + 1):
+        sums[index] += getattr(row, name)
+    sums[10] += row.latency_ms
+
+
+def row_scopes(row: LLMUsageRecord) -> list[tuple[ScopeKind, str]]:
+    """The user (``""``: none), the API key (``""``: none) and each tag of a record."""
+    found: list[tuple[ScopeKind, str]] = [("user", row.user_id), ("key", row.api_key)]
+    found.extend(("tag", tag) for tag in row.tags.split(",") if tag)
+    return found
 
 
 def supports_rollups(using: str) -> bool:
@@ -91,28 +143,33 @@ def _upsert(
 
 def _write(
     using: str,
-    hourly: dict[tuple[dt.datetime, str, str, str], list[Any]],
+    hourly: dict[_HourlyKey, _Sums],
     histograms: dict[tuple[dt.date, str, str, int], int],
+    scopes: dict[_HourlyKey, _Sums] | None = None,
 ) -> None:
     ops = connections[using].ops
-    _upsert(
-        using,
-        LLMUsageHourly._meta.db_table,
-        ("hour", "tenant_id", "provider", "model"),
-        _HOURLY_ADDED,
-        [
+    for table, keys, groups in (
+        (LLMUsageHourly._meta.db_table, ("hour", "tenant_id", "provider", "model"), hourly),
+        (LLMUsageScopeHourly._meta.db_table, ("hour", "tenant_id", "kind", "value"), scopes),
+    ):
+        _upsert(
+            using,
+            table,
+            keys,
+            _HOURLY_ADDED,
             [
-                ops.adapt_datetimefield_value(_db_datetime(hour)),
-                tenant,
-                provider,
-                model,
-                *sums[:3],
-                ops.adapt_decimalfield_value(sums[3], 24, 10),
-                *sums[4:],
-            ]
-            for (hour, tenant, provider, model), sums in hourly.items()
-        ],
-    )
+                [
+                    ops.adapt_datetimefield_value(_db_datetime(hour)),
+                    tenant,
+                    first,
+                    second,
+                    *sums[:_COST],
+                    ops.adapt_decimalfield_value(sums[_COST], 24, 10),
+                    *sums[_COST + 1 :],
+                ]
+                for (hour, tenant, first, second), sums in (groups or {}).items()
+            ],
+        )
     _upsert(
         using,
         LLMLatencyHistogram._meta.db_table,
@@ -129,30 +186,31 @@ def record_rollups(rows: Iterable[LLMUsageRecord], using: str = "default") -> No
     """Add ``rows`` (just inserted) to the rollups; call inside the inserting transaction."""
     if not supports_rollups(using):
         return
-    hourly: dict[tuple[dt.datetime, str, str, str], list[Any]] = {}
+    hourly: dict[_HourlyKey, _Sums] = {}
+    scopes: dict[_HourlyKey, _Sums] = {}
     histograms: dict[tuple[dt.date, str, str, int], int] = defaultdict(int)
     for row in rows:
         created = _as_utc(row.created)
-        sums = hourly.setdefault(
-            (_hour(created), row.tenant_id, row.provider, row.model),
-            [0, 0, 0, Decimal(0), 0, 0, 0, 0, 0, 0.0],
-        )
-        sums[0] += 1
-        sums[1] += not row.success
-        if row.cost_usd is None:
-            sums[2] += 1
-        else:
-            sums[3] += row.cost_usd
-        for index, name in enumerate((*_TOKENS, "reasoning_tokens"), start=4):
-            sums[index] += getattr(row, name)
-        sums[9] += row.latency_ms
+        hour = _hour(created)
+        key = (hour, row.tenant_id, row.provider, row.model)
+        sums = hourly.get(key)
+        if sums is None:
+            sums = hourly[key] = _new_sums()
+        _add_row(sums, row)
         day = created.date()
         bucket = histogram_bucket(row.latency_ms)
         histograms[(day, "model", f"{row.provider}/{row.model}", bucket)] += 1
         histograms[(day, "tenant", row.tenant_id, bucket)] += 1
+        for kind, value in row_scopes(row):
+            key = (hour, row.tenant_id, kind, value)
+            sums = scopes.get(key)
+            if sums is None:
+                sums = scopes[key] = _new_sums()
+            _add_row(sums, row)
+            histograms[(day, kind, value, bucket)] += 1
         if row.ttft_ms is not None:
             histograms[(day, "ttft", "", histogram_bucket(row.ttft_ms))] += 1
-    _write(using, hourly, histograms)
+    _write(using, hourly, histograms, scopes)
 
 
 def _bucket_expression(name: str) -> Cast:
@@ -197,7 +255,7 @@ def rebuild_rollups(
     if end <= _as_utc(until):
         end += dt.timedelta(days=1)
     window = records.filter(created__gte=_db_datetime(start), created__lt=_db_datetime(end))
-    hourly: dict[tuple[dt.datetime, str, str, str], list[Any]] = {}
+    hourly: dict[_HourlyKey, _Sums] = {}
     total = 0
     for row in (
         window.order_by()
@@ -206,14 +264,19 @@ def rebuild_rollups(
         .annotate(**_record_sums())
     ):
         total += row["s_requests"]
-        hourly[(_as_utc(row["_hour"]), row["tenant_id"], row["provider"], row["model"])] = [
-            row["s_requests"],
-            row["s_failed"],
-            row["s_unpriced"],
-            row["s_cost"] or Decimal(0),
-            *(row[f"s_{name}"] or 0 for name in (*_TOKENS, "reasoning_tokens")),
-            row["s_latency_sum"] or 0.0,
-        ]
+        hourly[(_as_utc(row["_hour"]), row["tenant_id"], row["provider"], row["model"])] = _sums_of(
+            row
+        )
+    scopes: dict[_HourlyKey, _Sums] = {}
+    for kind in SCOPE_KINDS:
+        field = SCOPE_FIELDS[kind]
+        for row in (
+            scope_records(window, kind)
+            .annotate(_hour=_trunc("created", "hour"))
+            .values("_hour", "tenant_id", field)
+            .annotate(**_record_sums())
+        ):
+            scopes[(_as_utc(row["_hour"]), row["tenant_id"], kind, row[field])] = _sums_of(row)
     histograms: dict[tuple[dt.date, str, str, int], int] = {}
     for dimension, key, value in _histogram_sources(window):
         for row in (
@@ -227,11 +290,35 @@ def rebuild_rollups(
         LLMUsageHourly.objects.using(using).filter(
             hour__gte=_db_datetime(start), hour__lt=_db_datetime(end)
         ).delete()
+        LLMUsageScopeHourly.objects.using(using).filter(
+            hour__gte=_db_datetime(start), hour__lt=_db_datetime(end)
+        ).delete()
         LLMLatencyHistogram.objects.using(using).filter(
             day__gte=start.date(), day__lt=end.date()
         ).delete()
-        _write(using, hourly, histograms)
+        _write(using, hourly, histograms, scopes)
     return total
+
+
+def _sums_of(row: dict[str, Any]) -> _Sums:
+    """A row of :func:`_record_sums` as a row of sums."""
+    return [
+        row["s_requests"],
+        row["s_failed"],
+        row["s_refused"],
+        row["s_unpriced"],
+        row["s_cost"] or Decimal(0),
+        *(row[f"s_{name}"] or 0 for name in (*_TOKENS, "reasoning_tokens")),
+        row["s_latency_sum"] or 0.0,
+    ]
+
+
+def scope_records(records: QuerySet[LLMUsageRecord], kind: ScopeKind) -> QuerySet[LLMUsageRecord]:
+    """``records`` ready to group by ``kind``: for tags, one row per record and tag."""
+    ordered: QuerySet[LLMUsageRecord] = records.order_by()
+    if kind == "tag":
+        ordered = ordered.filter(tag_rows__isnull=False)
+    return ordered
 
 
 def _record_sums() -> dict[str, Any]:
@@ -239,6 +326,7 @@ def _record_sums() -> dict[str, Any]:
     return {
         "s_requests": Count("id"),
         "s_failed": Count("id", filter=Q(success=False)),
+        "s_refused": Count("id", filter=refused_q()),
         "s_unpriced": Count("id", filter=Q(cost_usd__isnull=True)),
         "s_cost": Sum("cost_usd"),
         **{f"s_{name}": Sum(name) for name in (*_TOKENS, "reasoning_tokens")},
@@ -247,10 +335,19 @@ def _record_sums() -> dict[str, Any]:
 
 
 def _histogram_sources(
-    records: QuerySet[LLMUsageRecord],
+    records: QuerySet[LLMUsageRecord], scopes: Sequence[ScopeKind] = SCOPE_KINDS
 ) -> list[tuple[str, tuple[str, ...], QuerySet[LLMUsageRecord]]]:
-    """``(dimension, key fields, records with a _bucket)`` for each histogram kept."""
+    """``(dimension, key fields, records with a _bucket)`` for each histogram kept: by model,
+    tenant and time to first token, and by each of ``scopes``."""
     latency = records.order_by().annotate(_bucket=_bucket_expression("latency_ms"))
+    by_scope = [
+        (
+            kind,
+            (SCOPE_FIELDS[kind],),
+            scope_records(records, kind).annotate(_bucket=_bucket_expression("latency_ms")),
+        )
+        for kind in scopes
+    ]
     ttft = (
         records.order_by()
         .filter(ttft_ms__isnull=False)
@@ -260,4 +357,5 @@ def _histogram_sources(
         ("model", ("provider", "model"), latency),
         ("tenant", ("tenant_id",), latency),
         ("ttft", (), ttft),
+        *by_scope,
     ]
