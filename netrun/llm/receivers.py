@@ -1,7 +1,8 @@
 """Receivers of ``netrun.llm``: caches dropped when the rows behind them change.
 
 ``NetrunLlmConfig.ready()`` calls :func:`connect_signals`. Saving or deleting a
-:class:`~netrun.llm.models.TenantPolicyRecord` or one of its provider rules drops the tenant's
+:class:`~netrun.llm.models.TenantPolicyRecord`, one of its provider rules or one of the
+tenant's :class:`~netrun.llm.models.ScopeBudgetRecord` rows drops the tenant's
 cached :class:`~netrun.llm.policy.TenantPolicy` and sends
 :data:`netrun.llm.signals.tenant_policy_changed`; saving or deleting an
 :class:`~netrun.llm.models.LLMPriceOverride` drops this process's price table; saving or
@@ -19,6 +20,7 @@ from netrun.llm.models import (
     LLMPriceOverride,
     ModelAlias,
     ProviderRule,
+    ScopeBudgetRecord,
     TenantPolicyRecord,
     invalidate_tenant_policy,
 )
@@ -33,6 +35,7 @@ __all__ = [
     "policy_changed",
     "price_changed",
     "rule_changed",
+    "scope_budget_changed",
 ]
 
 
@@ -56,6 +59,10 @@ def rule_changed(sender: Any, instance: ProviderRule, **kwargs: Any) -> None:
     _tenant_changed(tenant_id)
 
 
+def scope_budget_changed(sender: Any, instance: ScopeBudgetRecord, **kwargs: Any) -> None:
+    _tenant_changed(instance.tenant_id)
+
+
 def price_changed(sender: Any, **kwargs: Any) -> None:
     invalidate_prices()
     # Again once committed: a call priced between the save and the commit read the old rows.
@@ -71,6 +78,7 @@ def alias_changed(sender: Any, **kwargs: Any) -> None:
 _RECEIVERS = (
     (policy_changed, TenantPolicyRecord, "policy"),
     (rule_changed, ProviderRule, "rule"),
+    (scope_budget_changed, ScopeBudgetRecord, "scope_budget"),
     (price_changed, LLMPriceOverride, "price"),
     (alias_changed, ModelAlias, "model_alias"),
 )

@@ -3,7 +3,6 @@
 - :mod:`~netrun.llm.models.policy`: tenant policies, provider rules, scope budgets, and
   :func:`get_tenant_policy`, which reads them through Django's cache;
 - :mod:`~netrun.llm.models.budgets`: the budget ledger's tables;
-- :mod:`~netrun.llm.models.alerts`: budget alerts that fired, once each;
 - :mod:`~netrun.llm.models.pricing`: price overrides edited in the admin;
 - :mod:`~netrun.llm.models.telemetry`: one usage record per request, and the dashboard's
   admin entry;
@@ -16,7 +15,6 @@ Import them from here (``from netrun.llm.models import TenantPolicyRecord``), as
 
 from __future__ import annotations
 
-from netrun.llm.models.alerts import BudgetAlert
 from netrun.llm.models.budgets import BudgetAccount, BudgetReservation, BudgetSpend, current_spend
 from netrun.llm.models.policy import (
     ProviderRule,
@@ -26,13 +24,12 @@ from netrun.llm.models.policy import (
     invalidate_tenant_policy,
 )
 from netrun.llm.models.pricing import LLMPriceOverride
-from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly, LLMUsageScopeHourly
+from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly
 from netrun.llm.models.routing import ModelAlias
-from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord, LLMUsageTag
+from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord
 
 __all__ = [
     "BudgetAccount",
-    "BudgetAlert",
     "BudgetReservation",
     "BudgetSpend",
     "Dashboard",
@@ -40,8 +37,6 @@ __all__ = [
     "LLMPriceOverride",
     "LLMUsageHourly",
     "LLMUsageRecord",
-    "LLMUsageScopeHourly",
-    "LLMUsageTag",
     "ModelAlias",
     "ProviderRule",
     "ScopeBudgetRecord",
