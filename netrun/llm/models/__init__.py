@@ -24,9 +24,9 @@ from netrun.llm.models.policy import (
     invalidate_tenant_policy,
 )
 from netrun.llm.models.pricing import LLMPriceOverride
-from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly
+from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly, LLMUsageScopeHourly
 from netrun.llm.models.routing import ModelAlias
-from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord
+from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord, LLMUsageTag
 
 __all__ = [
     "BudgetAccount",
@@ -37,6 +37,8 @@ __all__ = [
     "LLMPriceOverride",
     "LLMUsageHourly",
     "LLMUsageRecord",
+    "LLMUsageScopeHourly",
+    "LLMUsageTag",
     "ModelAlias",
     "ProviderRule",
     "ScopeBudgetRecord",
