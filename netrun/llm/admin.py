@@ -10,6 +10,7 @@ The names below are kept for imports written before 2.1: they live in those modu
 
 from __future__ import annotations
 
+import netrun.llm.policy.admin_alerts  # registers the budget alerts' history
 import netrun.llm.resilience.admin  # noqa: F401 - registers its ModelAdmins
 from netrun.llm.policy.admin import (
     BudgetSpendAdmin,

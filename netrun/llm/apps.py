@@ -16,9 +16,11 @@ class NetrunLlmConfig(AppConfig):
         from netrun.config.receivers import connect_settings_receiver
         from netrun.llm import receivers
         from netrun.llm.checks import (
+            check_budget_alerts,
             check_budget_ledger,
             check_chain,
             check_metrics_token,
+            check_metrics_top_n,
             check_model_aliases,
             check_offline_provider,
             check_prices,
@@ -31,13 +33,19 @@ class NetrunLlmConfig(AppConfig):
         checks.register(check_chain)
         checks.register(check_prices)
         checks.register(check_budget_ledger)
+        checks.register(check_budget_alerts)
         checks.register(check_resilience)
         checks.register(check_model_aliases, checks.Tags.database)
         checks.register(check_metrics_token, checks.Tags.security, checks.Tags.urls)
+        checks.register(check_metrics_top_n)
         # Admin and settings price overrides are the price source of the enforcer and the
         # telemetry collector; tenant policies and prices are cached, and the receivers drop
         # a cache when the rows behind it change.
         set_price_source(price_table)
         receivers.connect_signals()
+        # Budget alerts watch every enforcer's settled spend (claims need thresholds set).
+        from netrun.llm.policy.alerts_django import install_alerts
+
+        install_alerts()
         # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
         connect_settings_receiver()

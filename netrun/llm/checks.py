@@ -21,6 +21,13 @@ ID                     Reported when
 ``netrun.llm.E010``    a ``NETRUN_LLM_MODEL_ALIASES`` entry is an empty group or holds a blank
                        model, or a ``NETRUN_LLM_CONTEXT_FALLBACKS`` entry maps a model to
                        itself or to a blank name
+``netrun.llm.E060``    ``NETRUN_LLM_BUDGET_ALERT_THRESHOLDS`` is not a list of whole percentages
+                       from 1 to 1000; no alert fires until it is fixed
+``netrun.llm.E061``    a ``NETRUN_LLM_BUDGET_WEBHOOKS`` entry is not an http(s) URL
+``netrun.llm.E062``    ``NETRUN_LLM_BUDGET_WEBHOOKS`` is set and ``NETRUN_LLM_BUDGET_WEBHOOK_SECRET``
+                       is not: receivers could not tell an alert from a forgery
+``netrun.llm.E063``    ``NETRUN_LLM_BUDGET_WEBHOOKS`` is set and Celery is not installed: the
+                       webhooks are delivered by a Celery task
 ``netrun.llm.W001``    a provider in a chain the project set lacks its key, endpoint or
                        deployment; the client leaves it out of the chain (the seeds' default
                        chain, left unset, skips keyless providers silently: that is how a
@@ -39,6 +46,8 @@ ID                     Reported when
 ``netrun.llm.W006``    an enabled model alias of the admin (``ModelAlias``) names an unknown
                        provider, a malformed model, or a provider not in the chain (a database
                        check: ``check --database default``, and ``migrate``)
+``netrun.llm.E030``    ``NETRUN_LLM_METRICS_TOP_N`` is not between 1 and 100: the Prometheus
+                       sink's labels by user, API key and tag would be none or unbounded
 =====================  ==========================================================================
 
 A row in error is left out of pricing; the rest of the table still applies.
@@ -64,8 +73,10 @@ from netrun.llm.policy.pricing import ModelPrice, normalize_provider
 
 __all__ = [
     "METRICS_VIEW_MARKER",
+    "check_budget_alerts",
     "check_chain",
     "check_metrics_token",
+    "check_metrics_top_n",
     "check_model_aliases",
     "check_offline_provider",
     "check_prices",
@@ -322,6 +333,29 @@ def check_metrics_token(
     ]
 
 
+METRICS_TOP_N_SETTING = "NETRUN_LLM_METRICS_TOP_N"
+
+
+def check_metrics_top_n(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E030: ``NETRUN_LLM_METRICS_TOP_N`` outside 1..100."""
+    from netrun.llm.telemetry.records import MAX_TOP_N
+
+    config = _config()
+    if config is None or 1 <= config.metrics_top_n <= MAX_TOP_N:
+        return []
+    return [
+        Error(
+            f"{METRICS_TOP_N_SETTING} is {config.metrics_top_n}: the Prometheus sink labels "
+            f"between 1 and {MAX_TOP_N} users, API keys and tags per scope.",
+            hint=f"Set {METRICS_TOP_N_SETTING} to a number from 1 to {MAX_TOP_N} (default 10); "
+            "the other values are counted under the label 'other'.",
+            id="netrun.llm.E030",
+        )
+    ]
+
+
 ALIASES_SETTING = "NETRUN_LLM_MODEL_ALIASES"
 FALLBACKS_SETTING = "NETRUN_LLM_CONTEXT_FALLBACKS"
 
@@ -425,3 +459,63 @@ def _admin_target_problem(target: object, chain: set[str | None]) -> str | None:
     if provider is not None and canonical_provider(provider) not in chain:
         return f"its provider is not in {CHAIN_SETTING}; the client skips it."
     return None
+
+
+THRESHOLDS_SETTING = "NETRUN_LLM_BUDGET_ALERT_THRESHOLDS"
+WEBHOOKS_SETTING = "NETRUN_LLM_BUDGET_WEBHOOKS"
+WEBHOOK_SECRET_SETTING = "NETRUN_LLM_BUDGET_WEBHOOK_SECRET"  # noqa: S105 - a setting's name
+
+
+def check_budget_alerts(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E060-E063: alert thresholds and webhooks."""
+    import importlib.util
+    from urllib.parse import urlsplit
+
+    from netrun.llm.policy.alerts import threshold_problem
+
+    config = _config()
+    if config is None:
+        return []
+    messages: list[CheckMessage] = []
+    problem = threshold_problem(config.budget_alert_thresholds)
+    if problem is not None:
+        messages.append(
+            Error(
+                f"{THRESHOLDS_SETTING}: {problem}; no budget alert fires until it is fixed.",
+                hint="Percentages of a budget's limit, for example [50, 80, 100].",
+                id="netrun.llm.E060",
+            )
+        )
+    for index, url in enumerate(config.budget_webhooks):
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            messages.append(
+                Error(
+                    f"{WEBHOOKS_SETTING}[{index}] is not an http(s) URL; alerts skip it.",
+                    hint='A list of URLs: ["https://hooks.example.com/netrun"].',
+                    id="netrun.llm.E061",
+                )
+            )
+    secret = config.budget_webhook_secret
+    if config.budget_webhooks and not (secret and secret.get_secret_value()):
+        messages.append(
+            Error(
+                f"{WEBHOOKS_SETTING} is set but {WEBHOOK_SECRET_SETTING} is not: the webhooks' "
+                "signature would prove nothing.",
+                hint=f"Set {WEBHOOK_SECRET_SETTING} to a long random string shared with the "
+                "receivers (from the environment: LLM_BUDGET_WEBHOOK_SECRET).",
+                id="netrun.llm.E062",
+            )
+        )
+    if config.budget_webhooks and importlib.util.find_spec("celery") is None:
+        messages.append(
+            Error(
+                f"{WEBHOOKS_SETTING} is set but Celery is not installed: the webhooks are "
+                "delivered by a Celery task.",
+                hint='pip install "netrun[celery]" and run a worker, or unset the webhooks.',
+                id="netrun.llm.E063",
+            )
+        )
+    return messages

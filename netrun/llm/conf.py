@@ -41,6 +41,8 @@ Field                       Environment (Django: ``NETRUN_LLM_``  Default
 ``metrics_token``           ``LLM_METRICS_TOKEN``                unset (secret): the token
                                                                  Prometheus sends to
                                                                  ``metrics_view``
+``metrics_top_n``           ``LLM_METRICS_TOP_N``                ``10``: users, keys and tags
+                                                                 labelled per scope (1-100)
 ``breaker_store``           ``LLM_BREAKER_STORE``                ``"memory"``; a ``redis://``
                                                                  URL shares it; ``"off"``
 ``breaker_failures``        ``LLM_BREAKER_FAILURES``             ``5`` within the window
@@ -48,6 +50,10 @@ Field                       Environment (Django: ``NETRUN_LLM_``  Default
 ``breaker_cooldown``        ``LLM_BREAKER_COOLDOWN``             ``30.0`` seconds
 ``context_fallbacks``       ``LLM_CONTEXT_FALLBACKS`` (JSON)     ``{}``: model -> larger model
 ``model_aliases``           ``LLM_MODEL_ALIASES`` (JSON)         ``{}``: name -> model(s)
+``budget_alert_thresholds`` ``LLM_BUDGET_ALERT_THRESHOLDS``     ``[]``: no alerts; for example
+                            (JSON)                               ``[50, 80, 100]`` (percent)
+``budget_webhooks``         ``LLM_BUDGET_WEBHOOKS`` (JSON)       ``[]``: URLs alerts are POSTed to
+``budget_webhook_secret``   ``LLM_BUDGET_WEBHOOK_SECRET``        unset (secret): signs them
 ==========================  ===================================  ==============================
 
 Each field is the Django setting's name without ``NETRUN_LLM_``, lower-cased
@@ -146,6 +152,12 @@ class LLMConfig(BaseConfig):
     metrics_token: SecretStr | None = Field(
         None, description="Token Prometheus sends to metrics_view (Bearer or Metrics scheme)."
     )
+    # Range checked by netrun.llm.E030, which names the setting and the limits.
+    metrics_top_n: int = Field(
+        10,
+        description="Per scope (user, API key, tag), how many values by spend keep their own "
+        "Prometheus label; the others are counted as 'other' (1 to 100).",
+    )
     breaker_store: str = Field(
         "memory",
         description="Where circuit breakers keep their state: memory (this process), a "
@@ -166,6 +178,19 @@ class LLMConfig(BaseConfig):
     model_aliases: dict[str, str | list[str]] = Field(
         default_factory=dict,
         description="Name -> model, or -> models tried in order (a routing group) (JSON).",
+    )
+    # Loosely typed: the system checks netrun.llm.E060-E062 name the bad entry.
+    budget_alert_thresholds: list[Any] = Field(
+        default_factory=list,
+        description="Percentages of a budget's limit that fire an alert once per period "
+        "(JSON, for example [50, 80, 100]); empty: no alerts but a scope budget's own.",
+    )
+    budget_webhooks: list[Any] = Field(
+        default_factory=list,
+        description="URLs each budget alert is POSTed to by a Celery task (JSON).",
+    )
+    budget_webhook_secret: SecretStr | None = Field(
+        None, description="Key of the webhooks' X-Netrun-Signature (HMAC-SHA256 of the body)."
     )
 
     @field_validator("local_provider", mode="before")

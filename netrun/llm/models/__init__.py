@@ -3,6 +3,7 @@
 - :mod:`~netrun.llm.models.policy`: tenant policies, provider rules, scope budgets, and
   :func:`get_tenant_policy`, which reads them through Django's cache;
 - :mod:`~netrun.llm.models.budgets`: the budget ledger's tables;
+- :mod:`~netrun.llm.models.alerts`: budget alerts that fired, once each;
 - :mod:`~netrun.llm.models.pricing`: price overrides edited in the admin;
 - :mod:`~netrun.llm.models.telemetry`: one usage record per request, and the dashboard's
   admin entry;
@@ -15,6 +16,7 @@ Import them from here (``from netrun.llm.models import TenantPolicyRecord``), as
 
 from __future__ import annotations
 
+from netrun.llm.models.alerts import BudgetAlert
 from netrun.llm.models.budgets import BudgetAccount, BudgetReservation, BudgetSpend, current_spend
 from netrun.llm.models.policy import (
     ProviderRule,
@@ -30,6 +32,7 @@ from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord, LLMUsageTag
 
 __all__ = [
     "BudgetAccount",
+    "BudgetAlert",
     "BudgetReservation",
     "BudgetSpend",
     "Dashboard",

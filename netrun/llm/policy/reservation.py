@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from netrun.llm.policy.alerts import SpendWatcher, spend_watchers
 from netrun.llm.policy.ledgers.base import (
     BudgetLedger,
     BudgetWindow,
@@ -309,22 +310,57 @@ class Reservation:
 
 
 def report_budget(ledger: BudgetLedger, tenant_id: str, windows: Sequence[BudgetWindow]) -> None:
-    """Tell the budget listeners (the Prometheus gauge) what each capped window has left."""
+    """Tell the budget listeners (the Prometheus gauge) what each capped window has left, and
+    the spend watchers (budget alerts, :mod:`netrun.llm.policy.alerts`) its settled spend."""
     listeners = budget_listeners()
-    if not listeners:
+    watchers = spend_watchers()
+    if not listeners and not watchers:
         return  # no extra ledger read unless someone listens
     try:
         for window in windows:
             if window.limit is None:
                 continue
+            watching = [w for w in watchers if _watches(w, tenant_id, window)]
+            if not listeners and not watching:
+                continue
             usage = ledger.usage(tenant_id, window)
             remaining = from_micros(max(0, window.limit - usage.spent - usage.reserved))
             for listener in listeners:
                 listener(tenant_id, window.period.value, remaining)
+            for watcher in watching:
+                # Settled spend only: a hold may still be released.
+                _watch(watcher, tenant_id, window, usage.spent)
     except Exception as error:
         # A gauge is not worth failing or slowing down a call over.
         logger.warning(
             "llm_budget_report_failed",
             tenant_id=tenant_id,
+            error=f"{type(error).__name__}: {error}",
+        )
+
+
+def _watches(watcher: SpendWatcher, tenant_id: str, window: BudgetWindow) -> bool:
+    try:
+        return watcher.watches(tenant_id, window)
+    except Exception as error:
+        logger.warning(
+            "llm_budget_alert_failed",
+            tenant_id=tenant_id,
+            window=window.key,
+            error=f"{type(error).__name__}: {error}",
+        )
+        return False
+
+
+def _watch(watcher: SpendWatcher, tenant_id: str, window: BudgetWindow, spent: int) -> None:
+    try:
+        watcher.spent(tenant_id, window, spent)
+    except Exception as error:
+        # An alert store that is down must not fail the call whose spend it watched; the
+        # next budget change of the window claims the threshold again.
+        logger.warning(
+            "llm_budget_alert_failed",
+            tenant_id=tenant_id,
+            window=window.key,
             error=f"{type(error).__name__}: {error}",
         )
