@@ -1,10 +1,12 @@
 """Admin for tenant LLM policies: provider rules inline, today's and this month's spend as
-progress bars; the ledger's spend rows (read-only); and price overrides. Every change made here
+progress bars; scope budgets (per user, API key or feature tag) with their current window's
+spend; the ledger's spend rows (read-only); and price overrides. Every change made here
 is in the admin log (each object's "History").
 
-Scoped like every tenant table: superusers see and change every tenant's policy and spend;
-other staff only those of the tenants they administer (``netrun.rbac``'s memberships, see
-:class:`netrun.rbac.admin.TenantIdScopedAdmin`), and cannot name another tenant. Without
+Scoped like every tenant table: superusers see and change every tenant's policy, scope
+budgets and spend; other staff only those of the tenants they administer (``netrun.rbac``'s
+memberships, see :class:`netrun.rbac.admin.TenantIdScopedAdmin`), and cannot name another
+tenant. Without
 ``netrun.rbac`` installed there is no way to know a staff user's tenant, so only superusers
 see these rows. Price overrides are global: staff may view them, superusers only change them.
 
@@ -30,9 +32,11 @@ from netrun.llm.models import (
     BudgetSpend,
     LLMPriceOverride,
     ProviderRule,
+    ScopeBudgetRecord,
     TenantPolicyRecord,
     current_spend,
 )
+from netrun.llm.models.policy import scope_budget_usage
 from netrun.llm.policy.ledgers.base import Period, from_micros
 from netrun.llm.telemetry.dashboard.charts import format_percent, format_usd
 from netrun.llm.telemetry.dashboard.queries import tenant_choices, tenant_ids_named, tenant_labels
@@ -41,6 +45,7 @@ __all__ = [
     "BudgetSpendAdmin",
     "LLMPriceOverrideAdmin",
     "ProviderRuleInline",
+    "ScopeBudgetRecordAdmin",
     "TenantNameMixin",
     "TenantPolicyRecordAdmin",
     "spend_bar",
@@ -143,24 +148,14 @@ class TenantNameMixin:
         return str(name)
 
 
-class ProviderRuleInline(admin.StackedInline):  # type: ignore[type-arg]
-    model = ProviderRule
-    extra = 0
-
-
-@admin.register(TenantPolicyRecord)
-class TenantPolicyRecordAdmin(TenantNameMixin, TenantRowsAdmin):
-    list_display = ("tenant", "today", "this_month", "fallback_to_local", "updated_at")
-    row_label = "LLM policy of {tenant}"
-    search_fields = ("tenant_id",)
-    list_filter = ("fallback_to_local", "require_reason")
-    readonly_fields = ("tenant", "today", "this_month", "updated_at")
-    inlines = (ProviderRuleInline,)
+class _TenantFormMixin(TenantNameMixin):
+    """The change form of a tenant's row: superusers pick the tenant by name (other staff
+    already pick among their own tenants, by name), and the page's heading names it."""
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
-        form = super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
         field = form.base_fields.get("tenant_id")
         if not request.user.is_superuser or not isinstance(field, forms.CharField):
             return form  # other staff already pick among their tenants, by name
@@ -186,15 +181,33 @@ class TenantPolicyRecordAdmin(TenantNameMixin, TenantRowsAdmin):
     ) -> Any:
         # The page's heading and breadcrumbs name the tenant, not its ID (the model's
         # __str__ cannot: it would query the tenant table each time it is called).
-        record = self.get_object(request, object_id) if object_id else None
+        get_object = self.get_object  # type: ignore[attr-defined]
+        record = get_object(request, object_id) if object_id else None
         if record is not None:
             name = self.tenant(record)
             extra_context = {
-                "subtitle": f"LLM policy of {name}",
+                "subtitle": self.row_label.format(tenant=name, row=record),
                 "tenant_name": name,
                 **(extra_context or {}),
             }
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        return super().changeform_view(  # type: ignore[misc]
+            request, object_id, form_url, extra_context
+        )
+
+
+class ProviderRuleInline(admin.StackedInline):  # type: ignore[type-arg]
+    model = ProviderRule
+    extra = 0
+
+
+@admin.register(TenantPolicyRecord)
+class TenantPolicyRecordAdmin(_TenantFormMixin, TenantRowsAdmin):
+    list_display = ("tenant", "today", "this_month", "fallback_to_local", "updated_at")
+    row_label = "LLM policy of {tenant}"
+    search_fields = ("tenant_id",)
+    list_filter = ("fallback_to_local", "require_reason")
+    readonly_fields = ("tenant", "today", "this_month", "updated_at")
+    inlines = (ProviderRuleInline,)
 
     def _spent(self, obj: TenantPolicyRecord, period: Period) -> Decimal:
         row = current_spend(obj.tenant_id, obj.timezone).get(period)
@@ -207,6 +220,50 @@ class TenantPolicyRecordAdmin(TenantNameMixin, TenantRowsAdmin):
     @admin.display(description="this month (spent + held)")
     def this_month(self, obj: TenantPolicyRecord) -> SafeString:
         return spend_bar(self._spent(obj, Period.MONTH), obj.monthly_budget_usd)
+
+
+@admin.register(ScopeBudgetRecord)
+class ScopeBudgetRecordAdmin(_TenantFormMixin, TenantRowsAdmin):
+    """Budgets per user, API key and feature tag; scoped like the policies (a tenant's staff
+    see, add and change only their tenants' rows). A save drops the tenant's cached policy."""
+
+    list_display = ("tenant", "scope", "limit", "period_name", "this_window", "enabled")
+    row_label = "{row.scope_label} budget of {tenant}"
+    list_filter = ("kind", "period", "enabled")
+    search_fields = ("tenant_id", "value")
+    fields = (
+        "tenant_id",
+        "kind",
+        "value",
+        "limit_usd",
+        "period",
+        "hours",
+        "alert_thresholds",
+        "enabled",
+    )
+
+    @admin.display(description="scope", ordering="value")
+    def scope(self, obj: ScopeBudgetRecord) -> str:
+        return obj.scope_label
+
+    @admin.display(description="limit (USD)", ordering="limit_usd")
+    def limit(self, obj: ScopeBudgetRecord) -> str:
+        return format_usd(obj.limit_usd)
+
+    @admin.display(description="period", ordering="period")
+    def period_name(self, obj: ScopeBudgetRecord) -> str:
+        return obj.period_label
+
+    @admin.display(description="this window (spent + held)")
+    def this_window(self, obj: ScopeBudgetRecord) -> SafeString | str:
+        try:
+            found = scope_budget_usage(obj)
+        except Exception:  # any ledger's own error: the list still shows the budgets
+            return "ledger unavailable"
+        if found is None:
+            return f"each {obj.kind} separately"
+        _window, usage = found
+        return spend_bar(from_micros(usage.spent + usage.reserved), obj.limit_usd)
 
 
 @admin.register(BudgetSpend)
