@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from netrun.errors import NetrunException
-from netrun.llm.chain._run import _NO_RESERVATION, _Candidate, _ChainRun, logger
+from netrun.llm.chain._run import _NO_RESERVATION, _Answer, _Candidate, _ChainRun, logger
 from netrun.llm.types import AttemptInfo, LLMResponse, Usage
 
 if TYPE_CHECKING:
     from netrun.llm.adapters import AsyncChatStream, BaseLLMAdapter, ChatStream
     from netrun.llm.protocols import LLMTelemetry, ReservationProtocol
+    from netrun.llm.resilience.breaker import Admission, CircuitBreaker
 
 __all__ = [
     "Ask",
@@ -31,7 +32,9 @@ __all__ = [
     "Open",
     "Read",
     "Settle",
+    "admitted",
     "adrive",
+    "answered",
     "asettle",
     "attempts",
     "drive",
@@ -130,6 +133,22 @@ class Settle(Effect):
 
     async def aperform(self) -> None:
         await asettle(self.reservation, self.usage)
+
+
+@dataclass(frozen=True)
+class _Breaker(Effect):
+    """One call to the circuit breaker: ``breaker.<operation>(...)`` in sync code, its async
+    twin ``a<operation>`` awaited in async code (the Redis breaker's async store)."""
+
+    breaker: CircuitBreaker
+    operation: str
+    args: tuple[Any, ...]
+
+    def perform(self) -> Any:
+        return getattr(self.breaker, self.operation)(*self.args)
+
+    async def aperform(self) -> Any:
+        return await getattr(self.breaker, "a" + self.operation)(*self.args)
 
 
 @dataclass(frozen=True)
@@ -263,6 +282,31 @@ async def adrive(steps: Generator[Effect, Any, _Result]) -> _Result:
 # --------------------------------------------------------------------------- the flows
 
 
+def admitted(run: _ChainRun) -> Generator[Effect, Any, _Candidate | None]:
+    """The next attempt ``run`` makes whose circuit breaker lets it through; ``None`` when
+    no candidate is left."""
+    while (candidate := run.advance()) is not None:
+        breaker = run.client.breaker
+        admission: Admission | None = None
+        if breaker is not None:
+            admission = yield _Breaker(
+                breaker, "allow", (candidate.adapter.provider, candidate.model)
+            )
+        if run.admitted(candidate, admission):
+            return candidate
+    return None
+
+
+def answered(run: _ChainRun, response: _Answer) -> Generator[Effect, Any, _Answer]:
+    """Tell the breaker the attempt answered (a probe closes it), then ``run``."""
+    breaker, current = run.client.breaker, run.current
+    if breaker is not None and current is not None and run.admission is not None:
+        yield _Breaker(
+            breaker, "record_success", (current.adapter.provider, current.model, run.admission)
+        )
+    return run.succeeded(response)
+
+
 def reserved(
     run: _ChainRun, candidate: _Candidate
 ) -> Generator[Effect, Any, ReservationProtocol | None]:
@@ -277,9 +321,20 @@ def reserved(
 
 
 def retried(run: _ChainRun, error: NetrunException) -> Generator[Effect, Any, None]:
-    """Tell ``run`` the attempt failed (it raises when nothing should follow) and wait what it
-    asks before a retry."""
-    wait = run.failed(error)
+    """Tell the breaker and ``run`` the attempt failed (``run`` raises when nothing should
+    follow) and wait what it asks before a retry."""
+    breaker, current = run.client.breaker, run.current
+    opened = False
+    if breaker is not None and current is not None:
+        target = (current.adapter.provider, current.model)
+        pause = run.cools_down(error)
+        if pause is not None:
+            yield _Breaker(breaker, "cool_down", (*target, pause))
+            opened = True
+        else:
+            transition = yield _Breaker(breaker, "record_failure", (*target, error))
+            opened = transition.state == "open"
+    wait = run.failed(error, opened=opened)
     if wait is not None:
         yield _Sleep(run, wait)
 
@@ -287,7 +342,7 @@ def retried(run: _ChainRun, error: NetrunException) -> Generator[Effect, Any, No
 def attempts(run: _ChainRun, ask: Callable[[_Candidate], Ask]) -> Generator[Effect, Any, Any]:
     """Each candidate in turn: reserve, ask, settle (release on failure), retry or fall back
     as ``run`` decides; the first answer, or the chain's error."""
-    while (candidate := run.next()) is not None:
+    while (candidate := (yield from admitted(run))) is not None:
         reservation = yield from reserved(run, candidate)
         if reservation is None:
             continue
@@ -302,5 +357,5 @@ def attempts(run: _ChainRun, ask: Callable[[_Candidate], Ask]) -> Generator[Effe
             yield Settle(reservation, None)
             raise
         yield Settle(reservation, response.usage)
-        return run.succeeded(response)
+        return (yield from answered(run, response))
     raise run.exhausted()

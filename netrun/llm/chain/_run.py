@@ -119,15 +119,9 @@ class _ChainRun:
         self.last_error: NetrunException | None = None
         self.started = time.perf_counter()
 
-    def next(self) -> _Candidate | None:
-        """The next attempt: a retry of the current candidate or the next one whose circuit
-        breaker lets it through."""
-        while (candidate := self._advance()) is not None:
-            if self._admitted(candidate):
-                return candidate
-        return None
-
-    def _advance(self) -> _Candidate | None:
+    def advance(self) -> _Candidate | None:
+        """The next attempt: a retry of the current candidate, else the next candidate (its
+        circuit breaker, if any, is asked next: :meth:`admitted`)."""
         if self.retry and self.current is not None:
             self.retry = False
             self.attempt += 1
@@ -139,15 +133,14 @@ class _ChainRun:
         self.started = time.perf_counter()
         return self.current
 
-    def _admitted(self, candidate: _Candidate) -> bool:
-        breaker = self.client.breaker
-        if breaker is None:
+    def admitted(self, candidate: _Candidate, admission: Admission | None) -> bool:
+        """Whether ``candidate`` may be tried, given its breaker's ``admission`` (``None``:
+        the client has no breaker); a refusal is recorded and logged."""
+        self.admission = admission
+        if admission is None or admission.allowed:
             return True
         provider = candidate.adapter.provider
-        self.admission = breaker.allow(provider, candidate.model)
-        if self.admission.allowed:
-            return True
-        retry_in = self.admission.retry_in
+        retry_in = admission.retry_in
         error = LLMCircuitOpenError(
             details={
                 "provider": provider,
@@ -233,13 +226,14 @@ class _ChainRun:
         for candidate in self.queue:
             candidate.fallback_reason = candidate.fallback_reason or "policy"
 
-    def failed(self, error: NetrunException) -> float | None:
+    def failed(self, error: NetrunException, *, opened: bool = False) -> float | None:
         """An attempt failed: the seconds to wait before retrying it, or ``None`` to move on.
+        ``opened``: the failure opened the breaker (or cooled the model down), so a retry
+        would be refused.
 
         Raises ``error`` when no provider should be tried after it.
         """
         retry_after = retry_after_of(error)
-        opened = self._breaker_failed(error, retry_after)
         plan = None if opened else self.client._retry_plan(error, self.attempt, retry_after)
         self._note(error)
         self.client._record(error, self.info(retry_after=retry_after, will_retry=plan is not None))
@@ -266,17 +260,14 @@ class _ChainRun:
             candidate.fallback_reason = candidate.fallback_reason or "error"
         return None
 
-    def _breaker_failed(self, error: NetrunException, retry_after: float | None) -> bool:
-        """Tell the breaker; whether it is open now (a retry would be refused)."""
-        breaker = self.client.breaker
-        if breaker is None or self.current is None:
-            return False
-        provider, model = self.current.adapter.provider, self.current.model
+    def cools_down(self, error: NetrunException) -> float | None:
+        """The seconds the failed model should be paused for, when the provider asked to be
+        left alone for longer than this client waits (``None``: count the failure)."""
+        retry_after = retry_after_of(error)
         if retry_after is not None and retry_after > self.client.max_retry_wait:
             # The provider said when to come back: no caller should ask before that.
-            breaker.cool_down(provider, model, retry_after)
-            return True
-        return breaker.record_failure(provider, model, error).state == "open"
+            return retry_after
+        return None
 
     def _context_fallback(self, error: ValidationError) -> bool:
         """Queue the larger-context model configured for a prompt too long for this one."""
@@ -309,11 +300,7 @@ class _ChainRun:
         return True
 
     def succeeded(self, response: _Answer) -> _Answer:
-        breaker = self.client.breaker
-        if breaker is not None and self.current is not None and self.admission is not None:
-            breaker.record_success(
-                self.current.adapter.provider, self.current.model, self.admission
-            )
+        """The answer, recorded (the breaker was told by the flow: :func:`~._flow.answered`)."""
         self.client._record(response, self.info())
         if self.current is not None and self.current.position > 0:
             return response.with_fallback_from(self.first)

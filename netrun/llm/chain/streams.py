@@ -14,7 +14,18 @@ from typing import TYPE_CHECKING, Any
 from netrun.core.blocks import AsyncClosing, Closing
 from netrun.errors import NetrunException
 from netrun.llm.adapters import LLMStreamInterruptedError
-from netrun.llm.chain._flow import Close, Effect, Flow, Open, Read, Settle, reserved, retried
+from netrun.llm.chain._flow import (
+    Close,
+    Effect,
+    Flow,
+    Open,
+    Read,
+    Settle,
+    admitted,
+    answered,
+    reserved,
+    retried,
+)
 from netrun.llm.types import LLMResponse, StreamChunk, Usage
 
 if TYPE_CHECKING:
@@ -36,16 +47,18 @@ class _Outcome:
     def __init__(self) -> None:
         self.response: LLMResponse | None = None
 
-    def succeeded(self, response: LLMResponse | None, run: _ChainRun) -> None:
+    def succeeded(
+        self, response: LLMResponse | None, run: _ChainRun
+    ) -> Generator[Effect, Any, None]:
         if response is not None:
-            self.response = run.succeeded(response)
+            self.response = yield from answered(run, response)
 
 
 def _steps(
     run: _ChainRun, options: Mapping[str, Any], outcome: _Outcome
 ) -> Generator[Effect | StreamChunk, Any, None]:
     """A stream through the chain: its I/O as effects, its chunks as they come."""
-    while (candidate := run.next()) is not None:
+    while (candidate := (yield from admitted(run))) is not None:
         reservation = yield from reserved(run, candidate)
         if reservation is None:
             continue
@@ -80,11 +93,11 @@ def _steps(
             # waiting: bill what it consumed.
             yield Close(stream)
             yield Settle(reservation, _usage_of(stream.response))
-            outcome.succeeded(stream.response, run)
+            yield from outcome.succeeded(stream.response, run)
             raise
         # The answer is complete (it may have had no text at all).
         yield Settle(reservation, _usage_of(stream.response))
-        outcome.succeeded(stream.response, run)
+        yield from outcome.succeeded(stream.response, run)
         return
     raise run.exhausted()
 
