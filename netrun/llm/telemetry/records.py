@@ -35,6 +35,11 @@ GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "month")
 ScopeKind = Literal["user", "key", "tag"]
 SCOPE_KINDS: tuple[ScopeKind, ...] = ("user", "key", "tag")
 
+#: Per scope, how many values the Prometheus sink labels by default (the rest are "other"),
+#: and the most it accepts (``NETRUN_LLM_METRICS_TOP_N``, system check netrun.llm.E030).
+DEFAULT_TOP_N = 10
+MAX_TOP_N = 100
+
 #: ``error_type`` of a request the policy or the budget refused: ``policy:<rule>`` and
 #: ``budget:<rule>``, or the bare code when the refusal named no rule.
 REFUSAL_PREFIXES = ("policy:", "budget:")
