@@ -466,11 +466,18 @@ WEBHOOKS_SETTING = "NETRUN_LLM_BUDGET_WEBHOOKS"
 WEBHOOK_SECRET_SETTING = "NETRUN_LLM_BUDGET_WEBHOOK_SECRET"  # noqa: S105 - a setting's name
 
 
+def _celery_installed() -> bool:
+    try:
+        import celery  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def check_budget_alerts(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """E060-E063: alert thresholds and webhooks."""
-    import importlib.util
     from urllib.parse import urlsplit
 
     from netrun.llm.policy.alerts import threshold_problem
@@ -509,7 +516,7 @@ def check_budget_alerts(
                 id="netrun.llm.E062",
             )
         )
-    if config.budget_webhooks and importlib.util.find_spec("celery") is None:
+    if config.budget_webhooks and not _celery_installed():
         messages.append(
             Error(
                 f"{WEBHOOKS_SETTING} is set but Celery is not installed: the webhooks are "

@@ -57,7 +57,7 @@ MAX_THRESHOLD = 1000
 
 def window_scope(window: BudgetWindow) -> str:
     """The scope a window belongs to: ``"tenant"``, ``"user:42"``, ``"tag:summary"``, ..."""
-    return str(getattr(window, "scope", "tenant"))
+    return window.scope
 
 
 def threshold_problem(thresholds: object) -> str | None:

@@ -31,6 +31,7 @@ from netrun.llm.policy.alerts import (
     window_scope,
 )
 from netrun.llm.policy.ledgers.base import BudgetWindow
+from netrun.llm.policy.scopes import ScopeBudget
 from netrun.llm.signals import budget_threshold_crossed
 from netrun.logging import get_logger
 
@@ -80,19 +81,27 @@ def webhook_urls() -> list[str]:
 
 
 def _scope_thresholds(tenant_id: str, window: BudgetWindow, scope: str) -> Sequence[int] | None:
+    """The ``alert_thresholds`` of the scope budget behind ``window``, chosen as
+    :func:`~netrun.llm.policy.ledgers.base.scope_windows` chose it (a budget for this value
+    over the kind's default, then the lowest limit); ``None``: the tenant's default."""
     kind, _, value = scope.partition(":")
     policy = get_tenant_policy(tenant_id)
-    period = str(getattr(window.period, "value", window.period))
-    chosen = None
-    for budget in getattr(policy, "scope_budgets", ()):
-        if budget.kind != kind or str(getattr(budget.period, "value", budget.period)) != period:
+    chosen: tuple[bool, ScopeBudget] | None = None
+    for budget in () if policy is None else policy.scope_budgets:
+        if (
+            not budget.matches(kind, value)
+            or budget.period != window.period.value
+            or budget.hours != window.hours
+        ):
             continue
-        if budget.value == value:
-            chosen = budget
-            break
-        if budget.value is None:
-            chosen = budget  # the default budget of every user / key / tag: unless one is named
-    return None if chosen is None else getattr(chosen, "alert_thresholds", None)
+        specific = budget.value is not None
+        if (
+            chosen is None
+            or (specific and not chosen[0])
+            or (specific == chosen[0] and budget.limit_usd < chosen[1].limit_usd)
+        ):
+            chosen = (specific, budget)
+    return None if chosen is None else chosen[1].alert_thresholds
 
 
 def settings_thresholds(tenant_id: str, window: BudgetWindow) -> Sequence[int]:
