@@ -21,7 +21,7 @@ from netrun.llm.policy.alerts import (
     threshold_problem,
     window_scope,
 )
-from netrun.llm.policy.ledgers import MemoryLedger, windows_for
+from netrun.llm.policy.ledgers import BudgetWindow, MemoryLedger, windows_for
 from netrun.logging.testing import capture_logs
 
 # gpt-4o-mini at list price: 1000 input tokens ($0.15/M) + 1000 output ($0.60/M) = $0.00075.
@@ -195,3 +195,38 @@ def test_a_failing_store_is_logged_and_never_fails_the_call() -> None:
     assert len(failures) == 1
     assert failures[0]["error"] == "ConnectionError: alert store down"
     assert failures[0]["window"].startswith("day:")
+
+
+def test_a_scope_budget_fires_its_own_thresholds_in_its_own_window() -> None:
+    from netrun.llm.attribution import llm_tags
+    from netrun.llm.policy.scopes import ScopeBudget
+
+    # The tag's budget holds 2 calls and alerts at 50 % (its own); the tenant's holds 10.
+    tag_budget = ScopeBudget("tag", "summary", Decimal("0.0015"), "day", alert_thresholds=(50,))
+
+    def thresholds(tenant_id: str, window: BudgetWindow) -> tuple[int, ...]:
+        if window.scope == "tenant":
+            return (50, 80, 100)
+        return tag_budget.alert_thresholds or ()
+
+    fired: list[BudgetAlertEvent] = []
+    evaluator = AlertEvaluator(MemoryAlertStore(), thresholds=thresholds, notify=fired.append)
+    policy = TenantPolicy(tenant_id=TENANT, daily_budget_usd="0.0075", scope_budgets=(tag_budget,))
+    enforcer = PolicyEnforcer(policy, ledger=MemoryLedger())
+    add_spend_watcher(evaluator)
+    try:
+        with llm_tags("summary"):
+            for _ in range(2):
+                enforcer.reserve(
+                    provider="openai",
+                    model="gpt-4o-mini",
+                    estimated_input_tokens=1000,
+                    max_output_tokens=1000,
+                    reason="alerts",
+                ).settle(Usage())
+    finally:
+        remove_spend_watcher(evaluator)
+    # 50 % of the tag's budget after the first call; the tenant's 20 % fires nothing.
+    assert [(event.scope, event.threshold) for event in fired] == [("tag:summary", 50)]
+    assert fired[0].window_key.startswith("tag:summary/day:")
+    assert (fired[0].spent, fired[0].limit) == (COST, 2 * COST)
