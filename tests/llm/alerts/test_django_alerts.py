@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from netrun.llm.models import BudgetAlert, ScopeBudgetRecord, TenantPolicyRecord
+from netrun.llm.policy import alerts_django
 from netrun.llm.policy.alerts import BudgetAlertEvent
 from netrun.llm.policy.alerts_django import (
     DjangoAlertStore,
@@ -115,6 +116,7 @@ def test_with_webhooks_the_row_is_pending_and_its_delivery_waits_for_the_commit(
 def test_thresholds_per_scope_budget_else_the_setting(settings: Any) -> None:
     settings.NETRUN_LLM_BUDGET_ALERT_THRESHOLDS = [80]
     cache.clear()
+    alerts_django._scope_budget_cache.clear()  # another test's tenant "t1"
     TenantPolicyRecord.objects.create(tenant_id="t1")
     ScopeBudgetRecord.objects.create(
         tenant_id="t1", kind="user", value="", limit_usd=5, period="day", alert_thresholds="90"
@@ -134,6 +136,11 @@ def test_thresholds_per_scope_budget_else_the_setting(settings: Any) -> None:
     assert tuple(settings_thresholds("t1", window("user:42"))) == (25, 75)  # its own budget
     assert tuple(settings_thresholds("t1", window("user:7"))) == (90,)  # the kind's default
     assert tuple(settings_thresholds("t1", window("tag:x"))) == (80,)  # none of its own
+    # A change saved anywhere in this process applies at once (tenant_policy_changed).
+    mine = ScopeBudgetRecord.objects.get(value="42")
+    mine.alert_thresholds = "60"
+    mine.save()
+    assert tuple(settings_thresholds("t1", window("user:42"))) == (60,)
     settings.NETRUN_LLM_BUDGET_ALERT_THRESHOLDS = [0, 50]  # E060: no alert rather than a crash
     assert tuple(settings_thresholds("t1", window())) == ()
 
