@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from netrun.llm.models import TenantPolicyRecord
 from netrun.llm.telemetry.records import Granularity, MetricsQuery
-from netrun.llm.telemetry_models import LLMUsageRecord
+from netrun.llm.telemetry_models import LLMUsageRecord, LLMUsageTag
 
 __all__ = [
     "BudgetUse",
@@ -155,6 +155,10 @@ def _metrics_query(
         provider=values.get("provider") or None,
         model=values.get("model") or None,
         granularity=granularity,
+        user_id=values.get("user") or None,
+        api_key=values.get("key") or None,
+        tag=values.get("tag") or None,
+        group_by=values.get("top") or "user",
     )
     return query, notes
 
@@ -206,6 +210,12 @@ def _usage(query: MetricsQuery) -> QuerySet[LLMUsageRecord]:
         rows = rows.filter(provider=query.provider)
     if query.model is not None:
         rows = rows.filter(model=query.model)
+    if query.user_id is not None:
+        rows = rows.filter(user_id=query.user_id)
+    if query.api_key is not None:
+        rows = rows.filter(api_key=query.api_key)
+    if query.tag is not None:
+        rows = rows.filter(pk__in=LLMUsageTag.objects.filter(tag=query.tag).values("record_id"))
     return rows
 
 

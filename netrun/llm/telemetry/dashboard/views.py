@@ -15,11 +15,14 @@ from typing import Any
 from django import forms
 from django.apps import apps
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from netrun.core.context import current_tenant_id
+from netrun.llm.attribution import api_key_context, validate_tag
 from netrun.llm.telemetry.dashboard.charts import (
     budget_bar_svg,
     format_usd,
@@ -43,6 +46,7 @@ from netrun.llm.telemetry.dashboard.queries import (
 )
 from netrun.llm.telemetry.records import (
     GRANULARITIES,
+    SCOPE_KINDS,
     AggregatedMetrics,
     Breakdown,
     MetricsQuery,
@@ -56,6 +60,27 @@ _DATE_ERRORS = {"invalid": "Enter a date as YYYY-MM-DD."}
 _TEMPLATE = "netrun_llm/dashboard.html"
 # The page reloads itself this often when asked to (?refresh=1).
 _REFRESH_SECONDS = 60
+_TOP_TITLES = {"user": "users", "key": "API keys", "tag": "feature tags"}
+_TOP_KEYS = {"user": "User", "key": "API key", "tag": "Tag"}
+
+
+def _check_tag(value: str) -> None:
+    try:
+        validate_tag(value)
+    except ValueError as error:
+        raise ValidationError(
+            "Use 1-64 characters of a-z, 0-9, '_', '.', ':' or '-', starting with a letter or "
+            "digit."
+        ) from error
+
+
+def _check_key(value: str) -> None:
+    try:
+        api_key_context(value)
+    except ValueError as error:
+        raise ValidationError(
+            "Use 1-128 characters of letters, digits and '_ . : @ -' (the key's id)."
+        ) from error
 
 
 class DashboardFilterForm(forms.Form):
@@ -73,6 +98,19 @@ class DashboardFilterForm(forms.Form):
     )
     granularity = forms.ChoiceField(
         label="Per", required=False, choices=[(g, g) for g in GRANULARITIES]
+    )
+    user = forms.CharField(
+        label="User",
+        required=False,
+        max_length=64,
+        validators=[
+            RegexValidator(r"^[\w.@:+-]+\Z", "Use letters, digits and '_ . @ : + -' (the id).")
+        ],
+    )
+    key = forms.CharField(label="API key", required=False, max_length=128, validators=[_check_key])
+    tag = forms.CharField(label="Tag", required=False, max_length=64, validators=[_check_tag])
+    top = forms.ChoiceField(
+        label="Top", required=False, choices=[(kind, _TOP_TITLES[kind]) for kind in SCOPE_KINDS]
     )
 
     def clean(self) -> dict[str, Any] | None:
@@ -136,6 +174,8 @@ def _breakdown_rows(
             "key": (labels or {}).get(row.key, row.key) or "-",
             "requests": row.requests,
             "success": f"{row.success_rate:.1%}",
+            "refused": row.refused,
+            "tokens": row.total_tokens,
             "cost": format_usd(row.cost_usd),
             "unpriced": row.unpriced_requests,
             "latency": (
@@ -190,6 +230,7 @@ def render_dashboard(request: HttpRequest, site: admin.AdminSite) -> HttpRespons
         "title": "LLM spend",
         "all_tenants": bool(getattr(user, "is_superuser", False)),
         "granularities": GRANULARITIES,
+        "top_choices": [(kind, _TOP_TITLES[kind]) for kind in SCOPE_KINDS],
         "filters": {name: request.GET.get(name, "") for name in form.fields},
         "tenant_shown": "",
         "filter_errors": errors,
@@ -235,6 +276,9 @@ def render_dashboard(request: HttpRequest, site: admin.AdminSite) -> HttpRespons
             by_tenant=_breakdown_rows(metrics.by_tenant, 20, labels),
             by_provider=_breakdown_rows(metrics.by_provider, 20),
             top_models=_breakdown_rows(metrics.by_model, 10),
+            top_kind=_TOP_TITLES[query.group_by or "user"],
+            top_key=_TOP_KEYS[query.group_by or "user"],
+            top_scopes=_breakdown_rows(metrics.by_scope, 10),
             failures=[
                 {
                     "when": f"{_utc(row.created):%Y-%m-%d %H:%M:%S}",

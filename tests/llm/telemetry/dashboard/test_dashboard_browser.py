@@ -109,8 +109,8 @@ def _seed() -> tuple[Any, Any]:
     )
     DatabaseSink().write(
         [
-            make_record(at=ago(minutes=30), tenant_id=a, cost="2.10", latency_ms=420),
-            make_record(at=ago(minutes=20), tenant_id=a, provider="anthropic", model="claude-haiku-4-5", cost="1.40", latency_ms=180),
+            make_record(at=ago(minutes=30), tenant_id=a, cost="2.10", latency_ms=420, user_id="alice", tags=("ticket-summary",)),
+            make_record(at=ago(minutes=20), tenant_id=a, provider="anthropic", model="claude-haiku-4-5", cost="1.40", latency_ms=180, user_id="bob", api_key="svc-reports", tags=("ticket-summary", "search")),
             make_record(at=ago(minutes=10), tenant_id=a, success=False, cost=None, correlation_id="corr-browser"),
             make_record(at=ago(minutes=5), tenant_id=a, success=False, cost=None, error_type="policy:model_denied"),
             make_record(at=moment - dt.timedelta(days=2), tenant_id=a, cost="3.00"),
@@ -121,9 +121,10 @@ def _seed() -> tuple[Any, Any]:
     return acme, globex
 
 
-def _screenshot(chromium: Any, name: str) -> None:
+def _screenshot(chromium: Any, name: str, *, docs_image: bool = True) -> None:
     """Chromium's own full-page capture (the whole document, not just the window), written
-    to test-artefacts/ and, when missing or asked for, to the docs."""
+    to test-artefacts/ and, when missing or asked for, to the docs (``docs_image=False``:
+    test-artefacts/ only)."""
     size = chromium.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
     capture = chromium.execute_cdp_cmd(
         "Page.captureScreenshot",
@@ -137,10 +138,23 @@ def _screenshot(chromium: Any, name: str) -> None:
     assert png.startswith(b"\x89PNG")
     ARTEFACTS.mkdir(exist_ok=True)
     (ARTEFACTS / name).write_bytes(png)
+    if not docs_image:
+        return
     docs = DOCS_IMAGES / name
     if os.environ.get(UPDATE_SCREENSHOTS) == "1" or not docs.exists():
         DOCS_IMAGES.mkdir(exist_ok=True)
         docs.write_bytes(png)
+
+
+def _submit(chromium: Any, form: Any) -> None:
+    """Apply the filters and wait for the next page (the old form goes stale)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(chromium, 20).until(expected_conditions.staleness_of(form))
+    WebDriverWait(chromium, 20).until(lambda driver: driver.find_elements(By.ID, "total-requests"))
 
 
 @pytest.mark.slow
@@ -192,6 +206,34 @@ def test_the_dashboard_and_llm_admin_render_in_headless_chromium(
     )
     assert [url for url in resources if not url.startswith(live_server.url)] == []
     _screenshot(chromium, "llm-dashboard.png")
+
+    # The user, API key and tag filters, typed into the form and applied as a person would.
+    form = chromium.find_element(By.CSS_SELECTOR, "form.filters")
+    form.find_element(By.NAME, "tag").send_keys("search")
+    form.find_element(By.CSS_SELECTOR, "select[name=top] option[value=key]").click()
+    _submit(chromium, form)
+    assert "tag=search" in chromium.current_url
+    assert chromium.find_element(By.ID, "total-requests").text == "1"
+    top = chromium.find_element(By.ID, "top-scopes")
+    assert top.find_element(By.TAG_NAME, "h2").text == "Top API keys by cost"
+    assert [row.text.split()[0] for row in top.find_elements(By.CSS_SELECTOR, "tbody tr")] == [
+        "svc-reports"
+    ]
+    form = chromium.find_element(By.CSS_SELECTOR, "form.filters")
+    tag = form.find_element(By.NAME, "tag")
+    tag.clear()
+    tag.send_keys("Not A Tag")
+    form.find_element(By.NAME, "user").send_keys("alice")
+    form.find_element(By.CSS_SELECTOR, "select[name=top] option[value=user]").click()
+    _submit(chromium, form)
+    # A bad tag is a form error and is left out; the user filter still applies.
+    assert chromium.find_element(By.ID, "filter-errors").text.startswith("Tag: ")
+    assert chromium.find_element(By.ID, "total-requests").text == "1"
+    top = chromium.find_element(By.ID, "top-scopes")
+    assert [row.text.split()[0] for row in top.find_elements(By.CSS_SELECTOR, "tbody tr")] == [
+        "alice"
+    ]
+    _screenshot(chromium, "llm-dashboard-filters.png", docs_image=False)
 
     chromium.get(f"{live_server.url}/admin/")
     link = chromium.find_element(By.CSS_SELECTOR, f'a[href="{DASHBOARD}"]')
