@@ -23,7 +23,7 @@ import threading
 import weakref
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -99,7 +99,9 @@ class BudgetWindow:
     ``limit`` ``None`` tracks spend without a cap. ``resets_at`` (UTC) is when the next period
     starts, used for ``Retry-After``. ``scope`` is ``"tenant"`` or ``"user:42"``,
     ``"key:<id>"``, ``"tag:<name>"``; ``hours`` is the length of an ``HOURS`` window (which
-    starts ``hours`` before ``resets_at``).
+    starts ``hours`` before ``resets_at``). ``key`` names the window in every store
+    (``day:2025-06-01`` for the tenant, as before scopes; ``user:42/day:2025-06-01``), and
+    ``period_key`` is that key without its start date.
     """
 
     period: Period
@@ -108,23 +110,23 @@ class BudgetWindow:
     resets_at: dt.datetime
     scope: str = TENANT_SCOPE
     hours: int | None = None
+    # Computed once: every ledger operation reads them, for every window of the call.
+    period_key: str = field(init=False, repr=False, compare=False)
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def period_key(self) -> str:
-        """What stores keep as the period: ``day`` for the tenant (as before scopes),
-        ``user:42/day``, ``tag:x/5h-10`` (5 hours from 10:00 UTC on ``start``) below it."""
+    def __post_init__(self) -> None:
+        # period_key is what stores keep as the period: ``day`` for the tenant (as before
+        # scopes), ``user:42/day``, ``tag:x/5h-10`` (5 hours from 10:00 UTC on ``start``)
+        # below it; key adds the start: ``day:2025-06-01``, ``user:42/day:2025-06-01``.
         if self.period is Period.HOURS:
             hour = (self.resets_at - dt.timedelta(hours=self.hours or 0)).hour
             name = f"{self.hours}h-{hour}"
         else:
             name = self.period.value
-        if self.scope == TENANT_SCOPE:
-            return name
-        return f"{_stored_scope(self.scope)}/{name}"
-
-    @property
-    def key(self) -> str:
-        return f"{self.period_key}:{self.start.isoformat()}"
+        if self.scope != TENANT_SCOPE:
+            name = f"{_stored_scope(self.scope)}/{name}"
+        object.__setattr__(self, "period_key", name)
+        object.__setattr__(self, "key", f"{name}:{self.start.isoformat()}")
 
 
 @dataclass(frozen=True, slots=True)
