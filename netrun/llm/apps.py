@@ -47,5 +47,12 @@ class NetrunLlmConfig(AppConfig):
         from netrun.llm.policy.alerts_django import install_alerts
 
         install_alerts()
+        # Registers the webhook task with every Celery app, so a worker knows it without
+        # CELERY_IMPORTS (Celery's autodiscovery looks for tasks.py only). Without Celery,
+        # check netrun.llm.E063 reports webhooks set.
+        import contextlib
+
+        with contextlib.suppress(ImportError):
+            import netrun.llm.celery  # noqa: F401
         # conf is a cached BaseConfig: the one setting_changed receiver keeps it current.
         connect_settings_receiver()
