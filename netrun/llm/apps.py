@@ -42,6 +42,11 @@ class NetrunLlmConfig(AppConfig):
         # telemetry collector; tenant policies and prices are cached, and the receivers drop
         # a cache when the rows behind it change.
         set_price_source(price_table)
+        # LLMClient.from_config clients route by the admin's aliases over the settings'.
+        from netrun.llm.resilience.django import acurrent_aliases, current_aliases
+        from netrun.llm.resilience.routing import set_alias_source
+
+        set_alias_source(current_aliases, acurrent_aliases)
         receivers.connect_signals()
         # Budget alerts watch every enforcer's settled spend (claims need thresholds set).
         from netrun.llm.policy.alerts_django import install_alerts

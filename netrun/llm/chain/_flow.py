@@ -21,8 +21,10 @@ from netrun.llm.types import AttemptInfo, LLMResponse, Usage
 
 if TYPE_CHECKING:
     from netrun.llm.adapters import AsyncChatStream, BaseLLMAdapter, ChatStream
+    from netrun.llm.chain.client import LLMClient
     from netrun.llm.protocols import LLMTelemetry, ReservationProtocol
     from netrun.llm.resilience.breaker import Admission, CircuitBreaker
+    from netrun.llm.resilience.routing import AliasTable
 
 __all__ = [
     "Ask",
@@ -41,6 +43,7 @@ __all__ = [
     "record_attempt",
     "reserved",
     "retried",
+    "routed",
     "settle",
 ]
 
@@ -149,6 +152,25 @@ class _Breaker(Effect):
 
     async def aperform(self) -> Any:
         return await getattr(self.breaker, "a" + self.operation)(*self.args)
+
+
+@dataclass(frozen=True)
+class _Aliases(Effect):
+    """The alias table a call routes by: the client's ``alias_source()``, or its
+    ``async_alias_source()`` awaited (it may read a database)."""
+
+    client: LLMClient
+
+    def perform(self) -> AliasTable:
+        source = self.client.alias_source
+        assert source is not None
+        return source()
+
+    async def aperform(self) -> AliasTable:
+        asource = self.client.async_alias_source
+        if asource is None:
+            return self.perform()
+        return await asource()
 
 
 @dataclass(frozen=True)
@@ -282,6 +304,13 @@ async def adrive(steps: Generator[Effect, Any, _Result]) -> _Result:
 # --------------------------------------------------------------------------- the flows
 
 
+def routed(run: _ChainRun) -> Generator[Effect, Any, None]:
+    """Route a call whose model may be an alias by the client's alias source, read once."""
+    if run.alias is not None:
+        aliases = yield _Aliases(run.client)
+        run.route(run.client._candidates(None, run.alias, aliases))
+
+
 def admitted(run: _ChainRun) -> Generator[Effect, Any, _Candidate | None]:
     """The next attempt ``run`` makes whose circuit breaker lets it through; ``None`` when
     no candidate is left."""
@@ -342,6 +371,7 @@ def retried(run: _ChainRun, error: NetrunException) -> Generator[Effect, Any, No
 def attempts(run: _ChainRun, ask: Callable[[_Candidate], Ask]) -> Generator[Effect, Any, Any]:
     """Each candidate in turn: reserve, ask, settle (release on failure), retry or fall back
     as ``run`` decides; the first answer, or the chain's error."""
+    yield from routed(run)
     while (candidate := (yield from admitted(run))) is not None:
         reservation = yield from reserved(run, candidate)
         if reservation is None:

@@ -110,6 +110,8 @@ class _ChainRun:
         self.estimated_input = prompt_token_bound(messages) + tools_bound
         self.max_tokens = max_tokens
         self.first = candidates[0].adapter.provider if candidates else None
+        #: The model name still to route by the client's alias source (:meth:`route`).
+        self.alias: str | None = None
         self.current: _Candidate | None = None
         self.admission: Admission | None = None
         self.widened: set[tuple[str, str]] = set()
@@ -118,6 +120,12 @@ class _ChainRun:
         self.tried: list[dict[str, Any]] = []
         self.last_error: NetrunException | None = None
         self.started = time.perf_counter()
+
+    def route(self, candidates: list[_Candidate]) -> None:
+        """The candidates of a call routed once it started (by its client's alias source)."""
+        self.alias = None
+        self.queue = deque(candidates)
+        self.first = candidates[0].adapter.provider if candidates else None
 
     def advance(self) -> _Candidate | None:
         """The next attempt: a retry of the current candidate, else the next candidate (its

@@ -30,6 +30,7 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from netrun.errors import ConfigurationError, NetrunException
@@ -50,7 +51,7 @@ from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol
 from netrun.llm.resilience.backoff import Backoff, RetryPlan
 from netrun.llm.resilience.breaker import CircuitBreaker
 from netrun.llm.resilience.config import breaker_from_config
-from netrun.llm.resilience.routing import AliasTable, route
+from netrun.llm.resilience.routing import AliasTable, alias_sources, route
 from netrun.llm.structured import response_schema
 from netrun.llm.tools import normalize_tool_choice, normalize_tools, tools_token_bound
 from netrun.llm.types import (
@@ -78,6 +79,11 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
     model to the larger-context model (``provider/model`` for another provider) a prompt too
     long for it is retried on, once. ``model_aliases`` names a model or a routing group
     (:mod:`netrun.llm.resilience.routing`): ``chat(..., model="fast")`` tries its models.
+    ``alias_source`` (and ``async_alias_source``, awaited by the async calls; without it they
+    call ``alias_source``), when given, is read once per call for the table to route by
+    instead of ``model_aliases``: ``from_config`` gives the one the Django app registers
+    (:func:`~netrun.llm.resilience.routing.set_alias_source`: the admin's aliases over the
+    settings'), so a hand-built client never reads the database.
     """
 
     def __init__(
@@ -97,6 +103,8 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
         breaker: CircuitBreaker | None = None,
         context_fallbacks: Mapping[str, str] | None = None,
         model_aliases: AliasTable | None = None,
+        alias_source: Callable[[], AliasTable] | None = None,
+        async_alias_source: Callable[[], Awaitable[AliasTable]] | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -114,6 +122,10 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
         self.breaker = breaker
         self.context_fallbacks = dict(context_fallbacks or {})
         self.model_aliases = dict(model_aliases or {})
+        if async_alias_source is not None and alias_source is None:
+            raise ValueError("async_alias_source needs alias_source")
+        self.alias_source = alias_source
+        self.async_alias_source = async_alias_source
 
     @classmethod
     def from_config(
@@ -165,6 +177,12 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
             kwargs["breaker"] = breaker_from_config(config)
         kwargs.setdefault("context_fallbacks", config.context_fallbacks)
         kwargs.setdefault("model_aliases", config.model_aliases)
+        sources = alias_sources()
+        if sources is not None and "alias_source" not in kwargs:
+            source, asource = sources
+            settings_aliases = dict(kwargs["model_aliases"] or {})
+            kwargs["alias_source"] = partial(source, settings_aliases)
+            kwargs.setdefault("async_alias_source", partial(asource, settings_aliases))
         return cls(
             list(adapters.values()),
             local_adapter=local,
@@ -208,9 +226,14 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
     def _record(self, outcome: LLMResponse | BaseException, info: AttemptInfo) -> None:
         record_attempt(self.telemetry, outcome, info)
 
-    def _candidates(self, provider: str | None, model: str | None) -> list[_Candidate]:
-        if provider is None and model is not None and model in self.model_aliases:
-            return self._routed(model)
+    def _candidates(
+        self, provider: str | None, model: str | None, aliases: AliasTable | None = None
+    ) -> list[_Candidate]:
+        """The attempts of a call, in order; ``aliases``: the table to route ``model`` by
+        (default ``model_aliases``)."""
+        aliases = self.model_aliases if aliases is None else aliases
+        if provider is None and model is not None and model in aliases:
+            return self._routed(model, aliases)
         if provider is not None:
             wanted = canonical_provider(provider)
             pool = [*self.adapters, *([self.local_adapter] if self.local_adapter else [])]
@@ -230,10 +253,10 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
             candidates[0].model = model
         return candidates
 
-    def _routed(self, alias: str) -> list[_Candidate]:
+    def _routed(self, alias: str, aliases: AliasTable) -> list[_Candidate]:
         """The candidates of a model alias or routing group, in its order."""
         candidates: list[_Candidate] = []
-        for providers, model in route(alias, self.model_aliases) or []:
+        for providers, model in route(alias, aliases) or []:
             adapter = next(
                 (found for name in providers if (found := self.adapter_for(name))),
                 None if providers else (self.adapters[0] if self.adapters else None),
@@ -280,15 +303,20 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
         schema = response_schema(options.get("response_schema"))
         if schema is not None:
             options["response_schema"] = schema
-        return _ChainRun(
+        # With an alias source, a model name is routed when the call starts (the source is
+        # read then, once: routed() in the flow); a pinned provider needs no alias.
+        routed = provider is None and model is not None and self.alias_source is not None
+        run = _ChainRun(
             self,
-            self._candidates(provider, model),
+            [] if routed else self._candidates(provider, model),
             msgs,
             streamed=streamed,
             reason=reason,
             max_tokens=max_tokens,
             tools_bound=tools_token_bound(tools) + (schema.bound() if schema else 0),
         )
+        run.alias = model if routed else None
+        return run
 
     # ------------------------------------------------------------------ whole answers
 

@@ -25,6 +25,7 @@ from netrun.llm.chain._flow import (
     answered,
     reserved,
     retried,
+    routed,
 )
 from netrun.llm.types import LLMResponse, StreamChunk, Usage
 
@@ -58,6 +59,7 @@ def _steps(
     run: _ChainRun, options: Mapping[str, Any], outcome: _Outcome
 ) -> Generator[Effect | StreamChunk, Any, None]:
     """A stream through the chain: its I/O as effects, its chunks as they come."""
+    yield from routed(run)
     while (candidate := (yield from admitted(run))) is not None:
         reservation = yield from reserved(run, candidate)
         if reservation is None:

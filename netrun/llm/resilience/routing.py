@@ -12,15 +12,53 @@ side is :mod:`netrun.llm.resilience.django`). Framework-neutral: no Django impor
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from netrun.llm.adapters import ADAPTER_CLASSES, PROVIDER_ALIASES, canonical_provider
 from netrun.llm.resilience.context import split_target
 
-__all__ = ["AliasTable", "infer_providers", "merge_aliases", "route", "target_problem"]
+__all__ = [
+    "AliasSource",
+    "AliasTable",
+    "AsyncAliasSource",
+    "alias_sources",
+    "infer_providers",
+    "merge_aliases",
+    "route",
+    "set_alias_source",
+    "target_problem",
+]
 
 #: A name -> one model (an alias) or models tried in order (a routing group).
 AliasTable = Mapping[str, "str | Sequence[str]"]
+
+#: The table a client routes by, given the settings' table (read once per call).
+AliasSource = Callable[[AliasTable], AliasTable]
+#: The async twin of :data:`AliasSource`, for an event loop.
+AsyncAliasSource = Callable[[AliasTable], Awaitable[AliasTable]]
+
+_alias_sources: tuple[AliasSource, AsyncAliasSource] | None = None
+
+
+def set_alias_source(source: AliasSource | None, asource: AsyncAliasSource | None = None) -> None:
+    """Where ``LLMClient.from_config`` clients read their aliases at each call: ``source``
+    (sync) and ``asource`` (async) merge what they hold over the settings' table they are
+    given. The Django app sets :func:`netrun.llm.resilience.django.current_aliases` and
+    ``acurrent_aliases`` at start-up; ``None`` goes back to the settings' table alone. A client
+    built by hand routes by the ``model_aliases`` (or ``alias_source``) it is given."""
+    global _alias_sources
+    if source is None:
+        _alias_sources = None
+        return
+    if asource is None:
+        raise ValueError("set_alias_source needs the async source too")
+    _alias_sources = (source, asource)
+
+
+def alias_sources() -> tuple[AliasSource, AsyncAliasSource] | None:
+    """The sources :func:`set_alias_source` set, or ``None``."""
+    return _alias_sources
+
 
 _OPENAI_PREFIXES = ("gpt-", "chatgpt-", "o1", "o3", "o4")
 

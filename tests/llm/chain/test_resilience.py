@@ -26,6 +26,7 @@ from netrun.llm.resilience import (
     MemoryBreakerStore,
     RedisBreakerStore,
 )
+from netrun.llm.resilience.django import invalidate_aliases
 from netrun.llm.testing import StubLLMServer, StubReply
 from netrun.llm.types import AttemptInfo, LLMResponse
 from netrun.logging.testing import capture_logs
@@ -506,9 +507,12 @@ def test_a_group_skips_an_entry_whose_provider_is_not_in_the_chain(stub: StubLLM
     assert [r.protocol for r in stub.requests] == ["anthropic"]
 
 
+@pytest.mark.django_db
 def test_from_config_builds_breaker_fallbacks_and_aliases_from_the_settings(
     stub: StubLLMServer, redis_url: str
 ) -> None:
+    # The Django app's alias source is read at each call: no admin alias here.
+    invalidate_aliases()
     config = LLMConfig(
         provider_chain="openai,ollama",
         openai_api_key="sk-test",
