@@ -67,10 +67,26 @@ CREATE TABLE IF NOT EXISTS netrun_llm_budget_reservation (
 );
 CREATE INDEX IF NOT EXISTS netrun_llm_res_tenant_exp
     ON netrun_llm_budget_reservation (tenant_id, expires_at);
--- Tables created before budgets by scope (2.2) had period varchar(8) and windows varchar(100);
--- widening a varchar rewrites nothing.
-ALTER TABLE netrun_llm_budget_spend ALTER COLUMN period TYPE varchar(200);
-ALTER TABLE netrun_llm_budget_reservation ALTER COLUMN windows TYPE text;
+-- Tables created before budgets by scope had period varchar(8) and windows varchar(100):
+-- widened once (which rewrites nothing), so on current tables this needs no ownership.
+DO $widen$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'netrun_llm_budget_spend'
+          AND column_name = 'period' AND character_maximum_length < 200
+    ) THEN
+        ALTER TABLE netrun_llm_budget_spend ALTER COLUMN period TYPE varchar(200);
+    END IF;
+    IF EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'netrun_llm_budget_reservation'
+          AND column_name = 'windows' AND data_type <> 'text'
+    ) THEN
+        ALTER TABLE netrun_llm_budget_reservation ALTER COLUMN windows TYPE text;
+    END IF;
+END
+$widen$;
 """
 
 # A function call in autocommit is one statement and one transaction. The MATERIALIZED CTE

@@ -5,8 +5,9 @@ atomic step, all or nothing, and 200 concurrent callers overspend none of them."
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable, Iterator
+import functools
+import multiprocessing
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from netrun.errors import BudgetExceededError
 from netrun.llm.attribution import api_key_context, llm_tags
 from netrun.llm.policy import PolicyEnforcer, ScopeBudget, TenantPolicy
-from netrun.llm.policy.ledgers import BudgetLedger, MemoryLedger, Period, WindowUsage, to_micros
+from netrun.llm.policy.ledgers import BudgetLedger, MemoryLedger, Period, WindowUsage
 from netrun.llm.policy.ledgers.base import (
     BudgetWindow,
     ReservationRefused,
@@ -23,9 +24,11 @@ from netrun.llm.policy.ledgers.base import (
 )
 from tests.llm.policy import _concurrency as race
 from tests.llm.policy.ledgers.test_sql_ledger_rls import app_dsn  # noqa: F401 - a fixture
+from tests.llm.policy.scopes import _race as scope_race
 
 NOW = dt.datetime(2026, 3, 29, 10, 30, tzinfo=dt.timezone.utc)  # Paris changes to summer time
 CALLERS = 200
+PROCESSES = 8
 
 
 @pytest.fixture(params=["memory", "redis", "sql", "django_postgres"])
@@ -179,91 +182,66 @@ def test_without_scope_budgets_a_call_holds_the_tenant_windows_only(ledger: Budg
 
 # ------------------------------------------------------------------ 200 callers at once
 
-USER_CALLS = 20  # each user's budget, in worst-case holds; the tenant's is for 35
-TENANT_CALLS = 35
-USERS = ("a", "a", "a", "b")  # three callers in four are user a's: both budgets bind
 
-
-def race_policy() -> TenantPolicy:
-    return TenantPolicy(
-        race.TENANT,
-        daily_budget_usd=Decimal(race.COST_MICROS * TENANT_CALLS) / 1_000_000,
-        scope_budgets=(
-            ScopeBudget("user", None, Decimal(race.COST_MICROS * USER_CALLS) / 1_000_000, "day"),
-        ),
-    )
-
-
-class _Usage:
-    """A little under the hold (738 to 750 micro-dollars): each caller settles its own cost."""
-
-    def __init__(self, index: int) -> None:
-        self.input_tokens = 1000
-        self.output_tokens = 1000 - index % 3 * 10
-
-
-def _race(enforcer: PolicyEnforcer, done: Callable[[], None] | None) -> dict[str, list[int]]:
-    start = threading.Barrier(CALLERS)
-    settled: dict[str, list[int]] = {"a": [], "b": [], "refused": []}
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(index: int) -> None:
-        user = USERS[index % len(USERS)]
-        start.wait()
-        try:
-            try:
-                reservation = enforcer.reserve(
-                    provider="openai",
-                    model="gpt-4o-mini",
-                    estimated_input_tokens=1000,
-                    max_output_tokens=1000,
-                    user_id=user,
-                )
-            except BudgetExceededError as refused:
-                with lock:
-                    settled["refused"].append(1 if refused.details.get("scope") else 0)
-                return
-            reservation.settle(_Usage(index))
-            with lock:
-                assert reservation.cost is not None
-                settled[user].append(to_micros(reservation.cost))
-        except BaseException as error:  # reported below: a thread's error must fail the test
-            with lock:
-                errors.append(error)
-        finally:
-            if done is not None:
-                done()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(CALLERS)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    if errors:
-        raise RuntimeError(f"{len(errors)} callers failed; first: {errors[0]!r}")
-    return settled
-
-
-def test_200_callers_overspend_neither_the_user_nor_the_tenant_budget(ledger: BudgetLedger) -> None:
-    enforcer = PolicyEnforcer(race_policy(), ledger=ledger)
-    done = (
-        race.close_django_connections
-        if getattr(ledger, "using", None) == race.DJANGO_ALIAS
-        else None
-    )
-    settled = _race(enforcer, done)
-    admitted = sum(len(settled[user]) for user in set(USERS))
+def assert_nothing_overspent(ledger: BudgetLedger, settled: dict[str, list[int]]) -> None:
+    admitted = sum(len(settled[user]) for user in set(scope_race.USERS))
     assert admitted + len(settled["refused"]) == CALLERS
     assert settled["refused"], "the budgets must have refused some of the 200 callers"
     now = dt.datetime.now(dt.timezone.utc)
     day, _month = windows_for(now, daily_limit=None, monthly_limit=None)
     tenant = ledger.usage(race.TENANT, day)
     # Every settled cost is counted, once, in the tenant and in its user's window.
-    assert tenant == WindowUsage(spent=sum(sum(settled[user]) for user in set(USERS)), reserved=0)
-    assert tenant.spent <= race.COST_MICROS * TENANT_CALLS
-    for user in set(USERS):
+    every_cost = sum(sum(settled[user]) for user in set(scope_race.USERS))
+    assert tenant == WindowUsage(spent=every_cost, reserved=0)
+    assert tenant.spent <= race.COST_MICROS * scope_race.TENANT_CALLS
+    for user in set(scope_race.USERS):
         window = period_window(now, "day", limit=None, scope=f"user:{user}")
         usage = ledger.usage(race.TENANT, window)
         assert usage == WindowUsage(spent=sum(settled[user]), reserved=0)
-        assert usage.spent <= race.COST_MICROS * USER_CALLS
+        assert usage.spent <= race.COST_MICROS * scope_race.USER_CALLS
+
+
+def test_200_callers_overspend_neither_the_user_nor_the_tenant_budget(ledger: BudgetLedger) -> None:
+    enforcer = PolicyEnforcer(scope_race.race_policy(), ledger=ledger)
+    django = getattr(ledger, "using", None) == race.DJANGO_ALIAS
+    done = race.close_django_connections if django else None
+    settled = scope_race.run_callers(enforcer, range(CALLERS), done=done)
+    assert_nothing_overspent(ledger, settled)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store", ["redis", "sql"])
+def test_200_callers_in_8_processes_overspend_no_budget(
+    store: str, request: pytest.FixtureRequest
+) -> None:
+    if store == "redis":
+        factory = functools.partial(race.redis_ledger, request.getfixturevalue("redis_url"))
+    else:
+        dsn = request.getfixturevalue("postgres_dsn")
+        owner = race.sql_ledger(dsn)
+        owner.create_tables()  # type: ignore[attr-defined]
+        owner.close()
+        factory = functools.partial(race.sql_ledger, dsn)
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(PROCESSES)
+    try:
+        with context.Manager() as manager:
+            shared = manager.Barrier(PROCESSES)
+            results = pool.starmap(
+                scope_race.process_main,
+                [(factory, range(i, CALLERS, PROCESSES), shared) for i in range(PROCESSES)],
+            )
+        pool.close()
+        pool.join()
+    except BaseException:
+        pool.terminate()
+        raise
+    settled: dict[str, list[int]] = {"a": [], "b": [], "refused": []}
+    for result in results:
+        for name, values in result.items():
+            settled[name].extend(values)
+    ledger = factory()
+    try:
+        assert_nothing_overspent(ledger, settled)
+    finally:
+        ledger.close()
