@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly, LLMUsageScopeHourly
+from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly, LLMUsageScopeDaily
 from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord, LLMUsageTag
 
 __all__ = [
@@ -11,6 +11,6 @@ __all__ = [
     "LLMLatencyHistogram",
     "LLMUsageHourly",
     "LLMUsageRecord",
-    "LLMUsageScopeHourly",
+    "LLMUsageScopeDaily",
     "LLMUsageTag",
 ]

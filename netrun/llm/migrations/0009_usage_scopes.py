@@ -2,7 +2,7 @@
 
 The usage records gain ``api_key`` and ``tags`` (and indexes by user and key); one
 ``LLMUsageTag`` row per tag of a record; the hourly rollup counts refusals; and a rollup per
-hour and user, key or tag (``LLMUsageScopeHourly``). The rollups of the records already there
+day and user, key or tag (``LLMUsageScopeDaily``). The rollups of the records already there
 are recomputed once, so refusals and the scope rollups cover them too. Both new tables hold a
 ``tenant_id`` and get the row-level security of the other tenant tables.
 """
@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.CreateModel(
-            name="LLMUsageScopeHourly",
+            name="LLMUsageScopeDaily",
             fields=[
                 (
                     "id",
@@ -122,7 +122,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("hour", models.DateTimeField(help_text="Start of the hour, UTC.")),
+                ("day", models.DateField(help_text="The day, UTC.")),
                 ("tenant_id", models.CharField(blank=True, default="", max_length=64)),
                 ("kind", models.CharField(max_length=8)),
                 ("value", models.CharField(blank=True, default="", max_length=128)),
@@ -140,22 +140,22 @@ class Migration(migrations.Migration):
                 ("latency_sum_ms", models.FloatField(default=0.0)),
             ],
             options={
-                "verbose_name": "LLM usage per hour and scope",
-                "verbose_name_plural": "LLM usage per hour and scope",
-                "db_table": "netrun_llm_usage_scope_hourly",
+                "verbose_name": "LLM usage per day and scope",
+                "verbose_name_plural": "LLM usage per day and scope",
+                "db_table": "netrun_llm_usage_scope_daily",
                 "indexes": [
-                    models.Index(fields=["tenant_id", "hour"], name="netrun_llm_scope_tenant_idx"),
-                    models.Index(fields=["kind", "hour"], name="netrun_llm_scope_kind_idx"),
+                    models.Index(fields=["tenant_id", "day"], name="netrun_llm_scope_tenant_idx"),
+                    models.Index(fields=["kind", "day"], name="netrun_llm_scope_kind_idx"),
                 ],
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("hour", "tenant_id", "kind", "value"),
-                        name="netrun_llm_usage_scope_hourly_key",
+                        fields=("day", "tenant_id", "kind", "value"),
+                        name="netrun_llm_usage_scope_daily_key",
                     )
                 ],
             },
         ),
         EnableRLS("LLMUsageTag", tenant_field="tenant_id", rls_backend_only=True),
-        EnableRLS("LLMUsageScopeHourly", tenant_field="tenant_id", rls_backend_only=True),
+        EnableRLS("LLMUsageScopeDaily", tenant_field="tenant_id", rls_backend_only=True),
         migrations.RunPython(roll_up_existing_records, migrations.RunPython.noop),
     ]

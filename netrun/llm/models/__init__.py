@@ -26,7 +26,7 @@ from netrun.llm.models.policy import (
     invalidate_tenant_policy,
 )
 from netrun.llm.models.pricing import LLMPriceOverride
-from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly, LLMUsageScopeHourly
+from netrun.llm.models.rollups import LLMLatencyHistogram, LLMUsageHourly, LLMUsageScopeDaily
 from netrun.llm.models.routing import ModelAlias
 from netrun.llm.models.telemetry import Dashboard, LLMUsageRecord, LLMUsageTag
 
@@ -40,7 +40,7 @@ __all__ = [
     "LLMPriceOverride",
     "LLMUsageHourly",
     "LLMUsageRecord",
-    "LLMUsageScopeHourly",
+    "LLMUsageScopeDaily",
     "LLMUsageTag",
     "ModelAlias",
     "ProviderRule",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["LLMLatencyHistogram", "LLMUsageHourly", "LLMUsageScopeHourly"]
+__all__ = ["LLMLatencyHistogram", "LLMUsageHourly", "LLMUsageScopeDaily"]
 
 
 class LLMUsageHourly(models.Model):
@@ -65,16 +65,18 @@ class LLMUsageHourly(models.Model):
         )
 
 
-class LLMUsageScopeHourly(models.Model):
-    """Exact totals of one hour (UTC), tenant and user, API key or feature tag.
+class LLMUsageScopeDaily(models.Model):
+    """Exact totals of one day (UTC), tenant and user, API key or feature tag.
 
     ``kind`` is ``"user"``, ``"key"`` or ``"tag"``; ``value`` the user id, key id or tag. A
     request counts once for its user (``""`` when none), once for its key (``""`` when none)
     and once per tag. Written with :class:`LLMUsageHourly`, read by reports grouped by user,
-    key or tag over large windows.
+    key or tag over large windows (which read whole days from the rollups). Per day, not per
+    hour: thousands of users each make few requests an hour, and an hourly row per user
+    would be nearly one row per request.
     """
 
-    hour = models.DateTimeField(help_text="Start of the hour, UTC.")
+    day = models.DateField(help_text="The day, UTC.")
     tenant_id = models.CharField(max_length=64, blank=True, default="")
     kind = models.CharField(max_length=8)
     value = models.CharField(max_length=128, blank=True, default="")
@@ -92,26 +94,26 @@ class LLMUsageScopeHourly(models.Model):
     reasoning_tokens = models.PositiveBigIntegerField(default=0)
     latency_sum_ms = models.FloatField(default=0.0)
 
-    objects: models.Manager[LLMUsageScopeHourly] = models.Manager()
+    objects: models.Manager[LLMUsageScopeDaily] = models.Manager()
 
     class Meta:
         app_label = "netrun_llm"
-        db_table = "netrun_llm_usage_scope_hourly"
-        verbose_name = "LLM usage per hour and scope"
-        verbose_name_plural = "LLM usage per hour and scope"
+        db_table = "netrun_llm_usage_scope_daily"
+        verbose_name = "LLM usage per day and scope"
+        verbose_name_plural = "LLM usage per day and scope"
         indexes = [
-            models.Index(fields=["tenant_id", "hour"], name="netrun_llm_scope_tenant_idx"),
-            models.Index(fields=["kind", "hour"], name="netrun_llm_scope_kind_idx"),
+            models.Index(fields=["tenant_id", "day"], name="netrun_llm_scope_tenant_idx"),
+            models.Index(fields=["kind", "day"], name="netrun_llm_scope_kind_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["hour", "tenant_id", "kind", "value"],
-                name="netrun_llm_usage_scope_hourly_key",
+                fields=["day", "tenant_id", "kind", "value"],
+                name="netrun_llm_usage_scope_daily_key",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.value or '-'} for {self.tenant_id or '-'} at {self.hour:%Y-%m-%d %H}h"
+        return f"{self.kind} {self.value or '-'} for {self.tenant_id or '-'} on {self.day}"
 
 
 class LLMLatencyHistogram(models.Model):

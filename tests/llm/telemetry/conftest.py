@@ -16,7 +16,7 @@ from netrun.llm.telemetry_models import (
     LLMLatencyHistogram,
     LLMUsageHourly,
     LLMUsageRecord,
-    LLMUsageScopeHourly,
+    LLMUsageScopeDaily,
     LLMUsageTag,
 )
 
@@ -91,7 +91,7 @@ def pg_alias(postgres_dsn: str, django_db_blocker: Any) -> Iterator[str]:
                 LLMUsageRecord,
                 LLMUsageTag,
                 LLMUsageHourly,
-                LLMUsageScopeHourly,
+                LLMUsageScopeDaily,
                 LLMLatencyHistogram,
             ):
                 editor.create_model(model)

@@ -21,7 +21,7 @@ from netrun.llm.telemetry.sinks.database import DatabaseSink, aggregate_usage
 from netrun.llm.telemetry.sinks.rollup import rebuild_rollups
 from netrun.llm.telemetry_models import (
     LLMUsageRecord,
-    LLMUsageScopeHourly,
+    LLMUsageScopeDaily,
     LLMUsageTag,
 )
 from netrun.llm.testing import StubLLMServer, StubReply, StubUsage
@@ -96,9 +96,9 @@ def test_a_real_call_records_its_user_key_and_tags_down_to_the_database(
         ("nightly", "acme", row.pk),
         ("ticket-summary", "acme", row.pk),
     ]
-    # The hourly scope rollup counts the call once for its user, its key and each tag.
+    # The daily scope rollup counts the call once for its user, its key and each tag.
     assert sorted(
-        LLMUsageScopeHourly.objects.values_list("kind", "value", "requests", "output_tokens")
+        LLMUsageScopeDaily.objects.values_list("kind", "value", "requests", "output_tokens")
     ) == [
         ("key", "svc-reports", 1, 500),
         ("tag", "nightly", 1, 500),
@@ -277,16 +277,16 @@ def _check_database(using: str) -> None:
         assert not metrics.percentiles_estimated
     # A rebuild from the records recomputes the scope rollups the sink kept.
     kept_rows = sorted(
-        LLMUsageScopeHourly.objects.using(using).values_list(
-            "hour", "tenant_id", "kind", "value", "requests", "refused", "output_tokens"
+        LLMUsageScopeDaily.objects.using(using).values_list(
+            "day", "tenant_id", "kind", "value", "requests", "refused", "output_tokens"
         )
     )
-    LLMUsageScopeHourly.objects.using(using).all().delete()
+    LLMUsageScopeDaily.objects.using(using).all().delete()
     rebuild_rollups(using=using)
     assert (
         sorted(
-            LLMUsageScopeHourly.objects.using(using).values_list(
-                "hour", "tenant_id", "kind", "value", "requests", "refused", "output_tokens"
+            LLMUsageScopeDaily.objects.using(using).values_list(
+                "day", "tenant_id", "kind", "value", "requests", "refused", "output_tokens"
             )
         )
         == kept_rows
@@ -301,3 +301,25 @@ def test_sqlite_groups_by_user_key_and_tag_from_records_and_rollups() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_postgres_groups_by_user_key_and_tag_from_records_and_rollups(pg_alias: str) -> None:
     _check_database(pg_alias)
+
+
+@pytest.mark.django_db
+def test_the_rollups_read_percentiles_of_the_costliest_groups_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from netrun.llm.telemetry.sinks.rollup import read
+
+    DatabaseSink().write(_scoped_records())
+    monkeypatch.setattr(read, "SCOPE_PERCENTILE_GROUPS", 1)
+    window = _window()
+    rolled = aggregate_usage(
+        LLMUsageRecord.objects.all(),
+        MetricsQuery(window.since, window.until, group_by="user"),
+        rollup_threshold=1,
+    )
+    assert rolled.percentiles_estimated
+    # u1 spends the most: its percentiles are read; the others keep exact totals only.
+    assert rolled.by_scope["u1"].latency_p95_ms > 0
+    assert rolled.by_scope["u2"].latency_p95_ms == rolled.by_scope["u3"].latency_p95_ms == 0.0
+    assert rolled.by_scope["u2"].requests == 100
+    assert rolled.by_scope["u2"].latency_avg_ms > 0

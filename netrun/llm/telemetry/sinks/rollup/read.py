@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from netrun.llm.telemetry.aggregation import PERCENTILES, LatencyHistogram
 from netrun.llm.telemetry.records import (
@@ -38,13 +38,17 @@ from netrun.llm.telemetry_models import (
     LLMLatencyHistogram,
     LLMUsageHourly,
     LLMUsageRecord,
-    LLMUsageScopeHourly,
+    LLMUsageScopeDaily,
 )
 
-__all__ = ["DEFAULT_THRESHOLD", "aggregate_with_rollups"]
+__all__ = ["DEFAULT_THRESHOLD", "SCOPE_PERCENTILE_GROUPS", "aggregate_with_rollups"]
 
 #: Whole-day requests from which :func:`aggregate_with_rollups` reads the rollups.
 DEFAULT_THRESHOLD = 100_000
+#: A report grouped by user, key or tag from the rollups reads the latency histograms of its
+#: costliest groups only (thousands of users would mean a million histogram rows); the
+#: others report their exact totals and average latency, and 0.0 percentiles.
+SCOPE_PERCENTILE_GROUPS = 100
 
 _SUMS = ("requests", "failed", "refused", "unpriced", *_TOKENS, "reasoning_tokens", "latency_sum")
 
@@ -75,9 +79,11 @@ class _Sums:
             self.values[name] += row[f"s_{name}"] or 0
         self.cost += row["s_cost"] or Decimal(0)
 
-    def breakdown(self, key: str) -> Breakdown:
+    def breakdown(self, key: str, *, percentiles: bool = True) -> Breakdown:
         requests = self.values["requests"]
-        p50, p95, p99 = (self.latency.percentile(q) or 0.0 for q in PERCENTILES)
+        p50, p95, p99 = (
+            (self.latency.percentile(q) or 0.0) if percentiles else 0.0 for q in PERCENTILES
+        )
         return Breakdown(
             key=key,
             requests=requests,
@@ -110,6 +116,8 @@ class _Report:
     #: The query's ``group_by`` and its groups (user, key or tag values).
     group_by: ScopeKind | None = None
     scopes: dict[str, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
+    #: The groups whose latency percentiles are read (``None``: every group).
+    percentile_groups: set[str] | None = None
 
     def add_group(self, row: dict[str, Any]) -> None:
         self.total.add(row)
@@ -162,17 +170,23 @@ class _Report:
         bucketed = hours.annotate(_start=_trunc("hour", granularity))
         for row in bucketed.values("_start").annotate(**sums).order_by():
             self.series[_as_utc(row["_start"])].add(row)
-        dimensions = ["model", "tenant", "ttft"]
+        histograms = Q(dimension__in=["model", "tenant", "ttft"])
         if self.group_by is not None:
-            dimensions.append(self.group_by)
-            scoped = LLMUsageScopeHourly.objects.using(using).filter(
-                kind=self.group_by, hour__gte=_db_datetime(start), hour__lt=_db_datetime(end)
+            scoped = LLMUsageScopeDaily.objects.using(using).filter(
+                kind=self.group_by, day__gte=start.date(), day__lt=end.date()
             )
             for row in scoped.values("value").annotate(**sums).order_by():
                 self.scopes[row["value"]].add(row)
+            costliest = sorted(
+                self.scopes,
+                key=lambda value: (self.scopes[value].cost, self.scopes[value].values["requests"]),
+                reverse=True,
+            )
+            self.percentile_groups = set(costliest[:SCOPE_PERCENTILE_GROUPS])
+            histograms |= Q(dimension=self.group_by, key__in=sorted(self.percentile_groups))
         for dimension, key, bucket, count in (
             LLMLatencyHistogram.objects.using(using)
-            .filter(day__gte=start.date(), day__lt=end.date(), dimension__in=dimensions)
+            .filter(histograms, day__gte=start.date(), day__lt=end.date())
             .values("dimension", "key", "bucket")
             .annotate(n=Sum("count"))
             .order_by()
@@ -190,7 +204,12 @@ class _Report:
             by_provider={k: v.breakdown(k) for k, v in sorted(self.providers.items())},
             by_model={k: v.breakdown(k) for k, v in sorted(self.models.items())},
             by_tenant={k: v.breakdown(k) for k, v in sorted(self.tenants.items())},
-            by_scope={k: v.breakdown(k) for k, v in sorted(self.scopes.items())},
+            by_scope={
+                k: v.breakdown(
+                    k, percentiles=self.percentile_groups is None or k in self.percentile_groups
+                )
+                for k, v in sorted(self.scopes.items())
+            },
             time_series=[
                 TimeBucket(
                     start=start,
@@ -216,7 +235,7 @@ def aggregate_with_rollups(
     """``query`` from the rollups, or ``None`` when it should read the records instead.
 
     The rollups answer when ``queryset`` and ``query`` filter nothing but the window (a
-    ``group_by`` is answered from :class:`~netrun.llm.models.LLMUsageScopeHourly`), the
+    ``group_by`` is answered from :class:`~netrun.llm.models.LLMUsageScopeDaily`), the
     database keeps rollups, and the window's whole UTC days hold at least ``threshold``
     requests (``threshold=0``: whenever there is a whole day). The partial days at either
     end are read from the records, so the window is honoured to the microsecond.

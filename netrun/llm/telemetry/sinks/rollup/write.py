@@ -32,7 +32,7 @@ from netrun.llm.telemetry_models import (
     LLMLatencyHistogram,
     LLMUsageHourly,
     LLMUsageRecord,
-    LLMUsageScopeHourly,
+    LLMUsageScopeDaily,
 )
 
 __all__ = ["rebuild_rollups", "record_rollups", "supports_rollups"]
@@ -59,6 +59,7 @@ SCOPE_FIELDS: dict[ScopeKind, str] = {"user": "user_id", "key": "api_key", "tag"
 
 _Sums = list[Any]
 _HourlyKey = tuple[dt.datetime, str, str, str]
+_ScopeKey = tuple[dt.date, str, str, str]
 
 
 def refused_q() -> Q:
@@ -145,12 +146,22 @@ def _write(
     using: str,
     hourly: dict[_HourlyKey, _Sums],
     histograms: dict[tuple[dt.date, str, str, int], int],
-    scopes: dict[_HourlyKey, _Sums] | None = None,
+    scopes: dict[_ScopeKey, _Sums] | None = None,
 ) -> None:
     ops = connections[using].ops
-    for table, keys, groups in (
-        (LLMUsageHourly._meta.db_table, ("hour", "tenant_id", "provider", "model"), hourly),
-        (LLMUsageScopeHourly._meta.db_table, ("hour", "tenant_id", "kind", "value"), scopes),
+    for table, keys, groups, when in (
+        (
+            LLMUsageHourly._meta.db_table,
+            ("hour", "tenant_id", "provider", "model"),
+            hourly,
+            lambda hour: ops.adapt_datetimefield_value(_db_datetime(hour)),
+        ),
+        (
+            LLMUsageScopeDaily._meta.db_table,
+            ("day", "tenant_id", "kind", "value"),
+            scopes,
+            ops.adapt_datefield_value,
+        ),
     ):
         _upsert(
             using,
@@ -159,7 +170,7 @@ def _write(
             _HOURLY_ADDED,
             [
                 [
-                    ops.adapt_datetimefield_value(_db_datetime(hour)),
+                    when(moment),
                     tenant,
                     first,
                     second,
@@ -167,7 +178,7 @@ def _write(
                     ops.adapt_decimalfield_value(sums[_COST], 24, 10),
                     *sums[_COST + 1 :],
                 ]
-                for (hour, tenant, first, second), sums in (groups or {}).items()
+                for (moment, tenant, first, second), sums in (groups or {}).items()
             ],
         )
     _upsert(
@@ -187,25 +198,25 @@ def record_rollups(rows: Iterable[LLMUsageRecord], using: str = "default") -> No
     if not supports_rollups(using):
         return
     hourly: dict[_HourlyKey, _Sums] = {}
-    scopes: dict[_HourlyKey, _Sums] = {}
+    scopes: dict[_ScopeKey, _Sums] = {}
     histograms: dict[tuple[dt.date, str, str, int], int] = defaultdict(int)
     for row in rows:
         created = _as_utc(row.created)
         hour = _hour(created)
+        day = created.date()
         key = (hour, row.tenant_id, row.provider, row.model)
         sums = hourly.get(key)
         if sums is None:
             sums = hourly[key] = _new_sums()
         _add_row(sums, row)
-        day = created.date()
         bucket = histogram_bucket(row.latency_ms)
         histograms[(day, "model", f"{row.provider}/{row.model}", bucket)] += 1
         histograms[(day, "tenant", row.tenant_id, bucket)] += 1
         for kind, value in row_scopes(row):
-            key = (hour, row.tenant_id, kind, value)
-            sums = scopes.get(key)
+            scope_key = (day, row.tenant_id, kind, value)
+            sums = scopes.get(scope_key)
             if sums is None:
-                sums = scopes[key] = _new_sums()
+                sums = scopes[scope_key] = _new_sums()
             _add_row(sums, row)
             histograms[(day, kind, value, bucket)] += 1
         if row.ttft_ms is not None:
@@ -267,16 +278,18 @@ def rebuild_rollups(
         hourly[(_as_utc(row["_hour"]), row["tenant_id"], row["provider"], row["model"])] = _sums_of(
             row
         )
-    scopes: dict[_HourlyKey, _Sums] = {}
+    scopes: dict[_ScopeKey, _Sums] = {}
     for kind in SCOPE_KINDS:
         field = SCOPE_FIELDS[kind]
         for row in (
             scope_records(window, kind)
-            .annotate(_hour=_trunc("created", "hour"))
-            .values("_hour", "tenant_id", field)
+            .annotate(_day=_trunc("created", "day"))
+            .values("_day", "tenant_id", field)
             .annotate(**_record_sums())
         ):
-            scopes[(_as_utc(row["_hour"]), row["tenant_id"], kind, row[field])] = _sums_of(row)
+            scopes[(_as_utc(row["_day"]).date(), row["tenant_id"], kind, row[field])] = _sums_of(
+                row
+            )
     histograms: dict[tuple[dt.date, str, str, int], int] = {}
     for dimension, key, value in _histogram_sources(window):
         for row in (
@@ -290,8 +303,8 @@ def rebuild_rollups(
         LLMUsageHourly.objects.using(using).filter(
             hour__gte=_db_datetime(start), hour__lt=_db_datetime(end)
         ).delete()
-        LLMUsageScopeHourly.objects.using(using).filter(
-            hour__gte=_db_datetime(start), hour__lt=_db_datetime(end)
+        LLMUsageScopeDaily.objects.using(using).filter(
+            day__gte=start.date(), day__lt=end.date()
         ).delete()
         LLMLatencyHistogram.objects.using(using).filter(
             day__gte=start.date(), day__lt=end.date()
