@@ -7,10 +7,10 @@ telemetry; only the providers with an embeddings API are candidates. Framework-n
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from netrun.llm.chain._flow import Ask, Effect, adrive, attempts, drive
+from netrun.llm.chain._flow import Ask, Effect, adrive, attempts, drive, tagged
 from netrun.llm.chain._run import _ChainRun
 from netrun.llm.types import ChatMessage, EmbeddingResponse
 
@@ -30,13 +30,16 @@ class _EmbeddingsAPI:
         model: str | None = None,
         provider: str | None = None,
         reason: str | None = None,
+        tags: Iterable[str] = (),
     ) -> EmbeddingResponse:
         """One vector per text, from the first provider of the chain with an embeddings API
         that answers, under the same policy, budget, retries and telemetry as ``chat``.
 
         ``model`` names the first (or pinned) provider's embedding model; the others use
-        their ``embedding_model``. The hold is the texts' byte bound at the input price."""
-        return drive(self._embed(texts, model, provider, reason))
+        their ``embedding_model``. The hold is the texts' byte bound at the input price.
+        ``tags`` are bound around the call, as ``chat``'s."""
+        with tagged(tags):
+            return drive(self._embed(texts, model, provider, reason))
 
     async def aembed(
         self,
@@ -45,9 +48,11 @@ class _EmbeddingsAPI:
         model: str | None = None,
         provider: str | None = None,
         reason: str | None = None,
+        tags: Iterable[str] = (),
     ) -> EmbeddingResponse:
         """The async twin of :meth:`embed`."""
-        return await adrive(self._embed(texts, model, provider, reason))
+        with tagged(tags):
+            return await adrive(self._embed(texts, model, provider, reason))
 
     def _embed(
         self,

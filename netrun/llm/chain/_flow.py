@@ -11,11 +11,13 @@ also yields its chunks (:mod:`netrun.llm.chain.streams`). Framework-neutral.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from netrun.errors import NetrunException
+from netrun.llm.attribution import llm_tags
 from netrun.llm.chain._run import _NO_RESERVATION, _Answer, _Candidate, _ChainRun, logger
 from netrun.llm.types import AttemptInfo, LLMResponse, Usage
 
@@ -45,10 +47,20 @@ __all__ = [
     "retried",
     "routed",
     "settle",
+    "tagged",
 ]
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
+
+
+def tagged(tags: Iterable[str] | str) -> AbstractContextManager[object]:
+    """The feature tags of one call (``tags=``), bound around it with
+    :func:`~netrun.llm.attribution.llm_tags` (over any bound outside); nothing when none."""
+    if isinstance(tags, str):
+        tags = (tags,)
+    tags = tuple(tags)
+    return llm_tags(*tags) if tags else nullcontext()
 
 
 def settle(reservation: ReservationProtocol, usage: Any) -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +44,7 @@ from netrun.llm.adapters.base import MessagesInput, _ExecuteAPI
 from netrun.llm.adapters.errors import is_retryable
 from netrun.llm.adapters.registry import build_adapter
 from netrun.llm.chain._embeddings import _EmbeddingsAPI
-from netrun.llm.chain._flow import Ask, Effect, adrive, attempts, drive, record_attempt
+from netrun.llm.chain._flow import Ask, Effect, adrive, attempts, drive, record_attempt, tagged
 from netrun.llm.chain._run import _Candidate, _ChainRun, _sdk_missing, logger
 from netrun.llm.chain.streams import AsyncClientStream, ClientStream
 from netrun.llm.protocols import LLMTelemetry, PolicyEnforcerProtocol
@@ -64,6 +64,14 @@ if TYPE_CHECKING:
     from netrun.llm.conf import LLMConfig
 
 __all__ = ["LLMClient"]
+
+
+def _checked(tags: Iterable[str]) -> tuple[str, ...]:
+    """A stream's tags, checked when it is made (an invalid one raises there)."""
+    tags = (tags,) if isinstance(tags, str) else tuple(tags)
+    with tagged(tags):
+        pass
+    return tags
 
 
 class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
@@ -328,11 +336,15 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
         max_tokens: int | None = None,
         provider: str | None = None,
         reason: str | None = None,
+        tags: Iterable[str] = (),
         **options: Any,
     ) -> LLMResponse:
         """The first answer the chain gives. ``provider`` pins one provider; ``model``
-        applies to the first (or pinned) provider; ``reason`` goes to the policy."""
-        return drive(self._chat(messages, model, max_tokens, provider, reason, options))
+        applies to the first (or pinned) provider; ``reason`` goes to the policy; ``tags``
+        are feature tags bound around the call (:func:`~netrun.llm.attribution.llm_tags`,
+        read by the enforcer's scope budgets and by telemetry)."""
+        with tagged(tags):
+            return drive(self._chat(messages, model, max_tokens, provider, reason, options))
 
     async def achat(
         self,
@@ -342,10 +354,12 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
         max_tokens: int | None = None,
         provider: str | None = None,
         reason: str | None = None,
+        tags: Iterable[str] = (),
         **options: Any,
     ) -> LLMResponse:
         """The async twin of :meth:`chat`; cancellation releases the reservation."""
-        return await adrive(self._chat(messages, model, max_tokens, provider, reason, options))
+        with tagged(tags):
+            return await adrive(self._chat(messages, model, max_tokens, provider, reason, options))
 
     def _chat(
         self,
@@ -377,11 +391,14 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
         max_tokens: int | None = None,
         provider: str | None = None,
         reason: str | None = None,
+        tags: Iterable[str] = (),
         **options: Any,
     ) -> ClientStream:
-        """Stream from the first provider that starts answering; see :class:`ClientStream`."""
+        """Stream from the first provider that starts answering; see :class:`ClientStream`.
+        ``tags`` are bound whenever the stream works (reserving, reading, settling), for its
+        whole life."""
         run = self._run(messages, provider, model, max_tokens, reason, options, streamed=True)
-        return ClientStream(run, options)
+        return ClientStream(run, options, tags=_checked(tags))
 
     def astream(
         self,
@@ -391,8 +408,9 @@ class LLMClient(_EmbeddingsAPI, _ExecuteAPI):
         max_tokens: int | None = None,
         provider: str | None = None,
         reason: str | None = None,
+        tags: Iterable[str] = (),
         **options: Any,
     ) -> AsyncClientStream:
         """The async twin of :meth:`stream`."""
         run = self._run(messages, provider, model, max_tokens, reason, options, streamed=True)
-        return AsyncClientStream(run, options)
+        return AsyncClientStream(run, options, tags=_checked(tags))

@@ -26,6 +26,7 @@ from netrun.llm.chain._flow import (
     reserved,
     retried,
     routed,
+    tagged,
 )
 from netrun.llm.types import LLMResponse, StreamChunk, Usage
 
@@ -104,12 +105,19 @@ def _steps(
     raise run.exhausted()
 
 
-def _chunks(flow: Flow[Effect | StreamChunk, None]) -> Generator[StreamChunk, None, None]:
-    """The sync driver: each effect performed with a plain call, each chunk handed on."""
-    while (item := flow.next()) is not None:
-        if isinstance(item, Effect):
-            flow.perform(item)
-            continue
+def _chunks(
+    flow: Flow[Effect | StreamChunk, None], tags: tuple[str, ...]
+) -> Generator[StreamChunk, None, None]:
+    """The sync driver: each effect performed with a plain call, each chunk handed on; the
+    stream's ``tags`` are bound while the flow works, not while the consumer holds a chunk."""
+    while True:
+        with tagged(tags):
+            item = flow.next()
+            while isinstance(item, Effect):
+                flow.perform(item)
+                item = flow.next()
+        if item is None:
+            return
         try:
             yield item
         except GeneratorExit as closed:
@@ -122,15 +130,21 @@ def _chunks(flow: Flow[Effect | StreamChunk, None]) -> Generator[StreamChunk, No
 _READING: set[Flow[Effect | StreamChunk, None]] = set()
 
 
-async def _achunks(flow: Flow[Effect | StreamChunk, None]) -> AsyncGenerator[StreamChunk, None]:
+async def _achunks(
+    flow: Flow[Effect | StreamChunk, None], tags: tuple[str, ...]
+) -> AsyncGenerator[StreamChunk, None]:
     """The async driver: an async generator, so one dropped unread is closed by the event
     loop and billed like one closed."""
     _READING.add(flow)
     try:
-        while (item := flow.next()) is not None:
-            if isinstance(item, Effect):
-                await flow.aperform(item)
-                continue
+        while True:
+            with tagged(tags):
+                item = flow.next()
+                while isinstance(item, Effect):
+                    await flow.aperform(item)
+                    item = flow.next()
+            if item is None:
+                return
             try:
                 yield item
             except GeneratorExit as closed:
@@ -169,9 +183,11 @@ class ClientStream(Closing, _ChainStream):
     consumed.
     """
 
-    def __init__(self, run: _ChainRun, options: Mapping[str, Any]) -> None:
+    def __init__(
+        self, run: _ChainRun, options: Mapping[str, Any], *, tags: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(run, options)
-        self._gen = _chunks(self._flow)
+        self._gen = _chunks(self._flow, tags)
 
     def __iter__(self) -> ClientStream:
         return self
@@ -192,9 +208,11 @@ class ClientStream(Closing, _ChainStream):
 class AsyncClientStream(AsyncClosing, _ChainStream):
     """The async twin of :class:`ClientStream`: ``async for``, ``aclose()``, ``async with``."""
 
-    def __init__(self, run: _ChainRun, options: Mapping[str, Any]) -> None:
+    def __init__(
+        self, run: _ChainRun, options: Mapping[str, Any], *, tags: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(run, options)
-        self._gen = _achunks(self._flow)
+        self._gen = _achunks(self._flow, tags)
 
     def __aiter__(self) -> AsyncClientStream:
         return self
