@@ -98,6 +98,7 @@ class Migration(migrations.Migration):
                         fields=["tenant_id", "tag", "created"], name="netrun_llm_tag_tenant_idx"
                     ),
                     models.Index(fields=["tag", "created"], name="netrun_llm_tag_created_idx"),
+                    models.Index(fields=["created"], name="netrun_llm_tag_window_idx"),
                 ],
                 "constraints": [
                     models.UniqueConstraint(
@@ -154,6 +155,12 @@ class Migration(migrations.Migration):
                     )
                 ],
             },
+        ),
+        migrations.AddIndex(
+            model_name="llmlatencyhistogram",
+            index=models.Index(
+                fields=["dimension", "day", "key"], name="netrun_llm_histogram_dim_idx"
+            ),
         ),
         EnableRLS("LLMUsageTag", tenant_field="tenant_id", rls_backend_only=True),
         EnableRLS("LLMUsageScopeDaily", tenant_field="tenant_id", rls_backend_only=True),

@@ -138,6 +138,11 @@ class LLMLatencyHistogram(models.Model):
         app_label = "netrun_llm"
         db_table = "netrun_llm_latency_histogram"
         verbose_name = "LLM latency histogram bucket"
+        indexes = [
+            # A report reads a few dimensions of a range of days; the user, key and tag
+            # dimensions hold most of the rows.
+            models.Index(fields=["dimension", "day", "key"], name="netrun_llm_histogram_dim_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["day", "dimension", "key", "bucket"],

@@ -99,6 +99,8 @@ class LLMUsageTag(models.Model):
         indexes = [
             models.Index(fields=["tenant_id", "tag", "created"], name="netrun_llm_tag_tenant_idx"),
             models.Index(fields=["tag", "created"], name="netrun_llm_tag_created_idx"),
+            # Grouping a window's records by tag reads the window's tags.
+            models.Index(fields=["created"], name="netrun_llm_tag_window_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["record", "tag"], name="netrun_llm_usage_tag_key")

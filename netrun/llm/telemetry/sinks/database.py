@@ -252,7 +252,7 @@ def aggregate_usage(
     series = base.annotate(bucket=trunc).values("bucket").annotate(**_totals()).order_by("bucket")
     by_scope: dict[str, Breakdown] = {}
     if query.group_by is not None:
-        scoped = scope_records(base, query.group_by)
+        scoped = scope_records(base, query.group_by, (query.since, query.until))
         name = SCOPE_FIELDS[query.group_by]
         for key, row, values in _grouped(scoped, _Percentiles(scoped), (name,)):
             by_scope[key[0]] = _breakdown(key[0], row, values)

@@ -138,7 +138,12 @@ class _Report:
             self.providers[key.partition("/")[0]].latency.add_bucket(bucket, count)
             self.total.latency.add_bucket(bucket, count)
 
-    def add_records(self, records: QuerySet[LLMUsageRecord], granularity: str) -> None:
+    def add_records(
+        self,
+        records: QuerySet[LLMUsageRecord],
+        granularity: str,
+        window: tuple[dt.datetime, dt.datetime] | None = None,
+    ) -> None:
         """Add the records of a partial day: sums by group and bucket, and histograms."""
         sums = _record_sums()
         for row in records.values("tenant_id", "provider", "model").annotate(**sums):
@@ -150,9 +155,10 @@ class _Report:
         if self.group_by is not None:
             scopes = (self.group_by,)
             name = SCOPE_FIELDS[self.group_by]
-            for row in scope_records(records, self.group_by).values(name).annotate(**sums):
+            scoped = scope_records(records, self.group_by, window)
+            for row in scoped.values(name).annotate(**sums):
                 self.scopes[row[name]].add(row)
-        for dimension, key, values in _histogram_sources(records, scopes):
+        for dimension, key, values in _histogram_sources(records, scopes, window):
             for row in values.values(*key, "_bucket").annotate(n=Count("id")):
                 name = "/".join(row[part] for part in key)
                 self.add_histogram(dimension, name, row["_bucket"], row["n"])
@@ -273,6 +279,7 @@ def aggregate_with_rollups(
                     created__gte=_db_datetime(edge_start), created__lt=_db_datetime(edge_end)
                 ),
                 query.granularity,
+                (edge_start, edge_end),
             )
     report.add_rollups(using, start, end, query.granularity)
     return report.metrics(query)
