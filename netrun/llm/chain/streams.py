@@ -66,11 +66,20 @@ def _steps(
         if reservation is None:
             continue
         limit = run.output_limit(candidate)
-        stream = yield Open(
-            candidate.adapter,
-            (run.messages,),
-            dict(model=candidate.model, max_tokens=limit, **options),
-        )
+        try:
+            stream = yield Open(
+                candidate.adapter,
+                (run.messages,),
+                dict(model=candidate.model, max_tokens=limit, **options),
+            )
+        except NetrunException as error:
+            # Nothing was sent: release the hold at once, then fall back.
+            yield Settle(reservation, None)
+            yield from retried(run, error)
+            continue
+        except BaseException:
+            yield Settle(reservation, None)
+            raise
         try:
             chunk = yield Read(stream)
         except NetrunException as error:
