@@ -79,7 +79,7 @@ def stores(redis_url: str) -> Iterator[tuple[SyncStore, AsyncStore]]:
 
 
 def protocols(stub: StubLLMServer) -> list[str]:
-    protocols = [request.protocol for request in stub.requests]
+    protocols = [str(request.protocol) for request in stub.requests]
     stub.requests.clear()
     return protocols
 

@@ -49,7 +49,7 @@ def config_for(stub: StubLLMServer) -> LLMConfig:
 
 def routed(stub: StubLLMServer) -> list[tuple[str, str]]:
     """The (protocol, model) of each request the stub received since the last look."""
-    seen = [(request.protocol, request.body.get("model")) for request in stub.requests]
+    seen = [(str(request.protocol), str(request.body.get("model"))) for request in stub.requests]
     stub.requests.clear()
     return seen
 
