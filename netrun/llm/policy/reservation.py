@@ -321,11 +321,13 @@ def report_budget(ledger: BudgetLedger, tenant_id: str, windows: Sequence[Budget
             if window.limit is None:
                 continue
             watching = [w for w in watchers if _watches(w, tenant_id, window)]
-            if not listeners and not watching:
+            # The gauge is the tenant's: a user's or a tag's window must not overwrite it.
+            gauges = listeners if window.scope == "tenant" else []
+            if not gauges and not watching:
                 continue
             usage = ledger.usage(tenant_id, window)
             remaining = from_micros(max(0, window.limit - usage.spent - usage.reserved))
-            for listener in listeners:
+            for listener in gauges:
                 listener(tenant_id, window.period.value, remaining)
             for watcher in watching:
                 # Settled spend only: a hold may still be released.

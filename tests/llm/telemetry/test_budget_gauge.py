@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 
@@ -12,6 +13,7 @@ pytest.importorskip("prometheus_client")
 from django.test import RequestFactory, override_settings
 from prometheus_client import CollectorRegistry
 
+from netrun.core.context import user_context
 from netrun.llm import LLMClient
 from netrun.llm.adapters import OpenAIAdapter
 from netrun.llm.budgets.base import (
@@ -20,6 +22,7 @@ from netrun.llm.budgets.base import (
     remove_budget_listener,
 )
 from netrun.llm.policies import PolicyEnforcer, TenantPolicy
+from netrun.llm.policy import ScopeBudget
 from netrun.llm.telemetry.sinks.prometheus import PrometheusSink
 from netrun.llm.telemetry.views import make_metrics_view
 from netrun.llm.testing import StubLLMServer, StubReply, StubUsage
@@ -110,3 +113,17 @@ def test_a_dropped_sink_stops_listening_and_a_failing_listener_never_fails_a_cal
     finally:
         remove_budget_listener(broken)
     assert broken not in budget_listeners()
+
+
+def test_a_users_scope_budget_never_overwrites_the_tenants_gauge(stub: StubLLMServer) -> None:
+    registry = CollectorRegistry()
+    sink = PrometheusSink(registry, tenant_label=True)
+    user_day = ScopeBudget(kind="user", value="7", limit_usd=Decimal("0.01"), period="day")
+    policy = TenantPolicy("acme", daily_budget_usd=1, scope_budgets=(user_day,))
+    adapter = OpenAIAdapter(api_key=KEY, base_url=stub.openai_base_url, model="gpt-4o-mini")
+    stub.script(StubReply(usage=StubUsage(input_tokens=1_000, output_tokens=500)))
+    with user_context(7):
+        LLMClient([adapter], enforcer=PolicyEnforcer(policy)).chat("hi", max_tokens=500)
+    # The user's window has $0.00955 left; the tenant's day shows the tenant's $0.99955.
+    assert gauge_lines(scrape(registry)) == [f'{GAUGE}{{period="day",tenant="acme"}} 0.99955']
+    assert sink.set_budget_remaining in budget_listeners()
