@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from netrun.llm.telemetry.aggregation import PERCENTILES, LatencyHistogram
 from netrun.llm.telemetry.records import (
@@ -48,7 +48,7 @@ DEFAULT_THRESHOLD = 100_000
 #: A report grouped by user, key or tag from the rollups reads the latency histograms of its
 #: costliest groups only (thousands of users would mean a million histogram rows); the
 #: others report their exact totals and average latency, and 0.0 percentiles.
-SCOPE_PERCENTILE_GROUPS = 100
+SCOPE_PERCENTILE_GROUPS = 50
 
 _SUMS = ("requests", "failed", "refused", "unpriced", *_TOKENS, "reasoning_tokens", "latency_sum")
 
@@ -151,17 +151,52 @@ class _Report:
         bucketed = records.annotate(_start=_trunc("created", granularity))
         for row in bucketed.values("_start").annotate(**sums):
             self.series[_as_utc(row["_start"])].add(row)
-        scopes: tuple[ScopeKind, ...] = ()
         if self.group_by is not None:
-            scopes = (self.group_by,)
             name = SCOPE_FIELDS[self.group_by]
             scoped = scope_records(records, self.group_by, window)
             for row in scoped.values(name).annotate(**sums):
                 self.scopes[row[name]].add(row)
-        for dimension, key, values in _histogram_sources(records, scopes, window):
+        # The group's histograms wait for add_scope_histograms: only the costliest groups'.
+        for dimension, key, values in _histogram_sources(records, (), window):
             for row in values.values(*key, "_bucket").annotate(n=Count("id")):
                 name = "/".join(row[part] for part in key)
                 self.add_histogram(dimension, name, row["_bucket"], row["n"])
+
+    def add_scope_histograms(
+        self,
+        using: str,
+        edges: list[tuple[QuerySet[LLMUsageRecord], tuple[dt.datetime, dt.datetime]]],
+        start: dt.datetime,
+        end: dt.datetime,
+    ) -> None:
+        """The latency histograms of the costliest groups (their sums are all added)."""
+        kind = self.group_by
+        if kind is None:
+            return
+        costliest = sorted(
+            self.scopes,
+            key=lambda value: (self.scopes[value].cost, self.scopes[value].values["requests"]),
+            reverse=True,
+        )[:SCOPE_PERCENTILE_GROUPS]
+        self.percentile_groups = set(costliest)
+        name = SCOPE_FIELDS[kind]
+        for records, window in edges:
+            for _, _, values in _histogram_sources(records, (kind,), window):
+                for row in (
+                    values.filter(**{f"{name}__in": costliest})
+                    .values(name, "_bucket")
+                    .annotate(n=Count("id"))
+                ):
+                    self.add_histogram(kind, row[name], row["_bucket"], row["n"])
+        for key, bucket, count in (
+            LLMLatencyHistogram.objects.using(using)
+            .filter(dimension=kind, day__gte=start.date(), day__lt=end.date(), key__in=costliest)
+            .values("key", "bucket")
+            .annotate(n=Sum("count"))
+            .order_by()
+            .values_list("key", "bucket", "n")
+        ):
+            self.add_histogram(kind, key, bucket, count)
 
     def add_rollups(
         self, using: str, start: dt.datetime, end: dt.datetime, granularity: str
@@ -176,23 +211,19 @@ class _Report:
         bucketed = hours.annotate(_start=_trunc("hour", granularity))
         for row in bucketed.values("_start").annotate(**sums).order_by():
             self.series[_as_utc(row["_start"])].add(row)
-        histograms = Q(dimension__in=["model", "tenant", "ttft"])
         if self.group_by is not None:
             scoped = LLMUsageScopeDaily.objects.using(using).filter(
                 kind=self.group_by, day__gte=start.date(), day__lt=end.date()
             )
             for row in scoped.values("value").annotate(**sums).order_by():
                 self.scopes[row["value"]].add(row)
-            costliest = sorted(
-                self.scopes,
-                key=lambda value: (self.scopes[value].cost, self.scopes[value].values["requests"]),
-                reverse=True,
-            )
-            self.percentile_groups = set(costliest[:SCOPE_PERCENTILE_GROUPS])
-            histograms |= Q(dimension=self.group_by, key__in=sorted(self.percentile_groups))
         for dimension, key, bucket, count in (
             LLMLatencyHistogram.objects.using(using)
-            .filter(histograms, day__gte=start.date(), day__lt=end.date())
+            .filter(
+                dimension__in=["model", "tenant", "ttft"],
+                day__gte=start.date(),
+                day__lt=end.date(),
+            )
             .values("dimension", "key", "bucket")
             .annotate(n=Sum("count"))
             .order_by()
@@ -272,14 +303,18 @@ def aggregate_with_rollups(
             return None
     report = _Report(group_by=query.group_by)
     records = queryset.order_by()
-    for edge_start, edge_end in ((query.since, start), (end, query.until)):
-        if edge_start < edge_end:
-            report.add_records(
-                records.filter(
-                    created__gte=_db_datetime(edge_start), created__lt=_db_datetime(edge_end)
-                ),
-                query.granularity,
-                (edge_start, edge_end),
-            )
+    edges = [
+        (
+            records.filter(
+                created__gte=_db_datetime(edge_start), created__lt=_db_datetime(edge_end)
+            ),
+            (edge_start, edge_end),
+        )
+        for edge_start, edge_end in ((query.since, start), (end, query.until))
+        if edge_start < edge_end
+    ]
+    for edge, window in edges:
+        report.add_records(edge, query.granularity, window)
     report.add_rollups(using, start, end, query.granularity)
+    report.add_scope_histograms(using, edges, start, end)
     return report.metrics(query)
