@@ -6,7 +6,9 @@ callback, wait for a client call) and an :class:`Emit` for a value to hand out; 
 performs each step and sends its result back (or throws its exception in), and the next
 ``next()`` / ``close()`` of the consumer is sent in at an :class:`Emit` as :data:`NEXT` or
 :data:`CANCEL`. :class:`FlowIterator` drives a flow from sync code, :class:`AsyncFlowIterator`
-from async code; only they know whether I/O is awaited.
+from async code; only they know whether I/O is awaited. A :class:`Step` is an
+:class:`~netrun.llm._flow.Effect`, stepped by the mechanism the chain's flows use too
+(:mod:`netrun.llm._flow`); this module holds the adapters' steps and drivers.
 
 A client call is made inside the flow (``yield wait(client.create(...))``): a sync client
 returns the answer, which the sync driver sends straight back; an async client returns an
@@ -23,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from netrun.core.blocks import AsyncClosing, Closing
+from netrun.llm._flow import Effect
+from netrun.llm._flow import Flow as _Stepper
 
 __all__ = [
     "CANCEL",
@@ -68,11 +72,18 @@ NEXT: Final = None
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(Effect):
     """One piece of I/O for the driver: ``action`` names a method of both drivers' toolkits."""
 
     action: str
     args: tuple[Any, ...]
+
+    def perform(self) -> Any:
+        return getattr(_SyncIO, self.action)(*self.args)
+
+    async def aperform(self) -> Any:
+        result = getattr(_AsyncIO, self.action)(*self.args)
+        return await result if inspect.isawaitable(result) else result
 
 
 @dataclass(frozen=True)
@@ -187,43 +198,32 @@ class _AsyncIO:
         return response.aiter_lines()
 
 
-def _resume(flow: Flow[Any], ok: bool, value: Any) -> Step | Emit | _Done:
-    """Send a result into the flow (or throw an error in) and take its next yield."""
-    try:
-        return flow.send(value) if ok else flow.throw(value)
-    except StopIteration as stop:
-        return _Done(stop.value)
+def _stepped(flow: Flow[Any], command: Signal | None) -> _Stepper[Step | Emit, Any]:
+    """``flow`` stepped from where it waits, ``command`` sent in first; only an ``Exception``
+    of a step is thrown into it."""
+    stepper: _Stepper[Step | Emit, Any] = _Stepper(flow, catches=Exception)
+    stepper.send(command)
+    return stepper
 
 
-def _perform(step: Step) -> tuple[bool, Any]:
-    try:
-        return True, getattr(_SyncIO, step.action)(*step.args)
-    except Exception as exc:
-        return False, exc
-
-
-async def _aperform(step: Step) -> tuple[bool, Any]:
-    try:
-        result = getattr(_AsyncIO, step.action)(*step.args)
-        return True, (await result if inspect.isawaitable(result) else result)
-    except Exception as exc:
-        return False, exc
+def _outcome(stepper: _Stepper[Step | Emit, Any], item: Step | Emit | None) -> Emit | _Done:
+    return _Done(stepper.result) if item is None else item  # type: ignore[return-value]
 
 
 def advance(flow: Flow[Any], command: Signal | None) -> Emit | _Done:
     """Run ``flow`` from sync code until it emits or ends."""
-    step = _resume(flow, True, command)
-    while isinstance(step, Step):
-        step = _resume(flow, *_perform(step))
-    return step
+    stepper = _stepped(flow, command)
+    while isinstance(item := stepper.next(), Step):
+        stepper.perform(item)
+    return _outcome(stepper, item)
 
 
 async def aadvance(flow: Flow[Any], command: Signal | None) -> Emit | _Done:
     """Run ``flow`` from async code until it emits or ends."""
-    step = _resume(flow, True, command)
-    while isinstance(step, Step):
-        step = _resume(flow, *await _aperform(step))
-    return step
+    stepper = _stepped(flow, command)
+    while isinstance(item := stepper.next(), Step):
+        await stepper.aperform(item)
+    return _outcome(stepper, item)
 
 
 def run(flow: Flow[_T]) -> _T:

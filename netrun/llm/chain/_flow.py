@@ -6,7 +6,9 @@ or the exception thrown in. The decisions around the I/O (:class:`~._run._ChainR
 the settling of every hold are therefore written once; :func:`drive` performs the effects
 with plain calls and :func:`adrive` awaits their async twins, the way httpx drives one
 ``auth_flow`` generator from ``sync_auth_flow`` and ``async_auth_flow``. A stream's flow
-also yields its chunks (:mod:`netrun.llm.chain.streams`). Framework-neutral.
+also yields its chunks (:mod:`netrun.llm.chain.streams`). The mechanism (:class:`Effect`,
+:class:`Flow`, the drivers) is :mod:`netrun.llm._flow`, shared with the adapters' flows; this
+module holds the chain's effects and flows. Framework-neutral.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from netrun.errors import NetrunException
+from netrun.llm._flow import Effect, Flow, adrive, drive
 from netrun.llm.attribution import llm_tags
 from netrun.llm.chain._run import _NO_RESERVATION, _Answer, _Candidate, _ChainRun, logger
 from netrun.llm.types import AttemptInfo, LLMResponse, Usage
@@ -49,9 +52,6 @@ __all__ = [
     "settle",
     "tagged",
 ]
-
-_Item = TypeVar("_Item")
-_Result = TypeVar("_Result")
 
 
 def tagged(tags: Iterable[str] | str) -> AbstractContextManager[object]:
@@ -101,18 +101,6 @@ def record_attempt(
 
 
 # --------------------------------------------------------------------------- the effects
-
-
-class Effect:
-    """One piece of I/O a flow asks for: ``perform()`` in sync code, ``aperform()`` in async."""
-
-    __slots__ = ()
-
-    def perform(self) -> Any:
-        raise NotImplementedError
-
-    async def aperform(self) -> Any:
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -254,63 +242,6 @@ class Close(Effect):
 
     async def aperform(self) -> None:
         await self.stream.aclose()
-
-
-# --------------------------------------------------------------------------- the drivers
-
-
-class Flow(Generic[_Item, _Result]):
-    """A flow stepped by a driver: each step sends the last effect's result in, or throws its
-    exception (the flow settles, then raises it or falls back)."""
-
-    result: _Result
-
-    def __init__(self, steps: Generator[_Item, Any, _Result]) -> None:
-        self._steps = steps
-        self._sent: Any = None
-        self._thrown: BaseException | None = None
-
-    def next(self) -> _Item | None:
-        """What the flow yields next (an effect, or a chunk); ``None`` once it returned."""
-        sent, thrown = self._sent, self._thrown
-        self._sent = self._thrown = None
-        try:
-            return self._steps.send(sent) if thrown is None else self._steps.throw(thrown)
-        except StopIteration as stop:
-            self.result = stop.value
-            return None
-
-    def throw(self, error: BaseException) -> None:
-        """Hand ``error`` to the flow at its next step (a consumer that closed the stream)."""
-        self._thrown = error
-
-    def perform(self, effect: Effect) -> None:
-        try:
-            self._sent = effect.perform()
-        except BaseException as error:
-            self._thrown = error
-
-    async def aperform(self, effect: Effect) -> None:
-        try:
-            self._sent = await effect.aperform()
-        except BaseException as error:
-            self._thrown = error
-
-
-def drive(steps: Generator[Effect, Any, _Result]) -> _Result:
-    """Run a flow to its end in sync code; what it returns."""
-    flow = Flow(steps)
-    while (effect := flow.next()) is not None:
-        flow.perform(effect)
-    return flow.result
-
-
-async def adrive(steps: Generator[Effect, Any, _Result]) -> _Result:
-    """Run a flow to its end in async code; cancellation is thrown in like any error."""
-    flow = Flow(steps)
-    while (effect := flow.next()) is not None:
-        await flow.aperform(effect)
-    return flow.result
 
 
 # --------------------------------------------------------------------------- the flows
