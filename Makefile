@@ -56,7 +56,9 @@ migrations: $(STAMP)
 
 # The suite runs on every core (at most 4: each xdist worker takes its own Redis database);
 # coverage measures the workers through its subprocess patch. PYTEST_ARGS= runs in one process.
-PYTEST_ARGS ?= -n auto --maxprocesses 4
+# worksteal: a worker that runs out of tests takes some of another's, so the long tests at the
+# end (PgBouncer, browsers, fresh projects) do not leave a core idle.
+PYTEST_ARGS ?= -n auto --maxprocesses 4 --dist worksteal
 
 pytest: $(STAMP)
 	rm -f .coverage .coverage.*
