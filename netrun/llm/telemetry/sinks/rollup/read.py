@@ -26,12 +26,12 @@ from netrun.llm.telemetry.sinks.rollup.write import (
     _TOKENS,
     SCOPE_FIELDS,
     _as_utc,
+    _bucket_expression,
     _day_start,
     _db_datetime,
     _histogram_sources,
     _record_sums,
     _trunc,
-    scope_records,
     supports_rollups,
 )
 from netrun.llm.telemetry_models import (
@@ -103,6 +103,16 @@ class _Sums:
         )
 
 
+def _edge_field(kind: ScopeKind) -> str:
+    # A partial day's records group by tag through their tags text, split in Python: a
+    # handful of tag combinations, where a join to the tag rows would read every tag.
+    return "tags" if kind == "tag" else SCOPE_FIELDS[kind]
+
+
+def _edge_values(kind: ScopeKind, value: str) -> list[str]:
+    return [tag for tag in value.split(",") if tag] if kind == "tag" else [value]
+
+
 @dataclass
 class _Report:
     """What the rollups and the edge records add up to."""
@@ -152,10 +162,10 @@ class _Report:
         for row in bucketed.values("_start").annotate(**sums):
             self.series[_as_utc(row["_start"])].add(row)
         if self.group_by is not None:
-            name = SCOPE_FIELDS[self.group_by]
-            scoped = scope_records(records, self.group_by, window)
-            for row in scoped.values(name).annotate(**sums):
-                self.scopes[row[name]].add(row)
+            name = _edge_field(self.group_by)
+            for row in records.values(name).annotate(**sums):
+                for value in _edge_values(self.group_by, row[name]):
+                    self.scopes[value].add(row)
         # The group's histograms wait for add_scope_histograms: only the costliest groups'.
         for dimension, key, values in _histogram_sources(records, (), window):
             for row in values.values(*key, "_bucket").annotate(n=Count("id")):
@@ -179,15 +189,16 @@ class _Report:
             reverse=True,
         )[:SCOPE_PERCENTILE_GROUPS]
         self.percentile_groups = set(costliest)
-        name = SCOPE_FIELDS[kind]
-        for records, window in edges:
-            for _, _, values in _histogram_sources(records, (kind,), window):
-                for row in (
-                    values.filter(**{f"{name}__in": costliest})
-                    .values(name, "_bucket")
-                    .annotate(n=Count("id"))
-                ):
-                    self.add_histogram(kind, row[name], row["_bucket"], row["n"])
+        name = _edge_field(kind)
+        wanted = set(costliest)
+        for records, _ in edges:
+            bucketed = records.annotate(_bucket=_bucket_expression("latency_ms"))
+            if kind != "tag":
+                bucketed = bucketed.filter(**{f"{name}__in": costliest})
+            for row in bucketed.values(name, "_bucket").annotate(n=Count("id")):
+                for value in _edge_values(kind, row[name]):
+                    if value in wanted:
+                        self.add_histogram(kind, value, row["_bucket"], row["n"])
         for key, bucket, count in (
             LLMLatencyHistogram.objects.using(using)
             .filter(dimension=kind, day__gte=start.date(), day__lt=end.date(), key__in=costliest)
