@@ -1,5 +1,5 @@
 # Hourly totals and daily latency histograms of LLM usage (netrun.llm.telemetry.sinks.rollup),
-# filled once from the records already there.
+# filled from the records already there by 0009 (the roll-up needs the tables as 0009 leaves them).
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ from django.db import migrations, models
 
 
 def roll_up_existing_records(apps: Any, schema_editor: Any) -> None:
-    # The rollup code uses the current models: at this migration they match the tables, and
-    # the records' rollups must be computed exactly as the sink computes them.
-    from netrun.llm.telemetry.sinks.rollup import rebuild_rollups
-
-    rebuild_rollups(using=schema_editor.connection.alias)
+    """Nothing since 0009: the rollup code uses the current models, whose tables are only
+    complete once 0009 has run, and 0009 rolls every existing record up itself."""
 
 
 class Migration(migrations.Migration):
