@@ -1,4 +1,7 @@
-"""System checks of ``netrun.llm``'s adapters and chain, registered in ``ready()``.
+"""System checks of ``netrun.llm``, registered in ``ready()``: the adapters and the chain here,
+the policy layer's in :mod:`netrun.llm.policy.checks`, telemetry's in
+:mod:`netrun.llm.telemetry.checks`, resilience's in :mod:`netrun.llm.resilience.checks`; every
+ID is listed here and each function is importable from this module.
 
 =====================  ==========================================================================
 ID                     Reported when
@@ -64,16 +67,23 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
-from netrun.config import Source, get_settings
-from netrun.errors import NetrunException
+from netrun.config import Source
 from netrun.llm.adapters import ADAPTER_CLASSES, LOCAL_PROVIDERS, canonical_provider
-from netrun.llm.conf import LLMConfig
-from netrun.llm.policy.django import settings_prices
-from netrun.llm.policy.pricing import ModelPrice, normalize_provider
+from netrun.llm.conf import CHAIN_SETTING, LLMConfig
+from netrun.llm.conf import checked_config as _config
+from netrun.llm.policy.checks import check_budget_alerts, check_budget_ledger, check_prices
+from netrun.llm.resilience.checks import check_model_aliases, check_resilience
+from netrun.llm.telemetry.checks import (
+    METRICS_VIEW_MARKER,
+    check_metrics_token,
+    check_metrics_top_n,
+    metrics_token,
+)
 
 __all__ = [
     "METRICS_VIEW_MARKER",
     "check_budget_alerts",
+    "check_budget_ledger",
     "check_chain",
     "check_metrics_token",
     "check_metrics_top_n",
@@ -85,24 +95,7 @@ __all__ = [
     "missing_settings",
 ]
 
-#: The attribute that marks a metrics view (``netrun.llm.views_metrics``) in the URLconf.
-METRICS_VIEW_MARKER = "netrun_llm_metrics_view"
-METRICS_TOKEN_SETTING = "NETRUN_LLM_METRICS_TOKEN"  # noqa: S105 - a setting's name
-
-CHAIN_SETTING = "NETRUN_LLM_PROVIDER_CHAIN"
 LOCAL_SETTING = "NETRUN_LLM_LOCAL_PROVIDER"
-PRICES_SETTING = "NETRUN_LLM_PRICES"
-#: Providers a price row can apply to (the table's names; aliases are normalised first).
-#: ``offline`` has no built-in price (it is a stand-in, not a model); a row for it is how a
-#: development project with a budget gives its canned answers a price (``$0`` or a demo one).
-PRICED_PROVIDERS = frozenset({"openai", "azure_openai", "anthropic", "gemini", "ollama", "offline"})
-
-
-def _config() -> LLMConfig | None:
-    try:
-        return get_settings(LLMConfig)
-    except NetrunException:
-        return None  # netrun.config.E007 names the bad fields
 
 
 def missing_settings(provider: str, config: LLMConfig) -> list[str]:
@@ -223,306 +216,3 @@ def _missing_sdk(provider: str, name: str, setting: str) -> list[CheckMessage]:
             id="netrun.llm.W003",
         )
     ]
-
-
-def check_prices(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
-) -> list[CheckMessage]:
-    """E005, E006, E007, W002: the rows of ``NETRUN_LLM_PRICES``."""
-    config = _config()
-    if config is None:
-        return []
-    messages: list[CheckMessage] = []
-    seen: dict[tuple[str, str, object], int] = {}
-    for index, parsed in enumerate(settings_prices(config)):
-        row = config.prices[index]
-        label = f"{PRICES_SETTING}[{index}]"
-        if isinstance(row, dict) and isinstance(row.get("model"), str):
-            label += f" ({row.get('provider')}/{row['model']})"
-        if not isinstance(parsed, ModelPrice):
-            where = f"{label}.{parsed.field}" if parsed.field else label
-            messages.append(
-                Error(
-                    f"{where}: {parsed}; the row is ignored.",
-                    hint="Rows are {provider, model, input, output, effective_from} with "
-                    "optional cache_read, cache_write and long_context_* keys; prices in USD "
-                    'per 1M tokens as strings ("2.50"), dates as "YYYY-MM-DD".',
-                    id="netrun.llm.E005" if parsed.problem == "shape" else "netrun.llm.E006",
-                )
-            )
-            continue
-        key = (parsed.provider, parsed.model, parsed.effective_from)
-        if key in seen:
-            messages.append(
-                Error(
-                    f"{label} prices {parsed.provider}/{parsed.model} from "
-                    f"{parsed.effective_from} like {PRICES_SETTING}[{seen[key]}]; the later "
-                    "row wins.",
-                    hint="Keep one row per provider, model and effective_from.",
-                    id="netrun.llm.E007",
-                )
-            )
-        seen.setdefault(key, index)
-        if normalize_provider(parsed.provider) not in PRICED_PROVIDERS:
-            messages.append(
-                Warning(
-                    f"{label}.provider {parsed.provider!r} is not a provider netrun calls; "
-                    "the row never applies.",
-                    hint="Use openai, azure_openai, anthropic, gemini, ollama or offline.",
-                    id="netrun.llm.W002",
-                )
-            )
-    return messages
-
-
-def check_budget_ledger(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
-) -> list[CheckMessage]:
-    """E008: ``NETRUN_LLM_BUDGET_LEDGER`` names no ledger."""
-    from netrun.llm.policy.ledgers import ledger_setting_problem
-
-    config = _config()
-    problem = None if config is None else ledger_setting_problem(config.budget_ledger)
-    if problem is None:
-        return []
-    hint = "Every PolicyEnforcer built without ledger= would fail on its first call."
-    return [Error(problem, hint=hint, id="netrun.llm.E008")]
-
-
-def metrics_token() -> str | None:
-    """``NETRUN_LLM_METRICS_TOKEN``, ``None`` when unset or empty (or the settings are invalid)."""
-    config = _config()
-    token = config.metrics_token if config is not None else None
-    return (token.get_secret_value() if token is not None else "") or None
-
-
-def _routes_metrics(patterns: Sequence[Any]) -> bool:
-    for pattern in patterns:
-        nested = getattr(pattern, "url_patterns", None)
-        if nested is not None:
-            if _routes_metrics(nested):
-                return True
-        elif getattr(getattr(pattern, "callback", None), METRICS_VIEW_MARKER, False):
-            return True
-    return False
-
-
-def check_metrics_token(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
-) -> list[CheckMessage]:
-    """W004: the metrics view routed in production without a token."""
-    if settings.DEBUG or metrics_token() is not None:
-        return []
-    from django.urls import get_resolver
-
-    try:
-        routed = _routes_metrics(get_resolver().url_patterns)
-    except Exception:
-        # A broken URLconf is Django's own urls.E checks to report.
-        return []
-    if not routed:
-        return []
-    return [
-        Warning(
-            f"The LLM metrics view is routed while DEBUG is off and {METRICS_TOKEN_SETTING} is "
-            "not set: it answers only logged-in staff, so Prometheus cannot scrape it.",
-            hint=f"Set {METRICS_TOKEN_SETTING} and give the scraper the same bearer token "
-            "(Prometheus: authorization.credentials), or remove the route.",
-            id="netrun.llm.W004",
-        )
-    ]
-
-
-METRICS_TOP_N_SETTING = "NETRUN_LLM_METRICS_TOP_N"
-
-
-def check_metrics_top_n(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
-) -> list[CheckMessage]:
-    """E030: ``NETRUN_LLM_METRICS_TOP_N`` outside 1..100."""
-    from netrun.llm.telemetry.records import MAX_TOP_N
-
-    config = _config()
-    if config is None or 1 <= config.metrics_top_n <= MAX_TOP_N:
-        return []
-    return [
-        Error(
-            f"{METRICS_TOP_N_SETTING} is {config.metrics_top_n}: the Prometheus sink labels "
-            f"between 1 and {MAX_TOP_N} users, API keys and tags per scope.",
-            hint=f"Set {METRICS_TOP_N_SETTING} to a number from 1 to {MAX_TOP_N} (default 10); "
-            "the other values are counted under the label 'other'.",
-            id="netrun.llm.E030",
-        )
-    ]
-
-
-ALIASES_SETTING = "NETRUN_LLM_MODEL_ALIASES"
-FALLBACKS_SETTING = "NETRUN_LLM_CONTEXT_FALLBACKS"
-
-
-def check_resilience(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
-) -> list[CheckMessage]:
-    """E009, E010, W005: the breaker store, model aliases and context-window fallbacks."""
-    from netrun.llm.resilience.config import breaker_store_problem
-    from netrun.llm.resilience.context import split_target
-
-    config = _config()
-    if config is None:
-        return []
-    messages: list[CheckMessage] = []
-    problem = breaker_store_problem(config.breaker_store)
-    if problem is not None:
-        hint = "LLMClient.from_config would fail on its first call."
-        messages.append(Error(problem, hint=hint, id="netrun.llm.E009"))
-    chain = {canonical_provider(name) for name in config.chain}
-    targets: list[tuple[str, str]] = []
-    for name, entries in config.model_aliases.items():
-        group = [entries] if isinstance(entries, str) else list(entries)
-        if not group or not all(entry.strip() for entry in group):
-            messages.append(
-                Error(
-                    f"{ALIASES_SETTING}[{name!r}] is an empty group or holds a blank model.",
-                    hint='Map a name to a model or a list of models: {"fast": ["gpt-4.1-mini", '
-                    '"claude-haiku-4-5"]}.',
-                    id="netrun.llm.E010",
-                )
-            )
-        targets.extend((f"{ALIASES_SETTING}[{name!r}]", entry) for entry in group)
-    for model, larger in config.context_fallbacks.items():
-        if not larger.strip() or split_target(larger)[1] == model:
-            messages.append(
-                Error(
-                    f"{FALLBACKS_SETTING}[{model!r}] is {larger!r}: a fallback must name "
-                    "another, larger-context model.",
-                    hint='For example {"gpt-4.1-mini": "gpt-4.1"}.',
-                    id="netrun.llm.E010",
-                )
-            )
-        targets.append((f"{FALLBACKS_SETTING}[{model!r}]", larger))
-    for where, target in targets:
-        provider = split_target(target)[0]
-        if provider is not None and canonical_provider(provider) not in chain:
-            messages.append(
-                Warning(
-                    f"{where} names {target!r}, whose provider is not in {CHAIN_SETTING}; "
-                    "the client skips it.",
-                    hint=f"Add {provider} to {CHAIN_SETTING}, or name another model.",
-                    id="netrun.llm.W005",
-                )
-            )
-    return messages
-
-
-def check_model_aliases(
-    app_configs: Sequence[AppConfig] | None = None,
-    databases: Sequence[str] | None = None,
-    **kwargs: Any,
-) -> list[CheckMessage]:
-    """W006: the admin's aliases, as E010 and W005 check the settings' (for rows saved past
-    the admin's validation: a shell, a fixture; or a provider taken out of the chain since)."""
-    from django.db import DatabaseError
-
-    from netrun.llm.models import ModelAlias
-
-    config = _config()
-    if not databases or config is None:
-        return []
-    chain = {canonical_provider(name) for name in config.chain}
-    try:
-        rows = list(ModelAlias.objects.filter(enabled=True).values_list("name", "targets"))
-    except DatabaseError:  # not migrated yet: migrate says so
-        return []
-    return [
-        Warning(
-            f"The model alias {name!r} (admin) routes to {target!r}: {problem}",
-            hint="Edit the alias in the admin, or disable it.",
-            obj=name,
-            id="netrun.llm.W006",
-        )
-        for name, targets in rows
-        for target in (targets if isinstance(targets, list) and targets else [""])
-        if (problem := _admin_target_problem(target, chain)) is not None
-    ]
-
-
-def _admin_target_problem(target: object, chain: set[str | None]) -> str | None:
-    from netrun.llm.resilience.context import split_target
-    from netrun.llm.resilience.routing import target_problem
-
-    if not isinstance(target, str):
-        return "not a model name."
-    problem = target_problem(target)
-    if problem is not None:
-        return problem
-    provider = split_target(target)[0]
-    if provider is not None and canonical_provider(provider) not in chain:
-        return f"its provider is not in {CHAIN_SETTING}; the client skips it."
-    return None
-
-
-THRESHOLDS_SETTING = "NETRUN_LLM_BUDGET_ALERT_THRESHOLDS"
-WEBHOOKS_SETTING = "NETRUN_LLM_BUDGET_WEBHOOKS"
-WEBHOOK_SECRET_SETTING = "NETRUN_LLM_BUDGET_WEBHOOK_SECRET"  # noqa: S105 - a setting's name
-
-
-def _celery_installed() -> bool:
-    try:
-        import celery  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def check_budget_alerts(
-    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
-) -> list[CheckMessage]:
-    """E060-E063: alert thresholds and webhooks."""
-    from urllib.parse import urlsplit
-
-    from netrun.llm.policy.alerts import threshold_problem
-
-    config = _config()
-    if config is None:
-        return []
-    messages: list[CheckMessage] = []
-    problem = threshold_problem(config.budget_alert_thresholds)
-    if problem is not None:
-        messages.append(
-            Error(
-                f"{THRESHOLDS_SETTING}: {problem}; no budget alert fires until it is fixed.",
-                hint="Percentages of a budget's limit, for example [50, 80, 100].",
-                id="netrun.llm.E060",
-            )
-        )
-    for index, url in enumerate(config.budget_webhooks):
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            messages.append(
-                Error(
-                    f"{WEBHOOKS_SETTING}[{index}] is not an http(s) URL; alerts skip it.",
-                    hint='A list of URLs: ["https://hooks.example.com/netrun"].',
-                    id="netrun.llm.E061",
-                )
-            )
-    secret = config.budget_webhook_secret
-    if config.budget_webhooks and not (secret and secret.get_secret_value()):
-        messages.append(
-            Error(
-                f"{WEBHOOKS_SETTING} is set but {WEBHOOK_SECRET_SETTING} is not: the webhooks' "
-                "signature would prove nothing.",
-                hint=f"Set {WEBHOOK_SECRET_SETTING} to a long random string shared with the "
-                "receivers (from the environment: LLM_BUDGET_WEBHOOK_SECRET).",
-                id="netrun.llm.E062",
-            )
-        )
-    if config.budget_webhooks and not _celery_installed():
-        messages.append(
-            Error(
-                f"{WEBHOOKS_SETTING} is set but Celery is not installed: the webhooks are "
-                "delivered by a Celery task.",
-                hint='pip install "netrun[celery]" and run a worker, or unset the webhooks.',
-                id="netrun.llm.E063",
-            )
-        )
-    return messages

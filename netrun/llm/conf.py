@@ -83,9 +83,14 @@ from netrun.config import (
     SecretStr,
     app_settings,
     field_validator,
+    get_settings,
 )
+from netrun.errors import NetrunException
 
-__all__ = ["LLMConfig", "conf"]
+__all__ = ["CHAIN_SETTING", "LLMConfig", "checked_config", "conf"]
+
+#: The Django setting of the provider chain, as checks and errors name it.
+CHAIN_SETTING = "NETRUN_LLM_PROVIDER_CHAIN"
 
 
 class LLMConfig(BaseConfig):
@@ -207,3 +212,12 @@ class LLMConfig(BaseConfig):
 
 
 conf = app_settings(LLMConfig)
+
+
+def checked_config() -> LLMConfig | None:
+    """The current settings, or ``None`` when they do not validate (``netrun.config.E007``
+    names the bad fields): what the system checks read."""
+    try:
+        return get_settings(LLMConfig)
+    except NetrunException:
+        return None

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
-from netrun.llm.checks import METRICS_VIEW_MARKER, metrics_token
+from netrun.llm.telemetry.checks import METRICS_VIEW_MARKER, metrics_token
 
 __all__ = ["TOKEN_SCHEMES", "make_metrics_view", "metrics_view"]
 
