@@ -52,17 +52,14 @@ from decimal import Decimal
 from typing import Any
 
 from netrun.errors import BudgetExceededError, RateLimitExceededError, ServiceUnavailableError
+from netrun.llm.policy._windows import BudgetWindows, budget_error, budget_status
 from netrun.llm.policy.ledgers._default import default_ledger
 from netrun.llm.policy.ledgers.base import (
     BudgetLedger,
     BudgetWindow,
     ReservationRefused,
     WindowUsage,
-    from_micros,
-    retry_after,
-    scope_windows,
     to_micros,
-    windows_for,
 )
 from netrun.llm.policy.pricing import ModelPrice, PriceTable, current_price_table
 from netrun.llm.policy.reservation import (
@@ -124,12 +121,7 @@ class PolicyEnforcer:
         self.reservation_ttl = reservation_ttl
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self._limiters: dict[tuple[str, str], RateLimiter] = {}
-        self._windows: tuple[BudgetWindow, ...] = ()
-        # The scopes of a call -> the windows of their budgets (recomputed once one resets).
-        self._scope_windows: dict[tuple[tuple[str, str], ...], tuple[BudgetWindow, ...]] = {}
-        daily, monthly = policy.daily_budget, policy.monthly_budget
-        self._daily = None if daily is None else to_micros(daily)
-        self._monthly = None if monthly is None else to_micros(monthly)
+        self._budget_windows = BudgetWindows(policy)
 
     @property
     def prices(self) -> PriceTable:
@@ -222,72 +214,14 @@ class PolicyEnforcer:
                 )
 
     def _current_windows(self) -> tuple[BudgetWindow, ...]:
-        now = self._clock()
-        # Recomputed only when the day rolls over: time-zone maths on every call would be
-        # most of the in-memory path's cost.
-        if not self._windows or now >= self._windows[0].resets_at:
-            self._windows = windows_for(
-                now,
-                daily_limit=self._daily,
-                monthly_limit=self._monthly,
-                timezone=self.policy.timezone,
-            )
-        return self._windows
-
-    def _call_windows(
-        self,
-        tags: Iterable[str] = (),
-        user_id: str | None = None,
-        api_key: str | None = None,
-    ) -> tuple[BudgetWindow, ...]:
-        """The tenant's windows, then those of every scope budget the call's attribution
-        matches (none without ``scope_budgets``: the tenant's alone, as before scopes)."""
-        windows = self._current_windows()
-        if not self.policy.scope_budgets:
-            return windows
-        from netrun.llm.attribution import current_attribution
-
-        scopes = current_attribution(
-            self.policy.tenant_id, tags=tags, user_id=user_id, api_key=api_key
-        ).scopes()
-        if not scopes:
-            return windows
-        now = self._clock()
-        cached = self._scope_windows.get(scopes)
-        if cached is None or any(now >= window.resets_at for window in cached):
-            if len(self._scope_windows) >= 1024:
-                self._scope_windows.clear()  # bounded: a long-lived enforcer meets many users
-            cached = scope_windows(now, self.policy.scope_budgets, scopes, self.policy.timezone)
-            self._scope_windows[scopes] = cached
-        return windows + cached
+        return self._budget_windows.tenant(self._clock())
 
     def _budget_error(
         self, window: BudgetWindow, usage: WindowUsage, provider: str, model: str
     ) -> BudgetExceededError:
-        scoped: dict[str, Any] = {}
-        if window.scope == "tenant":
-            rule = f"{'daily' if window.period.value == 'day' else 'monthly'}_budget"
-            message = f"The {rule.replace('_', ' ')}"
-        else:
-            rule = "scope_budget"
-            length = f"{window.hours}-hour" if window.hours else window.period.value
-            message = f"The {length} budget of {window.scope}"
-            scoped = {"scope": window.scope, "period": window.period.value}
-            if window.hours:
-                scoped["hours"] = window.hours
-        self._log_denial(rule, provider, model)
-        return BudgetExceededError(
-            f"{message} of {from_micros(window.limit or 0)} USD is used up.",
-            retry_after=retry_after(window, self._clock()),
-            rule=rule,
-            provider=provider,
-            model=model,
-            tenant_id=self.policy.tenant_id,
-            spent_usd=str(from_micros(usage.spent)),
-            reserved_usd=str(from_micros(usage.reserved)),
-            fallback_to_local=self.policy.fallback_to_local,
-            **scoped,
-        )
+        error = budget_error(self.policy, window, usage, self._clock(), provider, model)
+        self._log_denial(str(error.details["rule"]), provider, model)
+        return error
 
     # ------------------------------------------------------------------ API
 
@@ -325,7 +259,7 @@ class PolicyEnforcer:
         )
         self._rate_limits(provider, model, tokens)
         amount = 0 if cost is None else to_micros(cost)
-        for window in self._call_windows(tags, user_id, api_key):
+        for window in self._budget_windows.for_call(self._clock(), tags, user_id, api_key):
             if window.limit is None:
                 continue
             usage = self.ledger.usage(self.policy.tenant_id, window)
@@ -383,7 +317,7 @@ class PolicyEnforcer:
         )
         self._rate_limits(provider, model, tokens)
         amount = 0 if cost is None else to_micros(cost)
-        windows = self._call_windows(tags, user_id, api_key)
+        windows = self._budget_windows.for_call(self._clock(), tags, user_id, api_key)
         reservation_id = uuid.uuid4().hex
         if pending_settlements():
             drain_pending_settlements()  # settled costs first: they count before new holds
@@ -452,21 +386,4 @@ class PolicyEnforcer:
 
     def budget_status(self) -> list[dict[str, Any]]:
         """Today's and this month's limit, spent, reserved and remaining USD."""
-        status = []
-        for window in self._current_windows():
-            usage = self.ledger.usage(self.policy.tenant_id, window)
-            limit = None if window.limit is None else from_micros(window.limit)
-            status.append(
-                {
-                    "period": window.period.value,
-                    "start": window.start,
-                    "limit_usd": limit,
-                    "spent_usd": from_micros(usage.spent),
-                    "reserved_usd": from_micros(usage.reserved),
-                    "remaining_usd": None
-                    if window.limit is None
-                    else from_micros(max(0, window.limit - usage.spent - usage.reserved)),
-                    "resets_at": window.resets_at,
-                }
-            )
-        return status
+        return budget_status(self.ledger, self.policy.tenant_id, self._current_windows())
