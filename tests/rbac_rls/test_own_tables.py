@@ -25,11 +25,15 @@ pytestmark = pytest.mark.django_db(databases=[])
 
 OWN_TABLES = [
     "netrun_llm_budget_account",
+    "netrun_llm_budget_alert",
     "netrun_llm_budget_reservation",
     "netrun_llm_budget_spend",
+    "netrun_llm_scope_budget",
     "netrun_llm_tenant_policy",
     "netrun_llm_usage_hourly",
     "netrun_llm_usage_record",
+    "netrun_llm_usage_scope_daily",
+    "netrun_llm_usage_tag",
     "netrun_rbac_role",
 ]
 WIDENED = [*OWN_TABLES, "rlsapp_project"]

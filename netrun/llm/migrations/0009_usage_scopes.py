@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
                 ],
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("record", "tag"), name="netrun_llm_usage_tag_key"
+                        fields=("tenant_id", "record", "tag"), name="netrun_llm_usage_tag_key"
                     )
                 ],
             },

@@ -103,7 +103,9 @@ class LLMUsageTag(models.Model):
             models.Index(fields=["created"], name="netrun_llm_tag_window_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["record", "tag"], name="netrun_llm_usage_tag_key")
+            models.UniqueConstraint(
+                fields=["tenant_id", "record", "tag"], name="netrun_llm_usage_tag_key"
+            )
         ]
 
     def __str__(self) -> str:

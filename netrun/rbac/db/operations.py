@@ -43,6 +43,10 @@ OWN_TENANT_TABLES: tuple[tuple[str, str, str], ...] = (
     ("netrun_llm", "BudgetReservation", "tenant_id"),
     ("netrun_llm", "LLMUsageRecord", "tenant_id"),
     ("netrun_llm", "LLMUsageHourly", "tenant_id"),
+    ("netrun_llm", "LLMUsageTag", "tenant_id"),
+    ("netrun_llm", "LLMUsageScopeDaily", "tenant_id"),
+    ("netrun_llm", "ScopeBudgetRecord", "tenant_id"),
+    ("netrun_llm", "BudgetAlert", "tenant_id"),
 )
 
 # Plain columns compare as text: a cast to varchar(n) would truncate a longer setting.
