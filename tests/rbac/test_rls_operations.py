@@ -24,6 +24,10 @@ def test_own_tables_are_found_when_their_app_is_installed(monkeypatch: pytest.Mo
         "netrun_llm_budget_reservation": "tenant_id",
         "netrun_llm_usage_record": "tenant_id",
         "netrun_llm_usage_hourly": "tenant_id",
+        "netrun_llm_usage_tag": "tenant_id",
+        "netrun_llm_usage_scope_daily": "tenant_id",
+        "netrun_llm_scope_budget": "tenant_id",
+        "netrun_llm_budget_alert": "tenant_id",
     }
     monkeypatch.setattr(operations, "OWN_TENANT_TABLES", (("not_installed", "Thing", "tenant_id"),))
     assert own_tenant_models() == []
