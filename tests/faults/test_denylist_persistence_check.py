@@ -56,6 +56,8 @@ def test_a_denylist_not_on_redis_is_not_checked(caches: dict[str, object]) -> No
         assert check_denylist_persistence() == []
 
 
+# Django 6.1 runs the model checks against the databases (a JSONField's asks SQLite).
+@pytest.mark.django_db
 def test_the_check_runs_only_with_deploy(own_redis: OwnRedis) -> None:
     with override_settings(CACHES=_cache(own_redis.url), NETRUN_AUTH_DENYLIST="cache"):
         assert "netrun.auth.W002" not in {m.id for m in run_checks()}

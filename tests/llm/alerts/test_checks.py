@@ -66,6 +66,9 @@ def test_e063_webhooks_without_celery(hide_modules: object) -> None:
         assert ids() == ["netrun.llm.E063"]
 
 
+# Django 6.1's check command runs the model checks against the databases, and a JSONField's
+# check asks SQLite whether it supports JSON.
+@pytest.mark.django_db
 @override_settings(NETRUN_LLM_BUDGET_ALERT_THRESHOLDS=[50, 0])
 def test_manage_py_check_reports_them() -> None:
     with pytest.raises(SystemCheckError, match=r"netrun\.llm\.E060"):
