@@ -252,6 +252,7 @@ class Sentinel:
             self.server, port, self.workdir, "--replicaof", "127.0.0.1", str(primary)
         )
         _wait_until(lambda: _replica_linked(primary, port), f"the replica on {port}", 60)
+        _wait_until(lambda: _replica_acknowledges(primary), f"the replica on {port}'s ACK", 60)
 
     def wait_for_primary(self, port: int, timeout: float = 60.0) -> None:
         """Wait until the sentinel names ``port`` the primary and it accepts writes."""
@@ -299,6 +300,19 @@ def _replica_linked(primary: int, replica: int) -> bool:
     return bool(info.get("master_link_status") == "up" and info.get("master_port") == primary)
 
 
+def _replica_acknowledges(primary: int) -> bool:
+    """Whether a replica acknowledges a write on ``primary`` within a second: a link that is
+    up is not enough, as a replica's first ACK can lag it on a loaded machine (and WAIT,
+    which a ledger with ``wait_replicas`` runs, counts ACKs)."""
+    redis = require_module("redis")
+    client = redis.Redis(port=primary)
+    try:
+        client.set("netrun-test:replica-sync", 1)  # a write of this connection to wait on
+        return int(client.execute_command("WAIT", 1, 1000)) >= 1
+    finally:
+        client.close()
+
+
 def start_sentinel() -> Iterator[Sentinel]:
     """Primary and replica on free ports, one sentinel (down after 1 s) monitoring them."""
     server, _cli = _binaries()
@@ -317,6 +331,7 @@ def start_sentinel() -> Iterator[Sentinel]:
             server, replica, workdir, "--replicaof", "127.0.0.1", str(link.port)
         )
         _wait_until(lambda: _replica_linked(link.port, replica), "the replica")
+        _wait_until(lambda: _replica_acknowledges(primary), "the replica's ACK", 60)
         conf = workdir / "sentinel.conf"
         conf.write_text(
             f"port {sentinel_port}\nbind 127.0.0.1\ndir {workdir}\n"

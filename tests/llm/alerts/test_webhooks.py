@@ -1,7 +1,10 @@
 """Webhook delivery by a real Celery worker on Redis to a loopback receiver: signed with
 HMAC-SHA256, retried after a 5xx or a 429 with the same Idempotency-Key, never after another
 4xx; the row records attempts and outcome; a broker that is down leaves the row pending until
-the redelivery task; the secret appears in no log line."""
+the redelivery task; the secret appears in no log line.
+
+On PostgreSQL: the worker thread writes the row while the test polls it, which SQLite's
+shared in-memory database refuses at once ("database table is locked")."""
 
 from __future__ import annotations
 
@@ -21,15 +24,16 @@ from netrun.llm.policy.alerts_django import django_alert_evaluator
 from netrun.llm.policy.ledgers import Period
 from netrun.llm.policy.ledgers.base import period_window
 from netrun.logging.testing import capture_logs
+from tests.llm.alerts import _processes as race
 from tests.llm.alerts._receiver import WebhookReceiver
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 SECRET = f"whsec-{uuid.uuid4().hex}"
 
 
 @pytest.fixture
-def hooks(settings: Any) -> Iterator[WebhookReceiver]:
+def hooks(settings: Any, alerts_pg: str) -> Iterator[WebhookReceiver]:
     with WebhookReceiver(SECRET) as receiver:
         settings.NETRUN_LLM_BUDGET_ALERT_THRESHOLDS = [50, 80, 100]
         settings.NETRUN_LLM_BUDGET_WEBHOOKS = [receiver.url]
@@ -41,14 +45,16 @@ def fire(day: int, spent: int) -> list[str]:
     """Claim what ``spent`` of 1000 reached on December ``day``; the claims' alert ids."""
     now = dt.datetime(2026, 12, day, 12, tzinfo=dt.timezone.utc)
     window = period_window(now, Period.DAY, limit=1000)
-    return [event.alert_id for event in django_alert_evaluator().evaluate("t1", window, spent)]
+    return [
+        event.alert_id for event in django_alert_evaluator(race.ALIAS).evaluate("t1", window, spent)
+    ]
 
 
 def settled(alert_id: str, timeout: float = 60) -> BudgetAlert:
     """The row once its delivery ended (delivered or failed)."""
     deadline = time.monotonic() + timeout
     while True:
-        row = BudgetAlert.objects.get(pk=alert_id)
+        row = BudgetAlert.objects.using(race.ALIAS).get(pk=alert_id)
         if row.delivery != BudgetAlert.PENDING or time.monotonic() > deadline:
             return row
         time.sleep(0.05)
@@ -103,15 +109,15 @@ def test_a_broker_down_keeps_the_row_pending_until_the_redelivery_task(
             (alert_id,) = fire(10, 500)
     finally:
         celery_app.set_current()
-    row = BudgetAlert.objects.get(pk=alert_id)
+    row = BudgetAlert.objects.using(race.ALIAS).get(pk=alert_id)
     assert (row.delivery, row.attempts) == (BudgetAlert.PENDING, 0)
     failed = [entry for entry in logs if entry["event"] == "llm_budget_alert_enqueue_failed"]
     assert [entry["alert_id"] for entry in failed] == [alert_id]
 
     # Too recent for the periodic task's default grace, then picked up.
-    assert redeliver_pending_budget_alerts() == 0
+    assert redeliver_pending_budget_alerts(using=race.ALIAS) == 0
     with start_worker(celery_app, pool="solo", perform_ping_check=False):
-        assert redeliver_pending_budget_alerts(older_than=0) == 1
+        assert redeliver_pending_budget_alerts(older_than=0, using=race.ALIAS) == 1
         row = settled(alert_id)
     assert (row.delivery, row.attempts) == (BudgetAlert.DELIVERED, 1)
     assert [r.idempotency_key for r in hooks.received] == [alert_id]
