@@ -11,8 +11,12 @@ alert as JSON to each URL with::
 A connection error, a timeout, a 5xx or a 429 is retried (at most :data:`MAX_RETRIES` times,
 exponential backoff with full jitter, only to the URLs that failed); any other 4xx is final.
 The row records the attempts, the last error and the outcome (``delivered`` or ``failed``).
-A broker that is down when the alert fires leaves the row ``pending`` with no attempt:
-:func:`redeliver_pending_budget_alerts` (a periodic task) enqueues such rows again.
+A database error while the task reads or records the row (a restart, a failover, a dropped
+connection) is retried on the same schedule: a URL that already answered may then receive the
+alert again, with the same ``Idempotency-Key``. A broker that is down when the alert fires
+leaves the row ``pending`` with no attempt, and a delivery that ran out of retries on database
+errors leaves it ``pending`` too: :func:`redeliver_pending_budget_alerts` (a periodic task)
+enqueues such rows again.
 
 Receivers verify the signature over the raw body::
 
@@ -35,7 +39,8 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from celery import shared_task
-from django.db.models import F
+from django.db import DatabaseError
+from django.db.models import F, Q
 from django.utils import timezone
 
 from netrun.core.context import tenant_context
@@ -130,6 +135,11 @@ def _retryable(status: int) -> bool:
     return status == 0 or status == 429 or status >= 500
 
 
+def _backoff(retries: int) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2**retries)]."""
+    return random.uniform(0, min(BACKOFF_MAX, BACKOFF * 2**retries))  # noqa: S311 - jitter
+
+
 @_task(bind=True, name="netrun.llm.deliver_budget_alert", max_retries=MAX_RETRIES)
 def deliver_budget_alert(
     self: Any,
@@ -139,6 +149,27 @@ def deliver_budget_alert(
     urls: list[str] | None = None,
 ) -> str:
     """POST the alert to ``urls`` (default: every configured webhook); return the outcome."""
+    try:
+        return _deliver(self, alert_id, tenant_id, using, urls)
+    except DatabaseError as error:
+        if self.request.retries >= self.max_retries:
+            raise  # the row stays pending: redeliver_pending_budget_alerts picks it up
+        countdown = _backoff(self.request.retries)
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        logger.warning(
+            "llm_budget_webhook_database_retry",
+            alert_id=alert_id,
+            retries=self.request.retries,
+            countdown=round(countdown, 3),
+            error=f"{type(error).__name__}: {first_line}",
+        )
+        raise self.retry(
+            kwargs={"alert_id": alert_id, "tenant_id": tenant_id, "using": using, "urls": urls},
+            countdown=countdown,
+        ) from error
+
+
+def _deliver(task: Any, alert_id: str, tenant_id: str, using: str, urls: list[str] | None) -> str:
     with tenant_context(tenant_id):  # row-level security reads the tenant from the context
         alerts = BudgetAlert.objects.using(using)
         alert = alerts.filter(pk=alert_id, tenant_id=tenant_id).first()
@@ -160,17 +191,17 @@ def deliver_budget_alert(
                     "llm_budget_webhook_refused", alert_id=alert_id, host=_host(url), status=status
                 )
         error = "; ".join(errors)[:300]
-        if failed and self.request.retries < self.max_retries:
+        if failed and task.request.retries < task.max_retries:
             alerts.filter(pk=alert.pk).update(last_error=error)
-            countdown = random.uniform(0, min(BACKOFF_MAX, BACKOFF * 2**self.request.retries))  # noqa: S311 - jitter
+            countdown = _backoff(task.request.retries)
             logger.warning(
                 "llm_budget_webhook_retry",
                 alert_id=alert_id,
-                retries=self.request.retries,
+                retries=task.request.retries,
                 countdown=round(countdown, 3),
                 error=error,
             )
-            raise self.retry(
+            raise task.retry(
                 kwargs={
                     "alert_id": alert_id,
                     "tenant_id": tenant_id,
@@ -212,17 +243,31 @@ def enqueue_delivery(alert_id: str, tenant_id: str, *, using: str = "default") -
     return True
 
 
+#: Seconds after which a pending row that was attempted counts as stranded: longer than the
+#: whole retry schedule (at most about 8.5 minutes of backoff with the defaults).
+STRANDED_AFTER = 3600.0
+
+
 @_task(name="netrun.llm.redeliver_pending_budget_alerts")
-def redeliver_pending_budget_alerts(older_than: float = 300, using: str = "default") -> int:
-    """Enqueue again the alerts whose webhooks never left (the broker was down); run it
-    periodically (Celery beat). Returns how many were enqueued.
+def redeliver_pending_budget_alerts(
+    older_than: float = 300, using: str = "default", *, attempted_older_than: float = STRANDED_AFTER
+) -> int:
+    """Enqueue again the alerts whose webhooks never left (the broker was down: pending with
+    no attempt, fired more than ``older_than`` seconds ago) or whose delivery stopped half-way
+    (the worker died, or its retries ran out on database errors: pending with attempts, fired
+    more than ``attempted_older_than`` seconds ago). Run it periodically (Celery beat).
+    Returns how many were enqueued.
 
     Reads every tenant's alerts: under row-level security, run it with a role that may
     (``netrun.rbac.db.cross_tenant``)."""
-    cutoff = timezone.now() - dt.timedelta(seconds=older_than)
+    now = timezone.now()
     stranded = list(
         BudgetAlert.objects.using(using)
-        .filter(delivery=BudgetAlert.PENDING, attempts=0, fired_at__lte=cutoff)
+        .filter(delivery=BudgetAlert.PENDING)
+        .filter(
+            Q(attempts=0, fired_at__lte=now - dt.timedelta(seconds=older_than))
+            | Q(attempts__gt=0, fired_at__lte=now - dt.timedelta(seconds=attempted_older_than))
+        )
         .values_list("pk", "tenant_id")
     )
     return sum(enqueue_delivery(str(pk), tenant, using=using) for pk, tenant in stranded)

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -24,13 +25,15 @@ class Received:
 class WebhookReceiver:
     """``with WebhookReceiver(secret, answers=[500]) as hooks:`` on 127.0.0.1, a free port.
 
-    ``answers`` are the statuses of the first requests, then 200. The server stops when the
-    block ends (and its thread is a daemon: it never outlives the test run)."""
+    ``answers`` are the statuses of the first requests, then 200; ``before_answer``, when set,
+    runs before each answer (a fault to inject while the sender waits). The server stops when
+    the block ends (and its thread is a daemon: it never outlives the test run)."""
 
     def __init__(self, secret: str, answers: list[int] | None = None) -> None:
         self.secret = secret.encode()
         self.answers = list(answers or [])
         self.received: list[Received] = []
+        self.before_answer: Callable[[], None] | None = None
         self._changed = threading.Condition()
         receiver = self
 
@@ -53,6 +56,8 @@ class WebhookReceiver:
                         )
                     )
                     receiver._changed.notify_all()
+                if receiver.before_answer is not None:
+                    receiver.before_answer()
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
+from django.db import OperationalError, connections
 
 from netrun.llm.celery import redeliver_pending_budget_alerts, sign
 from netrun.llm.models import BudgetAlert
@@ -54,7 +55,11 @@ def settled(alert_id: str, timeout: float = 60) -> BudgetAlert:
     """The row once its delivery ended (delivered or failed)."""
     deadline = time.monotonic() + timeout
     while True:
-        row = BudgetAlert.objects.using(race.ALIAS).get(pk=alert_id)
+        try:
+            row = BudgetAlert.objects.using(race.ALIAS).get(pk=alert_id)
+        except OperationalError:  # a test dropped every connection: this one too
+            connections[race.ALIAS].close()
+            continue
         if row.delivery != BudgetAlert.PENDING or time.monotonic() > deadline:
             return row
         time.sleep(0.05)
@@ -120,6 +125,68 @@ def test_a_broker_down_keeps_the_row_pending_until_the_redelivery_task(
         assert redeliver_pending_budget_alerts(older_than=0, using=race.ALIAS) == 1
         row = settled(alert_id)
     assert (row.delivery, row.attempts) == (BudgetAlert.DELIVERED, 1)
+    assert [r.idempotency_key for r in hooks.received] == [alert_id]
+
+
+def test_a_database_error_after_the_post_is_retried_and_the_row_still_settles(
+    hooks: WebhookReceiver, celery_app: Celery, alerts_pg: str
+) -> None:
+    """PostgreSQL drops the worker's connection while the receiver answers (a restart, a
+    failover): the task cannot record the attempt, retries, posts again with the same key and
+    records the outcome; nothing is left pending."""
+    import psycopg
+
+    killed: list[int] = []
+
+    def drop_the_workers_connection() -> None:
+        if killed:
+            return
+        with psycopg.connect(alerts_pg, autocommit=True) as admin:
+            rows = admin.execute(
+                "SELECT pg_terminate_backend(pid), pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        killed.extend(pid for ok, pid in rows if ok)
+
+    hooks.before_answer = drop_the_workers_connection
+    with capture_logs() as logs, start_worker(celery_app, pool="solo", perform_ping_check=False):
+        (alert_id,) = fire(11, 500)
+        row = settled(alert_id)
+
+    assert killed  # the fault happened: the worker's connection was dropped mid-delivery
+    assert [(r.idempotency_key, r.status) for r in hooks.received] == [
+        (alert_id, 200),
+        (alert_id, 200),  # posted again with the same key: the receiver deduplicates
+    ]
+    assert (row.delivery, row.attempts) == (BudgetAlert.DELIVERED, 1)
+    retries = [entry for entry in logs if entry["event"] == "llm_budget_webhook_database_retry"]
+    assert [entry["alert_id"] for entry in retries] == [alert_id]
+    assert retries[0]["error"].startswith("OperationalError")
+
+
+def test_a_delivery_stopped_half_way_is_redelivered_once_its_retries_are_over(
+    hooks: WebhookReceiver, celery_app: Celery
+) -> None:
+    """A worker that died mid-delivery (or ran out of retries on database errors) leaves the
+    row pending with attempts: the periodic task enqueues it again, but only once the whole
+    retry schedule is surely over."""
+    down = Celery("netrun_llm_alerts_down", broker="redis://127.0.0.1:1/0", set_as_current=True)
+    down.conf.update(task_publish_retry=False, broker_connection_timeout=1)
+    try:
+        (alert_id,) = fire(12, 500)
+    finally:
+        celery_app.set_current()
+    alerts = BudgetAlert.objects.using(race.ALIAS)
+    alerts.filter(pk=alert_id).update(attempts=2)  # what the dead worker had recorded
+
+    assert redeliver_pending_budget_alerts(older_than=0, using=race.ALIAS) == 0  # may be retrying
+    with start_worker(celery_app, pool="solo", perform_ping_check=False):
+        assert (
+            redeliver_pending_budget_alerts(older_than=0, attempted_older_than=0, using=race.ALIAS)
+            == 1
+        )
+        row = settled(alert_id)
+    assert (row.delivery, row.attempts) == (BudgetAlert.DELIVERED, 3)
     assert [r.idempotency_key for r in hooks.received] == [alert_id]
 
 
