@@ -8,6 +8,8 @@ another tenant is therefore not forbidden but absent: 404.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -37,6 +39,7 @@ from example_project.helpdesk.serializers import (
 )
 from example_project.helpdesk.tasks import summarise_ticket_task
 from netrun.auth import get_jwt_manager
+from netrun.auth.exceptions import with_challenge
 from netrun.errors import AuthenticationError, TenantAccessDeniedError, ValidationError
 from netrun.ratelimit.drf import NetrunRateThrottle
 from netrun.rbac.drf import HasPermission, HasRole, IsTenantMember
@@ -128,7 +131,10 @@ class TokenView(APIView):
             password=data.validated_data["password"],
         )
         if user is None or not user.is_active:
-            raise AuthenticationError("Invalid username or password.")
+            # A 401 carries its challenge (RFC 7235): the client authenticates with a bearer
+            # token, which this view hands out.
+            error = AuthenticationError("Invalid username or password.")
+            raise with_challenge(error, token_presented=False)
         membership = _membership(user, data.validated_data.get("tenant"))
         pair = get_jwt_manager().create_token_pair(
             str(user.pk), roles=[membership.role], tenant_id=str(membership.tenant_id)
@@ -162,7 +168,8 @@ class RefreshView(APIView):
         data.is_valid(raise_exception=True)
         manager = get_jwt_manager()
         token = data.validated_data["refresh_token"]
-        claims = manager.decode(token, token_type="refresh")  # noqa: S106 - a type, not a secret
+        with _bearer_challenge():
+            claims = manager.decode(token, token_type="refresh")  # noqa: S106 - a type
         membership = (
             Membership.objects.filter(
                 user__pk=claims["sub"],
@@ -175,7 +182,18 @@ class RefreshView(APIView):
         )
         if membership is None:
             raise TenantAccessDeniedError("You are no longer a member of that tenant.")
-        return _token_response(membership, manager.refresh(token))
+        with _bearer_challenge():
+            pair = manager.refresh(token)  # a spent refresh token is refused here
+        return _token_response(membership, pair)
+
+
+@contextmanager
+def _bearer_challenge() -> Iterator[None]:
+    """A refused refresh token's 401 carries its challenge (RFC 6750)."""
+    try:
+        yield
+    except AuthenticationError as error:
+        raise with_challenge(error) from None
 
 
 # --------------------------------------------------------------------------- tickets

@@ -87,8 +87,16 @@ def failure_reason(error: BaseException) -> str:
     return "error"
 
 
-def with_challenge(error: AuthenticationError) -> AuthenticationError:
-    """Mark a 401 so every renderer sends ``WWW-Authenticate`` with it (RFC 6750)."""
+def with_challenge(
+    error: AuthenticationError, *, token_presented: bool = True
+) -> AuthenticationError:
+    """Mark a 401 so every renderer sends ``WWW-Authenticate`` with it (RFC 6750).
+
+    ``token_presented=False`` for a 401 that judged no token (a login with wrong
+    credentials): the challenge then names no ``error`` (RFC 6750, section 3.1)."""
+    if not token_presented:
+        vars(error)["auth_header"] = CHALLENGE
+        return error
     reason = (
         "invalid_request" if getattr(error, "reason", "") == "malformed_header" else "invalid_token"
     )

@@ -224,6 +224,7 @@ def main(password: str) -> dict[str, Any]:
         "roles": first.json().get("roles"),
         "reuse_status": again.status_code,
         "reuse_code": error_code(again),
+        "reuse_challenge": again.headers.get("WWW-Authenticate"),
     }
 
     # Session login works too; the tenant then comes from X-Tenant-ID (membership checked).

@@ -164,6 +164,7 @@ def test_the_callers_correlation_id_is_echoed_in_headers_and_envelopes(
 def test_refresh_rotates_and_a_reused_refresh_token_is_refused(flows: dict[str, Any]) -> None:
     assert flows["refresh"] == {
         "status": 200, "roles": ["agent"], "reuse_status": 401, "reuse_code": "TOKEN_INVALID",
+        "reuse_challenge": 'Bearer realm="api", error="invalid_token"',
     }  # fmt: skip
 
 

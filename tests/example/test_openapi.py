@@ -183,7 +183,8 @@ from django.test import Client
 client = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
 def answer(response):
     return {"status": response.status_code, "content_type": response["Content-Type"],
-            "headers": sorted(response.headers), "body": response.json()}
+            "headers": sorted(response.headers), "body": response.json(),
+            "challenge": response.headers.get("WWW-Authenticate")}
 out = {
     "anonymous": answer(client.get("/api/tickets/", HTTP_X_CORRELATION_ID="probe-1")),
     "problem": answer(client.get("/api/tickets/", HTTP_ACCEPT="application/problem+json")),
@@ -231,10 +232,13 @@ def test_real_error_responses_match_the_served_schema(env: dict[str, str]) -> No
         if status == 429:
             assert {"retry-after", *(h.lower() for h in RATELIMIT_HEADERS)} <= sent
             assert {"retry-after", *(h.lower() for h in RATELIMIT_HEADERS)} <= documented
-        if status == 401:
+        if status == 401:  # RFC 7235: a 401 carries its challenge, and the schema says so
             assert "www-authenticate" in documented
-    # The bearer challenge of a request without credentials.
+            assert "www-authenticate" in sent
+    # The bearer challenge of a request without credentials, and of a wrong password: no
+    # token was judged, so it names no error (RFC 6750, section 3.1).
     assert "WWW-Authenticate" in probe["anonymous"]["headers"]
+    assert probe["logins"][0]["challenge"] == 'Bearer realm="api"'
     assert probe["anonymous"]["body"]["error"]["correlation_id"] == "probe-1"
     assert probe["problem"]["content_type"] == "application/problem+json"
     assert probe["problem"]["body"]["status"] == 401
