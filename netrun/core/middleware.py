@@ -19,8 +19,8 @@ A subclass that needs neither (its work is in ``process_exception``) passes the 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import cast
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
@@ -28,7 +28,13 @@ from django.http.response import HttpResponseBase
 
 from netrun.core.context import capture, iterate_in_context
 
-__all__ = ["AsyncGetResponse", "GetResponse", "HybridMiddleware", "stream_in_context"]
+__all__ = [
+    "AsyncGetResponse",
+    "GetResponse",
+    "HybridMiddleware",
+    "on_stream_end",
+    "stream_in_context",
+]
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
@@ -75,15 +81,72 @@ def stream_in_context(response: HttpResponseBase) -> HttpResponseBase:
     middleware has returned, and would otherwise log without the request's correlation ID
     and query without its tenant. A ``FileResponse`` is left alone (its bytes need none).
     """
-    if not isinstance(response, StreamingHttpResponse) or isinstance(response, FileResponse):
-        return response
-    # The view's own iterator, not the make_bytes() wrapper streaming_content returns: the
-    # wrapper cannot close it. Django keeps the view's close() among the closers it calls when
-    # the response ends: ours replaces it, so the view's clean-up runs in the context too.
-    inner = getattr(response, "_iterator", None) or response.streaming_content
+    if _streamed_body(response):
+        _replace_body(response, lambda inner: iterate_in_context(inner, capture()))
+    return response
+
+
+def on_stream_end(response: HttpResponseBase, callback: Callable[[bool], None]) -> bool:
+    """Arrange ``callback(completed)`` to run once when ``response``'s streamed body ends:
+    ``completed`` is ``True`` after the last chunk, ``False`` when the body was closed before
+    (a client that went away). Returns whether it will run: ``False`` for a response that is
+    not streamed (or a ``FileResponse``), whose end is now.
+
+    For what belongs to the end of a request rather than to its first byte: the
+    ``request_finished`` log line of an LLM answer streamed over server-sent events."""
+    if not _streamed_body(response):
+        return False
+    _replace_body(response, lambda inner: _until_end(inner, callback))
+    return True
+
+
+def _streamed_body(response: HttpResponseBase) -> bool:
+    # A FileResponse is left alone (its bytes need no context and end with no news).
+    return isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse)
+
+
+def _replace_body(response: HttpResponseBase, wrap: Callable[[Any], Any]) -> None:
+    """Wrap the view's own iterator, not the make_bytes() wrapper streaming_content returns:
+    the wrapper cannot close it. Django keeps the view's close() among the closers it calls
+    when the response ends: the wrapper closes it instead, so it is dropped from them."""
+    streaming = cast(StreamingHttpResponse, response)
+    inner = getattr(streaming, "_iterator", None) or streaming.streaming_content
     own_close = getattr(inner, "close", None)
-    response.streaming_content = iterate_in_context(inner, capture())
-    closers = getattr(response, "_resource_closers", None)
+    streaming.streaming_content = wrap(inner)
+    closers = getattr(streaming, "_resource_closers", None)
     if own_close is not None and isinstance(closers, list):
         closers[:] = [closer for closer in closers if closer != own_close]
-    return response
+
+
+def _until_end(
+    inner: Iterable[Any] | AsyncIterable[Any], callback: Callable[[bool], None]
+) -> Iterator[Any] | AsyncIterator[Any]:
+    if isinstance(inner, AsyncIterable):
+        return _auntil_end(inner, callback)
+    return _sync_until_end(inner, callback)
+
+
+def _sync_until_end(inner: Iterable[Any], callback: Callable[[bool], None]) -> Iterator[Any]:
+    completed = False
+    try:
+        yield from inner  # closing this generator closes ``inner`` first
+        completed = True
+    finally:
+        callback(completed)
+
+
+async def _auntil_end(
+    inner: AsyncIterable[Any], callback: Callable[[bool], None]
+) -> AsyncIterator[Any]:
+    completed = False
+    try:
+        async for item in inner:
+            yield item
+        completed = True
+    finally:
+        try:
+            aclose = getattr(inner, "aclose", None)
+            if not completed and aclose is not None:
+                await aclose()
+        finally:
+            callback(completed)

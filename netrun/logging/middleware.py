@@ -7,8 +7,10 @@ Add it first in ``MIDDLEWARE`` so everything after it, including errors, logs wi
 The ID comes from ``X-Correlation-ID`` or ``X-Request-ID`` when valid, otherwise it is new;
 the W3C ``traceparent`` header gives ``trace_id`` / ``span_id``. The response carries
 ``X-Correlation-ID``. ``request_started`` and ``request_finished`` are logged with method,
-route, status, ``duration_ms``, user and tenant, never bodies, cookies or query strings.
-Sync and async capable.
+route, status, ``duration_ms``, user and tenant, never bodies, cookies or query strings. A
+streamed response (server-sent events) is finished when its body ends: its line comes then,
+with the whole duration and ``streamed: true``, and ``completed: false`` when the client went
+away first. Sync and async capable.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from netrun.core.middleware import (
     AsyncGetResponse,
     GetResponse,
     HybridMiddleware,
+    on_stream_end,
     stream_in_context,
 )
 from netrun.logging._config import get_logger
@@ -133,21 +136,39 @@ class CorrelationIdMiddleware(HybridMiddleware):
     ) -> HttpResponseBase:
         if not response.has_header(RESPONSE_HEADER):
             response[RESPONSE_HEADER] = ids.correlation_id
-        if self.request_events:
-            fields: dict[str, Any] = {
-                "method": request.method,
-                "route": _route(request),
-                "status": response.status_code,
-                "duration_ms": elapsed_ms(ids.started),
-            }
-            user_id = _user_id(request)
-            if user_id is not None:
-                fields["user_id"] = user_id
-            tenant_id = _tenant_id(request)
-            if tenant_id is not None:
-                fields["tenant_id"] = tenant_id
-            logger.info("request_finished", **fields)
+        if not self.request_events:
+            return response
+        streamed = on_stream_end(
+            response, lambda completed: self._log_finished(request, response, ids, completed)
+        )
+        if not streamed:
+            self._log_finished(request, response, ids, None)
         return response
+
+    def _log_finished(
+        self,
+        request: HttpRequest,
+        response: HttpResponseBase,
+        ids: IncomingIds,
+        completed: bool | None,
+    ) -> None:
+        fields: dict[str, Any] = {
+            "method": request.method,
+            "route": _route(request),
+            "status": response.status_code,
+            "duration_ms": elapsed_ms(ids.started),
+        }
+        if completed is not None:  # a streamed body, logged when it ended
+            fields["streamed"] = True
+            if not completed:
+                fields["completed"] = False
+        user_id = _user_id(request)
+        if user_id is not None:
+            fields["user_id"] = user_id
+        tenant_id = _tenant_id(request)
+        if tenant_id is not None:
+            fields["tenant_id"] = tenant_id
+        logger.info("request_finished", **fields)
 
 
 def _restore_bound_context(saved: dict[str, Any]) -> None:

@@ -206,3 +206,49 @@ def test_djangos_own_4xx_log_line_keeps_the_requests_correlation_id(
     (line,) = [e for e in json_logs.events() if e["event"].startswith("Not Found")]
     assert line["logger"] == "django.request"
     assert line["correlation_id"] == "late-line-0042"
+
+
+def test_a_streamed_response_is_finished_when_its_body_ends() -> None:
+    with capture_logs() as logs:
+        response = Client().get("/events/", HTTP_X_CORRELATION_ID="sse-1")
+        assert [e["event"] for e in logs] == ["request_started"]  # the body has not run yet
+        body = b"".join(response.streaming_content)  # the test client closes it at the end
+    assert body.count(b"data: ") == 3
+    assert [e["event"] for e in logs] == [
+        "request_started",
+        *["event_sent"] * 3,
+        "request_finished",
+    ]
+    finished = logs[-1]
+    assert (finished["status"], finished["streamed"], finished["route"]) == (200, True, "events/")
+    assert "completed" not in finished
+    assert {e["correlation_id"] for e in logs} == {"sse-1"}
+
+
+@pytest.mark.django_db  # response.close() sends request_finished: old connections are closed
+def test_a_stream_the_client_left_is_finished_as_not_completed() -> None:
+    with capture_logs() as logs:
+        response = Client().get("/events/", HTTP_X_CORRELATION_ID="sse-2")
+        first = next(iter(response.streaming_content))
+        response.close()  # what the server does when the client goes away
+    assert first == b"data: 0\n\n"
+    assert [e["event"] for e in logs] == ["request_started", "event_sent", "request_finished"]
+    assert (logs[-1]["streamed"], logs[-1]["completed"]) == (True, False)
+    assert logs[-1]["correlation_id"] == "sse-2"
+
+
+def test_an_async_stream_is_finished_when_its_body_ends() -> None:
+    async def consume() -> tuple[list[str], bytes]:
+        response = await AsyncClient().get("/async/events/", headers={"X-Correlation-ID": "sse-3"})
+        before = [e["event"] for e in logs]
+        body = b"".join([chunk async for chunk in response.streaming_content])
+        return before, body
+
+    with capture_logs() as logs:
+        before, body = asyncio.run(consume())
+    assert before == ["request_started"]
+    assert body.count(b"data: ") == 3
+    assert [e["event"] for e in logs][-1] == "request_finished"
+    assert logs[-1]["streamed"] is True
+    assert "completed" not in logs[-1]
+    assert {e["correlation_id"] for e in logs} == {"sse-3"}

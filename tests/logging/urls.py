@@ -14,4 +14,6 @@ urlpatterns = [
     path("preset/", views.preset_header),
     path("tenant/", views.tenant_view),
     path("boom/", views.boom),
+    path("events/", views.events),
+    path("async/events/", views.async_events),
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from collections.abc import AsyncIterator, Iterator
+
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
 from netrun.core.context import current_correlation_id, current_trace_context
 from netrun.logging import bind_context, get_logger
@@ -51,3 +53,23 @@ def tenant_view(request: HttpRequest) -> HttpResponse:
 
 def boom(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("view failed")
+
+
+def events(request: HttpRequest) -> StreamingHttpResponse:
+    """Three server-sent events, each logged as it is sent (after the view returned)."""
+
+    def body() -> Iterator[bytes]:
+        for n in range(3):
+            logger.info("event_sent", n=n)
+            yield f"data: {n}\n\n".encode()
+
+    return StreamingHttpResponse(body(), content_type="text/event-stream")
+
+
+async def async_events(request: HttpRequest) -> StreamingHttpResponse:
+    async def body() -> AsyncIterator[bytes]:
+        for n in range(3):
+            logger.info("event_sent", n=n)
+            yield f"data: {n}\n\n".encode()
+
+    return StreamingHttpResponse(body(), content_type="text/event-stream")
