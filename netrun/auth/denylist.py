@@ -140,18 +140,31 @@ class MemoryDenylist(Denylist):
 class RedisDenylist(Denylist):
     """Keys in Redis with ``EX``; ``claim`` is ``SET NX EX``, atomic across workers.
 
-    Pass a ``redis.Redis`` client or a URL (needs the ``redis`` package).
+    Pass a redis-py client, or a URL (needs the ``redis`` package): ``redis://`` for one
+    server, ``redis+cluster://`` for a Redis Cluster (:mod:`netrun.core.redis_url`). A client
+    built from a URL bounds connecting and each command by ``socket_timeout`` seconds, so a
+    Redis that stops answering is a 503 ``AUTH_UNAVAILABLE``, not a request that hangs. On a
+    cluster, a token's keys live in different slots: they are read slot by slot.
     """
 
-    def __init__(self, client: Any = None, *, url: str | None = None, prefix: str = "") -> None:
+    def __init__(
+        self,
+        client: Any = None,
+        *,
+        url: str | None = None,
+        prefix: str = "",
+        socket_timeout: float = 1.0,
+    ) -> None:
         if client is None:
             if url is None:
                 raise ValueError("RedisDenylist needs a client or a url")
-            import redis
+            from netrun.core.redis_url import redis_client
 
-            client = redis.Redis.from_url(url)
+            client = redis_client(url, socket_timeout=socket_timeout)
         self._client = client
         self._prefix = prefix
+        # RedisCluster refuses a multi-key MGET across slots; it splits EXISTS itself.
+        self._mget = getattr(client, "mget_nonatomic", None) or client.mget
 
     def deny(self, key: str, ttl: int) -> None:
         with store_unavailable_guard():
@@ -171,7 +184,7 @@ class RedisDenylist(Denylist):
         if not keys:
             return {}
         with store_unavailable_guard():
-            values = self._client.mget([self._prefix + key for key in keys])
+            values = self._mget([self._prefix + key for key in keys])
         return {
             key: int(value) for key, value in zip(keys, values, strict=True) if value is not None
         }
