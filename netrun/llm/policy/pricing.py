@@ -114,18 +114,18 @@ class ModelPrice:
         threshold = self.long_context_threshold
         if threshold is None or prompt_tokens <= threshold:
             return self
-        read = self.input_per_mtok if self.cache_read_per_mtok is None else self.cache_read_per_mtok
-        write = (
-            self.input_per_mtok if self.cache_write_per_mtok is None else self.cache_write_per_mtok
-        )
 
         def above(price: Decimal | None, short: Decimal) -> Decimal:
             return short if price is None else price
 
+        long_input = above(self.long_context_input_per_mtok, self.input_per_mtok)
+        # A cache price the row does not have is the input price in force: the long one here.
+        read = long_input if self.cache_read_per_mtok is None else self.cache_read_per_mtok
+        write = long_input if self.cache_write_per_mtok is None else self.cache_write_per_mtok
         return ModelPrice(
             self.provider,
             self.model,
-            above(self.long_context_input_per_mtok, self.input_per_mtok),
+            long_input,
             above(self.long_context_output_per_mtok, self.output_per_mtok),
             self.effective_from,
             cache_read_per_mtok=above(self.long_context_cache_read_per_mtok, read),

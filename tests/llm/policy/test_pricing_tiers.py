@@ -41,6 +41,24 @@ def test_pins_gemini_2_5_pro_below_and_above_200k_prompt_tokens() -> None:
     assert price.usage_cost(long) == (200_001 * Decimal("2.50") + 10_000 * 15) / M
 
 
+def test_a_cache_price_the_row_lacks_is_the_input_price_in_force_above_the_threshold() -> None:
+    """Gemini's rows set no cache-write price: above the threshold a cache write costs the
+    long-context input price, as an input token there does (it cost the short one before)."""
+    price = default_price_table().lookup("gemini", "gemini-2.5-pro", TODAY)
+    assert price is not None and price.cache_write_per_mtok is None
+    long = price.for_prompt(200_001)
+    assert long.cache_write_per_mtok == long.input_per_mtok == Decimal("2.50")
+    assert long.cache_read_per_mtok == Decimal("0.25")  # the row's own long cache-read price
+    assert (
+        price.usage_cost(Usage(input_tokens=1, cache_write_tokens=200_000))
+        == (200_001 * Decimal("2.50")) / M
+    )
+    plain = ModelPrice("x", "m", Decimal(1), Decimal(2), TODAY, long_context_threshold=10,
+                       long_context_input_per_mtok=Decimal(3))  # fmt: skip
+    assert plain.for_prompt(11).cache_read_per_mtok == Decimal(3)
+    assert plain.for_prompt(10).cache_read_per_mtok is None  # below: the row itself
+
+
 @pytest.mark.parametrize("model", ["claude-sonnet-4-5-20250929", "claude-sonnet-4"])
 def test_claude_sonnet_long_context_doubles_input_and_applies_the_cache_multipliers(
     model: str,
@@ -97,7 +115,9 @@ def test_a_long_context_price_defaults_each_missing_tier_price_to_the_short_one(
     assert price.cost(input_tokens=10, output_tokens=M) == Decimal(2) + Decimal("0.00001")
     above = price.for_prompt(11)
     assert (above.input_per_mtok, above.output_per_mtok) == (Decimal(3), Decimal(2))
-    assert (above.cache_read_per_mtok, above.cache_write_per_mtok) == (Decimal("0.5"), Decimal(1))
+    # The short cache-read price carries over; the row has no cache-write price, so a cache
+    # write costs what an input token costs there: the long input price.
+    assert (above.cache_read_per_mtok, above.cache_write_per_mtok) == (Decimal("0.5"), Decimal(3))
     assert above.long_context_threshold is None
 
 
