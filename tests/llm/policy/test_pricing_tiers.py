@@ -45,7 +45,8 @@ def test_a_cache_price_the_row_lacks_is_the_input_price_in_force_above_the_thres
     """Gemini's rows set no cache-write price: above the threshold a cache write costs the
     long-context input price, as an input token there does (it cost the short one before)."""
     price = default_price_table().lookup("gemini", "gemini-2.5-pro", TODAY)
-    assert price is not None and price.cache_write_per_mtok is None
+    assert price is not None
+    assert price.cache_write_per_mtok is None
     long = price.for_prompt(200_001)
     assert long.cache_write_per_mtok == long.input_per_mtok == Decimal("2.50")
     assert long.cache_read_per_mtok == Decimal("0.25")  # the row's own long cache-read price
