@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from netrun.core.context import current_tenant_id
 from netrun.errors import NetrunException, TenantContextMissingError, ValidationError
-from netrun.llm.chain._flow import asettle, record_attempt, settle
+from netrun.llm.chain._flow import asettle, record_attempt, settle, tagged
 from netrun.llm.policy.enforcer import PolicyEnforcer
 from netrun.llm.policy.ledgers.memory import MemoryLedger
 from netrun.llm.policy.rules import PolicyViolationError, TenantPolicy
@@ -99,12 +99,16 @@ class _Governance:
         telemetry: LLMTelemetry | None,
         reason: str | None,
         deployments: Mapping[str, str],
+        tags: tuple[str, ...] = (),
     ) -> None:
         self.family = family
         self.provider = provider
         self.is_async = is_async
         self.reason = reason
         self.deployments = dict(deployments)
+        #: Feature tags bound whenever a call of this client works (reserving, settling,
+        #: recording), over any an outer ``llm_tags()`` binds.
+        self.tags = tags
         self._enforcer = enforcer
         self._policies = policies
         self._ledger = ledger
@@ -219,13 +223,18 @@ class _Call:
         }
 
     def reserve(self) -> None:
-        try:
-            self.reservation = self.gov.enforcer().reserve(**self._reserve_arguments())
-        except NetrunException as error:
-            self.gov.record(error, self.info())
-            raise
+        with tagged(self.gov.tags):
+            try:
+                self.reservation = self.gov.enforcer().reserve(**self._reserve_arguments())
+            except NetrunException as error:
+                self.gov.record(error, self.info())
+                raise
 
     async def areserve(self) -> None:
+        with tagged(self.gov.tags):
+            await self._areserve()
+
+    async def _areserve(self) -> None:
         try:
             if self.gov.resolves_in_django:
                 # The admin's policies come through Django's cache and ORM: not on the loop.
@@ -272,21 +281,27 @@ class _Call:
             complete=complete,
         )
 
+    # A stream settles when it ends, wherever the consumer is: the client's tags are bound
+    # again for the settlement and the record.
     def failed(self, error: BaseException) -> None:
-        self._close(None)
-        self.gov.record(error, self.info())
+        with tagged(self.gov.tags):
+            self._close(None)
+            self.gov.record(error, self.info())
 
     async def afailed(self, error: BaseException) -> None:
-        await self._aclose(None)
-        self.gov.record(error, self.info())
+        with tagged(self.gov.tags):
+            await self._aclose(None)
+            self.gov.record(error, self.info())
 
     def settled(self, usage: Usage | None, record: LLMResponse | None, result: Any) -> None:
-        self._close(usage if usage is not None else result)
-        self._record(record)
+        with tagged(self.gov.tags):
+            self._close(usage if usage is not None else result)
+            self._record(record)
 
     async def asettled(self, usage: Usage | None, record: LLMResponse | None, result: Any) -> None:
-        await self._aclose(usage if usage is not None else result)
-        self._record(record)
+        with tagged(self.gov.tags):
+            await self._aclose(usage if usage is not None else result)
+            self._record(record)
 
     def _record(self, record: LLMResponse | None) -> None:
         if record is not None:

@@ -44,7 +44,7 @@ sees the SDK's type. Framework-neutral: no Django import.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from netrun.llm._govern_calls import (
@@ -59,6 +59,7 @@ from netrun.llm._govern_streams import (
     StreamManager,
     StreamWatch,
 )
+from netrun.llm.attribution import llm_tags
 from netrun.llm.policy.rules import PolicyViolationError, TenantPolicy
 
 if TYPE_CHECKING:
@@ -305,6 +306,7 @@ def govern(
     prices: PriceTable | None = None,
     telemetry: LLMTelemetry | None = None,
     deployments: Mapping[str, str] | None = None,
+    tags: Iterable[str] | str = (),
 ) -> _Client:
     """``client`` with every billable call under the current tenant's LLM policy.
 
@@ -316,9 +318,16 @@ def govern(
     raises :class:`~netrun.errors.TenantContextMissingError`. ``enforcer`` pins one enforcer
     instead (a script, a test). ``reason`` goes to the policy with every call; ``telemetry``
     defaults to :func:`~netrun.llm.telemetry.default_collector`. ``deployments`` maps an
-    Azure deployment name to the model it serves, for the price.
+    Azure deployment name to the model it serves, for the price. ``tags`` are feature tags
+    (:func:`~netrun.llm.attribution.llm_tags`) of every call of this client, for budgets and
+    telemetry by scope: one governed client per feature, say. They are bound whenever a call
+    works, reserving, settling and recording, so a stream read after the block that made it
+    still counts against them; an invalid tag raises ``ValueError`` here.
     """
     family, provider, is_async = _family(client)
+    checked = (tags,) if isinstance(tags, str) else tuple(tags)
+    with llm_tags(*checked):  # validates them (format, MAX_TAGS) now, not at the first call
+        pass
     gov = _Governance(
         family,
         provider,
@@ -331,6 +340,7 @@ def govern(
         telemetry=telemetry,
         reason=reason,
         deployments=deployments or {},
+        tags=checked,
     )
     governed: _Client = _Governed(client, gov, "")  # type: ignore[assignment]
     return governed

@@ -28,9 +28,10 @@ from pydantic import BaseModel
 
 from netrun.core.context import tenant_context
 from netrun.errors import BudgetExceededError, TenantContextMissingError
-from netrun.llm import govern
+from netrun.llm import govern, llm_tags
 from netrun.llm.budgets import MemoryLedger
 from netrun.llm.policies import PolicyEnforcer, PolicyViolationError, ProviderPolicy, TenantPolicy
+from netrun.llm.policy import ScopeBudget
 from netrun.llm.pricing import default_price_table
 from netrun.llm.telemetry import TelemetryCollector
 from netrun.llm.telemetry.records import LLMRequestMetrics
@@ -649,6 +650,60 @@ def test_an_async_stream_closed_early_is_settled_at_its_hold(gov: Governed) -> N
     assert gov.status() == {"spent": held, "reserved": Decimal(0)}
 
 
+# ---------------------------------------------------------------------- feature tags
+
+
+def test_a_clients_tags_scope_its_budget_and_its_records_even_for_a_stream_read_later(
+    gov: Governed,
+) -> None:
+    # The "summary" feature may hold less than one call's worst case; other calls may not.
+    gov.policies["acme"] = TenantPolicy(
+        "acme",
+        daily_budget_usd="5.00",
+        scope_budgets=(ScopeBudget("tag", "summary", Decimal("0.01"), "day"),),
+    )
+    gov.server.script(StubReply(usage=OPENAI_USAGE), StubReply(text="a b c", usage=OPENAI_USAGE))
+    summaries = gov.openai(tags=["summary"])
+    with llm_tags("nightly"):
+        summaries.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=800)
+        stream = summaries.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, max_tokens=800, stream=True
+        )
+    assert list(stream)  # read, and so settled, after the llm_tags block
+
+    records = gov.records()
+    assert [r.tags for r in records] == [("nightly", "summary"), ("summary",)]
+    assert all(r.success for r in records)
+    with pytest.raises(BudgetExceededError) as refused:  # 0.0195 worst case > 0.01 - 0.00093
+        summaries.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=32_000)
+    assert refused.value.details["scope"] == "tag:summary"
+    gov.server.script(StubReply(usage=OPENAI_USAGE))
+    gov.openai().chat.completions.create(  # the same call, for no feature: the tenant's budget
+        model="gpt-4o-mini", messages=MESSAGES, max_tokens=32_000
+    )
+    assert len(gov.server.requests) == 3  # the refused call sent nothing
+    with pytest.raises(ValueError, match="invalid LLM feature tag 'Bad Tag'"):
+        gov.openai(tags="Bad Tag")
+
+
+def test_an_async_clients_tags_reach_the_record_of_a_stream_read_later(gov: Governed) -> None:
+    async def call() -> None:
+        client = gov.govern(
+            openai.AsyncOpenAI(api_key=KEY, base_url=gov.server.openai_base_url, max_retries=0),
+            tags="summary",
+        )
+        stream = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, max_tokens=800, stream=True
+        )
+        assert [chunk async for chunk in stream]
+
+    gov.server.script(StubReply(usage=OPENAI_USAGE))
+    asyncio.run(call())
+    [record] = gov.records()
+    assert record.tags == ("summary",)
+    assert record.success
+
+
 # ---------------------------------------------------------------------- the admin's policies
 
 
@@ -684,7 +739,7 @@ def test_mypy_sees_the_sdk_types_through_govern(tmp_path: Path) -> None:
             from openai.types.chat import ChatCompletion
             from typing_extensions import assert_type
 
-            from netrun.llm import govern
+            from netrun.llm import govern, llm_tags
 
             client = govern(OpenAI(api_key="k"))
             assert_type(client, OpenAI)

@@ -9,20 +9,20 @@ on PostgreSQL). The claimant then sends
 is set, enqueues :func:`netrun.llm.celery.deliver_budget_alert` once the transaction commits.
 
 ``NetrunLlmConfig.ready()`` calls :func:`install_alerts`. Thresholds: a scope budget's own
-``alert_thresholds``, else ``NETRUN_LLM_BUDGET_ALERT_THRESHOLDS`` (empty: no alerts).
+``alert_thresholds``, which its window carries (from whatever policy made it: the admin's,
+settings or code), else ``NETRUN_LLM_BUDGET_ALERT_THRESHOLDS`` (empty: no alerts). Watching a
+window reads no database: only a crossed threshold's claim does.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 
 from netrun.llm.conf import conf
-from netrun.llm.models import BudgetAlert, get_tenant_policy
+from netrun.llm.models import BudgetAlert
 from netrun.llm.policy.alerts import (
     AlertEvaluator,
     AlertStore,
@@ -30,11 +30,9 @@ from netrun.llm.policy.alerts import (
     add_spend_watcher,
     remove_spend_watcher,
     threshold_problem,
-    window_scope,
 )
 from netrun.llm.policy.ledgers.base import BudgetWindow
-from netrun.llm.policy.scopes import ScopeBudget
-from netrun.llm.signals import budget_threshold_crossed, tenant_policy_changed
+from netrun.llm.signals import budget_threshold_crossed
 from netrun.logging import get_logger
 
 __all__ = [
@@ -82,61 +80,10 @@ def webhook_urls() -> list[str]:
     return [url for url in conf.budget_webhooks if isinstance(url, str) and url]
 
 
-#: Seconds this process keeps a tenant's scope budgets for the alert thresholds: a watcher
-#: asks on every budget change of every scope window, and the policy is behind Django's
-#: cache (a network round trip with Redis). A change saved in this process applies at once.
-SCOPE_BUDGETS_TTL = 30.0
-
-_scope_budget_cache: dict[str, tuple[float, tuple[ScopeBudget, ...]]] = {}
-
-
-def _scope_budgets(tenant_id: str) -> tuple[ScopeBudget, ...]:
-    now = time.monotonic()
-    cached = _scope_budget_cache.get(tenant_id)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    policy = get_tenant_policy(tenant_id)
-    budgets = () if policy is None else tuple(policy.scope_budgets)
-    if len(_scope_budget_cache) > 10_000:
-        _scope_budget_cache.clear()
-    _scope_budget_cache[tenant_id] = (now + SCOPE_BUDGETS_TTL, budgets)
-    return budgets
-
-
-def _policy_changed(sender: Any, tenant_id: str, **kwargs: Any) -> None:
-    _scope_budget_cache.pop(tenant_id, None)
-
-
-def _scope_thresholds(tenant_id: str, window: BudgetWindow, scope: str) -> Sequence[int] | None:
-    """The ``alert_thresholds`` of the scope budget behind ``window``, chosen as
-    :func:`~netrun.llm.policy.ledgers.base.scope_windows` chose it (a budget for this value
-    over the kind's default, then the lowest limit); ``None``: the tenant's default."""
-    kind, _, value = scope.partition(":")
-    chosen: tuple[bool, ScopeBudget] | None = None
-    for budget in _scope_budgets(tenant_id):
-        if (
-            not budget.matches(kind, value)
-            or budget.period != window.period.value
-            or budget.hours != window.hours
-        ):
-            continue
-        specific = budget.value is not None
-        if (
-            chosen is None
-            or (specific and not chosen[0])
-            or (specific == chosen[0] and budget.limit_usd < chosen[1].limit_usd)
-        ):
-            chosen = (specific, budget)
-    return None if chosen is None else chosen[1].alert_thresholds
-
-
 def settings_thresholds(tenant_id: str, window: BudgetWindow) -> Sequence[int]:
     """The thresholds of ``window``: its scope budget's own, else the setting's."""
-    scope = window_scope(window)
-    if scope != "tenant":
-        own = _scope_thresholds(tenant_id, window, scope)
-        if own is not None:
-            return own
+    if window.scope != "tenant" and window.alert_thresholds is not None:
+        return window.alert_thresholds
     thresholds = conf.budget_alert_thresholds
     # netrun.llm.E060 reports a bad setting; until it is fixed, no alert rather than a crash.
     return () if threshold_problem(thresholds) else thresholds
@@ -173,12 +120,9 @@ def install_alerts(using: str = "default") -> AlertEvaluator:
     if not _installed:
         _installed.append(django_alert_evaluator(using))
         add_spend_watcher(_installed[0])
-        tenant_policy_changed.connect(_policy_changed, dispatch_uid="netrun_llm_alert_scopes")
     return _installed[0]
 
 
 def uninstall_alerts() -> None:
     while _installed:
         remove_spend_watcher(_installed.pop())
-    tenant_policy_changed.disconnect(dispatch_uid="netrun_llm_alert_scopes")
-    _scope_budget_cache.clear()

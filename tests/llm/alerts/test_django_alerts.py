@@ -11,19 +11,28 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from netrun.llm.models import BudgetAlert, ScopeBudgetRecord, TenantPolicyRecord
-from netrun.llm.policy import alerts_django
+from netrun.llm.attribution import llm_tags
+from netrun.llm.models import (
+    BudgetAlert,
+    ScopeBudgetRecord,
+    TenantPolicyRecord,
+    get_tenant_policy,
+)
+from netrun.llm.policy import PolicyEnforcer, ScopeBudget, TenantPolicy
 from netrun.llm.policy.alerts import BudgetAlertEvent
 from netrun.llm.policy.alerts_django import (
     DjangoAlertStore,
     django_alert_evaluator,
     settings_thresholds,
 )
-from netrun.llm.policy.ledgers import BudgetWindow, Period
-from netrun.llm.policy.ledgers.base import period_window
+from netrun.llm.policy.ledgers import BudgetWindow, MemoryLedger, Period
+from netrun.llm.policy.ledgers.base import period_window, scope_windows
 from netrun.llm.signals import budget_threshold_crossed
+from netrun.llm.types import Usage
 from netrun.rbac.models import Membership, Tenant
 
 pytestmark = pytest.mark.django_db
@@ -114,9 +123,10 @@ def test_with_webhooks_the_row_is_pending_and_its_delivery_waits_for_the_commit(
 
 
 def test_thresholds_per_scope_budget_else_the_setting(settings: Any) -> None:
+    """The admin's scope budgets make the windows (through the tenant's policy), and each
+    window carries its budget's thresholds: watching it reads no database."""
     settings.NETRUN_LLM_BUDGET_ALERT_THRESHOLDS = [80]
     cache.clear()
-    alerts_django._scope_budget_cache.clear()  # another test's tenant "t1"
     TenantPolicyRecord.objects.create(tenant_id="t1")
     ScopeBudgetRecord.objects.create(
         tenant_id="t1", kind="user", value="", limit_usd=5, period="day", alert_thresholds="90"
@@ -132,17 +142,56 @@ def test_thresholds_per_scope_budget_else_the_setting(settings: Any) -> None:
     ScopeBudgetRecord.objects.create(
         tenant_id="t1", kind="tag", value="x", limit_usd=1, period="day"
     )
+
+    def thresholds() -> dict[str, tuple[int, ...]]:
+        policy = get_tenant_policy("t1")
+        assert policy is not None
+        made = scope_windows(
+            NOON, policy.scope_budgets, [("user", "42"), ("user", "7"), ("tag", "x")]
+        )
+        with CaptureQueriesContext(connection) as queries:
+            found = {w.scope: tuple(settings_thresholds("t1", w)) for w in made}
+        assert len(queries) == 0
+        return found
+
     assert tuple(settings_thresholds("t1", window())) == (80,)
-    assert tuple(settings_thresholds("t1", window("user:42"))) == (25, 75)  # its own budget
-    assert tuple(settings_thresholds("t1", window("user:7"))) == (90,)  # the kind's default
-    assert tuple(settings_thresholds("t1", window("tag:x"))) == (80,)  # none of its own
-    # A change saved anywhere in this process applies at once (tenant_policy_changed).
+    assert thresholds() == {
+        "user:42": (25, 75),  # its own budget
+        "user:7": (90,),  # the kind's default
+        "tag:x": (80,),  # none of its own: the setting
+    }
+    # A change saved anywhere applies to the next policy read (tenant_policy_changed).
     mine = ScopeBudgetRecord.objects.get(value="42")
     mine.alert_thresholds = "60"
     mine.save()
-    assert tuple(settings_thresholds("t1", window("user:42"))) == (60,)
+    assert thresholds()["user:42"] == (60,)
     settings.NETRUN_LLM_BUDGET_ALERT_THRESHOLDS = [0, 50]  # E060: no alert rather than a crash
     assert tuple(settings_thresholds("t1", window())) == ()
+
+
+def test_a_code_defined_scope_budgets_thresholds_fire_through_the_enforcer(
+    settings: Any, heard: list[BudgetAlertEvent]
+) -> None:
+    """A policy made in code (govern(policies=...), an LLMClient's own TenantPolicy), with no
+    admin record: its scope budget's thresholds are the ones that fire."""
+    settings.NETRUN_LLM_BUDGET_ALERT_THRESHOLDS = []  # no default: only the budget's own
+    policy = TenantPolicy(
+        "t-code",
+        scope_budgets=(
+            ScopeBudget("tag", "summary", Decimal("0.001"), "day", alert_thresholds=(50,)),
+        ),
+    )
+    enforcer = PolicyEnforcer(policy, ledger=MemoryLedger())
+    with llm_tags("summary"):
+        reservation = enforcer.reserve(
+            provider="openai",
+            model="gpt-4o-mini",
+            estimated_input_tokens=10,
+            max_output_tokens=1000,
+        )
+        reservation.settle(Usage(input_tokens=10, output_tokens=900))  # $0.00054: 54%
+    assert [(e.tenant_id, e.scope, e.threshold) for e in heard] == [("t-code", "tag:summary", 50)]
+    assert BudgetAlert.objects.get().scope == "tag:summary"
 
 
 def test_the_admin_shows_the_history_read_only_and_only_the_staff_users_tenants(

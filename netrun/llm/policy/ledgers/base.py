@@ -110,6 +110,9 @@ class BudgetWindow:
     resets_at: dt.datetime
     scope: str = TENANT_SCOPE
     hours: int | None = None
+    #: The alert thresholds (percentages) of the scope budget this window came from, ``None``
+    #: for the tenant's default: budget alerts read them from the window the policy made.
+    alert_thresholds: tuple[int, ...] | None = field(default=None, compare=False)
     # Computed once: every ledger operation reads them, for every window of the call.
     period_key: str = field(init=False, repr=False, compare=False)
     key: str = field(init=False, repr=False, compare=False)
@@ -198,6 +201,7 @@ def period_window(
     timezone: str = "UTC",
     scope: str = TENANT_SCOPE,
     hours: int | None = None,
+    alert_thresholds: tuple[int, ...] | None = None,
 ) -> BudgetWindow:
     """The window of ``period`` containing ``now`` (aware): a day, an ISO week or a month in
     ``timezone``, or fixed ``hours``-hour windows counted from the epoch in UTC."""
@@ -209,7 +213,7 @@ def period_window(
         first = epoch_hours - epoch_hours % hours
         start = dt.datetime.fromtimestamp(first * 3600, dt.timezone.utc)
         resets = start + dt.timedelta(hours=hours)
-        return BudgetWindow(period, start.date(), limit, resets, scope, hours)
+        return BudgetWindow(period, start.date(), limit, resets, scope, hours, alert_thresholds)
     zone = _zone(timezone)
     today = now.astimezone(zone).date()
     if period is Period.DAY:
@@ -220,7 +224,9 @@ def period_window(
     else:
         first_day = today.replace(day=1)
         next_day = (first_day + dt.timedelta(days=32)).replace(day=1)
-    return BudgetWindow(period, first_day, limit, _local_midnight(next_day, zone), scope)
+    return BudgetWindow(
+        period, first_day, limit, _local_midnight(next_day, zone), scope, None, alert_thresholds
+    )
 
 
 def scope_windows(
@@ -260,6 +266,7 @@ def scope_windows(
             timezone=timezone,
             scope=scope,
             hours=budget.hours,
+            alert_thresholds=budget.alert_thresholds,
         )
         for (scope, _period, _hours), (_specific, budget) in chosen.items()
     )
