@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -33,6 +34,21 @@ REDIS_URL = os.environ.get("NETRUN_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 # 6.1's checks include every alias's database checks, which pytest-django refuses in a test
 # without a database. The checks have tests of their own; workers started by tests skip them.
 os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_features_known(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Ask each test database what it supports once, at the start of the session.
+
+    Django 6.1's model checks ask the databases whether they support JSON fields: SQLite
+    answers with a query, cached per process. A test that runs the system checks without the
+    database then passed or failed by the order its worker happened to run the tests in
+    (whether an earlier test had asked already); now the answer is known before any test."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            _ = connection.features.supports_json_field
 
 
 def _unavailable(service: str, error: BaseException) -> None:
