@@ -26,7 +26,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
-from netrun.core.context import capture, iterate_in_context
+from netrun.core.context import capture, iterate_in_context, restore
 
 __all__ = [
     "AsyncGetResponse",
@@ -96,7 +96,26 @@ def on_stream_end(response: HttpResponseBase, callback: Callable[[bool], None]) 
     ``request_finished`` log line of an LLM answer streamed over server-sent events."""
     if not _streamed_body(response):
         return False
-    _replace_body(response, lambda inner: _until_end(inner, callback))
+    finished: list[bool] = []
+
+    def finish(completed: bool) -> None:
+        if not finished:
+            finished.append(completed)
+            callback(completed)
+
+    carried = capture()
+
+    def closed() -> None:
+        # Django calls it when the response closes. A body closed before its first chunk
+        # never runs the wrapper's clean-up, so it finishes here; one that ended or was cut
+        # mid-way finished already (or finishes here, the same way).
+        with restore(carried):
+            finish(False)
+
+    _replace_body(response, lambda inner: _until_end(inner, finish))
+    closers = getattr(response, "_resource_closers", None)
+    if isinstance(closers, list):
+        closers.append(closed)
     return True
 
 

@@ -237,6 +237,16 @@ def test_a_stream_the_client_left_is_finished_as_not_completed() -> None:
     assert logs[-1]["correlation_id"] == "sse-2"
 
 
+@pytest.mark.django_db  # response.close() sends request_finished: old connections are closed
+def test_a_stream_closed_before_its_first_chunk_is_finished_too() -> None:
+    with capture_logs() as logs:
+        response = Client().get("/events/", HTTP_X_CORRELATION_ID="sse-4")
+        response.close()  # the client left before the first byte
+    assert [e["event"] for e in logs] == ["request_started", "request_finished"]
+    assert (logs[-1]["streamed"], logs[-1]["completed"]) == (True, False)
+    assert logs[-1]["correlation_id"] == "sse-4"
+
+
 def test_an_async_stream_is_finished_when_its_body_ends() -> None:
     async def consume() -> tuple[list[str], bytes]:
         response = await AsyncClient().get("/async/events/", headers={"X-Correlation-ID": "sse-3"})
